@@ -1,0 +1,448 @@
+"""Load the evidence data package and validate it, listing every problem at once.
+
+The schema rules (types, required fields, enums, ranges, primary and foreign keys) come from
+``evidence/datapackage.json`` and are checked by the Frictionless library; only the rules that
+span several fields or rows are written here (see :data:`CROSS_FIELD_RULES`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from thyroid_evidence.paths import EVIDENCE_DIR
+
+#: Tables every evidence package must hold, in load order.
+TABLES = (
+    "sources",
+    "series",
+    "outcomes",
+    "clinical_features",
+    "risk_stratification",
+    "context",
+)
+#: Statistics that describe a value at a time point and therefore need ``time_months``.
+TIME_POINT_STATISTICS = frozenset({"survival", "cumulative_incidence"})
+#: Our own rules, checked after the schema; each problem names one of them.
+CROSS_FIELD_RULES = {
+    "numerator_le_denominator": "numerator must not exceed denominator",
+    "percent_range": "a percentage must lie within 0-100",
+    "time_point_needs_time": "time_months is required for survival and cumulative_incidence",
+    "survival_non_increasing": "survival must not increase with time within a series/endpoint",
+    "incidence_non_decreasing": (
+        "cumulative incidence must not decrease with time within a series/endpoint"
+    ),
+    "decimals_match_value": "value has more decimal places than `decimals` says",
+    "count_is_integer": "a count must be a whole number",
+    "range_ordered": "range_low must not exceed range_high",
+    "low_le_high": "low must not exceed high",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, located as precisely as the data allow.
+
+    ``row`` is the line number in the CSV file (the header is line 1), or None when the
+    problem concerns the whole file.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: object
+    rule: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file}:{self.row}"
+        if self.column is None:
+            return f"{where}: {self.rule}"
+        return f"{where}: {self.column}: {_show(self.value)} — {self.rule}"
+
+
+def _show(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "(empty)"
+    text = str(value)
+    return repr(text) if text == "" else text
+
+
+class EvidenceError(ValueError):
+    """Raised when the evidence package fails validation; ``problems`` lists every problem."""
+
+    def __init__(self, problems: Iterable[Problem], root: Path | None = None) -> None:
+        self.problems = list(problems)
+        self.root = root
+        where = f" in {root}" if root is not None else ""
+        lines = [f"{len(self.problems)} problem(s) found{where}:"]
+        lines += [f"  {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The evidence tables, typed and validated.
+
+    Attributes
+    ----------
+    root : Path
+        Folder the package was read from.
+    sources, series, outcomes, clinical_features, risk_stratification, context : DataFrame
+        One DataFrame per table, columns typed from the Table Schema (integers as nullable
+        ``Int64``, numbers as ``float64``, strings as ``object`` with missing values as NA).
+    schema : dict
+        The parsed ``datapackage.json``.
+    """
+
+    root: Path
+    sources: pd.DataFrame
+    series: pd.DataFrame
+    outcomes: pd.DataFrame
+    clinical_features: pd.DataFrame
+    risk_stratification: pd.DataFrame
+    context: pd.DataFrame
+    schema: dict = field(repr=False)
+
+    @property
+    def series_ids(self) -> tuple[str, ...]:
+        """The series ids, in file order."""
+        return tuple(self.series["series_id"])
+
+    def enum(self, table: str, column: str) -> tuple[str, ...]:
+        """Allowed values of ``table.column`` as declared in the schema (empty if none)."""
+        for resource in self.schema["resources"]:
+            if resource["name"] == table:
+                for fld in resource["schema"]["fields"]:
+                    if fld["name"] == column:
+                        return tuple(fld.get("constraints", {}).get("enum", ()))
+        raise KeyError(f"{table}.{column} is not in the schema")
+
+    def series_info(self, series_id: str) -> pd.Series:
+        """The ``series.csv`` row of ``series_id``.
+
+        Raises
+        ------
+        ValueError
+            If ``series_id`` is unknown; the message lists the known ids.
+        """
+        self._check_series(series_id)
+        return self.series.set_index("series_id").loc[series_id]
+
+    def outcomes_for(self, series_id: str, endpoint: str | None = None) -> pd.DataFrame:
+        """Outcome rows of one series, optionally of one endpoint, sorted by time.
+
+        Parameters
+        ----------
+        series_id : str
+            One of :attr:`series_ids`.
+        endpoint : str, optional
+            One of the ``endpoint`` values declared in the schema.
+
+        Raises
+        ------
+        ValueError
+            For an unknown series or endpoint; the message lists the allowed values.
+        """
+        self._check_series(series_id)
+        rows = self.outcomes[self.outcomes["series_id"] == series_id]
+        if endpoint is not None:
+            allowed = self.enum("outcomes", "endpoint")
+            if endpoint not in allowed:
+                raise ValueError(
+                    f"endpoint={endpoint!r} is not a known endpoint; allowed: {', '.join(allowed)}"
+                )
+            rows = rows[rows["endpoint"] == endpoint]
+        return rows.sort_values("time_months", kind="stable", na_position="first").reset_index(
+            drop=True
+        )
+
+    def _check_series(self, series_id: str) -> None:
+        if series_id not in self.series_ids:
+            raise ValueError(
+                f"series_id={series_id!r} is not in series.csv; allowed: "
+                + ", ".join(self.series_ids)
+            )
+
+    def summary(self) -> str:
+        """One line: tables, rows and series."""
+        rows = sum(len(getattr(self, name)) for name in TABLES)
+        return (
+            f"evidence OK: {len(TABLES)} tables, {rows} rows, {len(self.series)} series "
+            f"({self.root})"
+        )
+
+
+def load_evidence(root: str | Path | None = None) -> Evidence:
+    """Load and validate the evidence data package.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Folder holding ``datapackage.json`` and the CSV tables; defaults to the repository's
+        ``evidence/``.
+
+    Returns
+    -------
+    Evidence
+
+    Raises
+    ------
+    EvidenceError
+        Listing every problem found, each as ``file:row: column: value — rule``.
+
+    Notes
+    -----
+    Nothing is ever written into ``root``.
+    """
+    root = Path(root) if root is not None else EVIDENCE_DIR
+    descriptor = _read_descriptor(root)
+    problems = _precheck_files(root, descriptor)
+    if problems:
+        raise EvidenceError(problems, root)
+    problems = _schema_problems(root)
+    frames = {name: _read_table(root, descriptor, name) for name in TABLES}
+    problems += _cross_field_problems(frames, descriptor)
+    if problems:
+        raise EvidenceError(sorted(problems, key=_problem_order), root)
+    return Evidence(root=root, schema=descriptor, **frames)
+
+
+def _problem_order(problem: Problem) -> tuple:
+    return (problem.file, problem.row or 0, problem.column or "", problem.rule)
+
+
+def _resource(descriptor: dict, name: str) -> dict:
+    for resource in descriptor.get("resources", []):
+        if resource.get("name") == name:
+            return resource
+    raise EvidenceError([Problem("datapackage.json", None, None, None, f"no resource {name!r}")])
+
+
+def _read_descriptor(root: Path) -> dict:
+    path = root / "datapackage.json"
+    if not root.is_dir():
+        raise EvidenceError([Problem(str(root), None, None, None, "evidence folder not found")])
+    if not path.is_file():
+        raise EvidenceError(
+            [Problem("datapackage.json", None, None, None, "file not found")], root
+        )
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EvidenceError(
+            [Problem("datapackage.json", None, None, None, f"not valid UTF-8 JSON ({exc})")], root
+        ) from None
+    missing = [name for name in TABLES if name not in _resource_names(descriptor)]
+    if missing:
+        raise EvidenceError(
+            [
+                Problem("datapackage.json", None, None, None, f"resource {name!r} is missing")
+                for name in missing
+            ],
+            root,
+        )
+    return descriptor
+
+
+def _resource_names(descriptor: dict) -> list[str]:
+    return [r.get("name") for r in descriptor.get("resources", []) if isinstance(r, dict)]
+
+
+def _precheck_files(root: Path, descriptor: dict) -> list[Problem]:
+    """File-level problems (missing, undecodable, malformed, empty, wrong header).
+
+    Checked before the schema so each gets a message naming its file rather than a library
+    exception.
+    """
+    problems: list[Problem] = []
+    for name in TABLES:
+        resource = _resource(descriptor, name)
+        rel = resource["path"]
+        path = root / rel
+        if not path.is_file():
+            problems.append(Problem(rel, None, None, None, "file not found"))
+            continue
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            problems.append(
+                Problem(rel, line, None, None, "not valid UTF-8 (save the file as UTF-8)")
+            )
+            continue
+        try:
+            rows = list(csv.reader(text.splitlines(), strict=True))
+        except csv.Error as exc:
+            problems.append(Problem(rel, None, None, None, f"malformed CSV: {exc}"))
+            continue
+        if not rows:
+            problems.append(Problem(rel, None, None, None, "empty file: no header, no rows"))
+            continue
+        expected = [f["name"] for f in resource["schema"]["fields"]]
+        header = rows[0]
+        for col in header:
+            if col not in expected:
+                problems.append(
+                    Problem(rel, 1, col, col, "unknown column; allowed: " + ", ".join(expected))
+                )
+        for col in expected:
+            if col not in header:
+                problems.append(Problem(rel, 1, col, None, "required column is missing"))
+        if len(rows) == 1:
+            problems.append(Problem(rel, None, None, None, "empty table: a header but no rows"))
+        for lineno, row in enumerate(rows[1:], start=2):
+            if len(row) != len(header):
+                problems.append(
+                    Problem(
+                        rel,
+                        lineno,
+                        None,
+                        None,
+                        f"malformed CSV: {len(row)} cells where the header has {len(header)}",
+                    )
+                )
+    return problems
+
+
+def _schema_problems(root: Path) -> list[Problem]:
+    """Schema problems reported by Frictionless, in our format."""
+    from frictionless import Package
+
+    package = Package(str(root / "datapackage.json"))
+    report = package.validate()
+    problems = []
+    paths = {r.name: r.path for r in package.resources}
+    for task in report.tasks:
+        rel = paths.get(task.name, task.name)
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            column = getattr(error, "field_name", None)
+            value = getattr(error, "cell", None)
+            note = getattr(error, "note", "") or error.message
+            rule = f"{error.title.lower()}: {note}" if note else error.title.lower()
+            problems.append(Problem(rel, row, column, value, rule))
+    return problems
+
+
+_PANDAS_TYPES = {"integer": "Int64", "number": "float64"}
+
+
+def _read_table(root: Path, descriptor: dict, name: str) -> pd.DataFrame:
+    """Read one CSV with types from its Table Schema; unparseable cells become NA."""
+    resource = _resource(descriptor, name)
+    fields = resource["schema"]["fields"]
+    frame = pd.read_csv(
+        root / resource["path"], dtype=str, keep_default_na=False, encoding="utf-8"
+    )
+    for fld in fields:
+        col = fld["name"]
+        if col not in frame.columns:
+            frame[col] = pd.NA
+            continue
+        values = frame[col].replace("", pd.NA)
+        kind = fld.get("type", "string")
+        if kind in _PANDAS_TYPES:
+            numeric = pd.to_numeric(values, errors="coerce")
+            if kind == "integer":
+                numeric = numeric.where(numeric.isna() | (numeric == numeric.round()))
+            frame[col] = numeric.astype(_PANDAS_TYPES[kind])
+        else:
+            frame[col] = values.astype(object).where(values.notna(), None)
+    frame = frame[[f["name"] for f in fields]]
+    # Line numbers in the CSV (header = 1), used to locate cross-field problems.
+    frame.attrs["file"] = resource["path"]
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    return frame
+
+
+def _cross_field_problems(frames: dict[str, pd.DataFrame], descriptor: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    out = frames["outcomes"]
+    f = out.attrs["file"]
+    rules = CROSS_FIELD_RULES
+
+    both = out["numerator"].notna() & out["denominator"].notna()
+    for line, row in out[both & (out["numerator"] > out["denominator"])].iterrows():
+        problems.append(
+            Problem(f, line, "numerator", row["numerator"],
+                    f"{rules['numerator_le_denominator']} ({row['denominator']})")
+        )
+    pct = (out["unit"] == "percent") & out["value"].notna()
+    for line, row in out[pct & ((out["value"] < 0) | (out["value"] > 100))].iterrows():
+        problems.append(Problem(f, line, "value", row["value"], rules["percent_range"]))
+    tp = out["statistic"].isin(TIME_POINT_STATISTICS) & out["time_months"].isna()
+    for line, row in out[tp].iterrows():
+        problems.append(
+            Problem(f, line, "time_months", None,
+                    f"{rules['time_point_needs_time']} (statistic = {row['statistic']})")
+        )
+    counts = (out["statistic"] == "count") & out["value"].notna()
+    for line, row in out[counts & (out["value"] != out["value"].round())].iterrows():
+        problems.append(Problem(f, line, "value", row["value"], rules["count_is_integer"]))
+    has_dec = out["value"].notna() & out["decimals"].notna()
+    for line, row in out[has_dec].iterrows():
+        scaled = row["value"] * 10 ** int(row["decimals"])
+        if abs(scaled - round(scaled)) > 1e-6 * max(1.0, abs(scaled)):
+            problems.append(
+                Problem(f, line, "value", row["value"],
+                        f"{rules['decimals_match_value']} ({row['decimals']})")
+            )
+    problems += _monotone_problems(out, f)
+    problems += _range_problems(out, f)
+
+    cf = frames["clinical_features"]
+    bad = cf["low"].notna() & cf["high"].notna() & (cf["low"] > cf["high"])
+    for line, row in cf[bad].iterrows():
+        problems.append(
+            Problem(cf.attrs["file"], line, "low", row["low"],
+                    f"{rules['low_le_high']} ({row['high']})")
+        )
+    return problems
+
+
+def _monotone_problems(out: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    keys = ["series_id", "endpoint", "statistic", "unit_of_analysis", "subgroup", "category"]
+    timed = out[out["statistic"].isin(TIME_POINT_STATISTICS) & out["time_months"].notna()]
+    for _, grp in timed.groupby(keys, dropna=False, sort=False):
+        grp = grp.sort_values("time_months", kind="stable")
+        previous = None
+        for line, row in grp.iterrows():
+            if previous is not None:
+                if row["statistic"] == "survival" and row["value"] > previous:
+                    rule = CROSS_FIELD_RULES["survival_non_increasing"]
+                elif row["statistic"] == "cumulative_incidence" and row["value"] < previous:
+                    rule = CROSS_FIELD_RULES["incidence_non_decreasing"]
+                else:
+                    rule = None
+                if rule:
+                    problems.append(
+                        Problem(file, line, "value", row["value"],
+                                f"{rule} ({previous} earlier, at {row['time_months']:g} months)")
+                    )
+            previous = row["value"]
+    return problems
+
+
+def _range_problems(out: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    keys = ["series_id", "endpoint", "category", "unit", "subgroup"]
+    ranged = out[out["statistic"].isin(["range_low", "range_high"])]
+    for _, grp in ranged.groupby(keys, dropna=False, sort=False):
+        lows = grp[grp["statistic"] == "range_low"]
+        highs = grp[grp["statistic"] == "range_high"]
+        if len(lows) == 1 and len(highs) == 1:
+            low, high = lows["value"].iloc[0], highs["value"].iloc[0]
+            if low > high:
+                problems.append(
+                    Problem(file, lows.index[0], "value", low,
+                            f"{CROSS_FIELD_RULES['range_ordered']} ({high})")
+                )
+    return problems
