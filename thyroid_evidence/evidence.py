@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,7 +206,7 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
     problems = _precheck_files(root, descriptor)
     if problems:
         raise EvidenceError(problems, root)
-    problems = _schema_problems(root)
+    problems = _schema_problems(root, descriptor)
     frames = {name: _read_table(root, descriptor, name) for name in TABLES}
     problems += _cross_field_problems(frames, descriptor)
     if problems:
@@ -311,24 +312,57 @@ def _precheck_files(root: Path, descriptor: dict) -> list[Problem]:
     return problems
 
 
-def _schema_problems(root: Path) -> list[Problem]:
-    """Schema problems reported by Frictionless, in our format."""
+def _schema_problems(root: Path, descriptor: dict) -> list[Problem]:
+    """Schema problems reported by Frictionless, reworded in our format."""
     from frictionless import Package
 
     package = Package(str(root / "datapackage.json"))
     report = package.validate()
     problems = []
-    paths = {r.name: r.path for r in package.resources}
     for task in report.tasks:
-        rel = paths.get(task.name, task.name)
+        resource = _resource(descriptor, task.name)
+        fields = {f["name"]: f for f in resource["schema"]["fields"]}
         for error in task.errors:
-            row = getattr(error, "row_number", None)
-            column = getattr(error, "field_name", None)
-            value = getattr(error, "cell", None)
-            note = getattr(error, "note", "") or error.message
-            rule = f"{error.title.lower()}: {note}" if note else error.title.lower()
-            problems.append(Problem(rel, row, column, value, rule))
+            problems.append(_reword(resource, fields, error))
     return problems
+
+
+def _reword(resource: dict, fields: dict, error) -> Problem:
+    """Turn one Frictionless error into a :class:`Problem` a curator can act on."""
+    rel = resource["path"]
+    row = getattr(error, "row_number", None)
+    kind = error.type
+    if kind == "type-error":
+        name = error.field_name
+        return Problem(rel, row, name, error.cell, f"not a valid {fields[name]['type']}")
+    if kind == "constraint-error":
+        name = error.field_name
+        constraints = fields[name].get("constraints", {})
+        match = re.search(r'constraint "(\w+)"', error.note or "")
+        which = match.group(1) if match else ""
+        allowed = ", ".join(map(str, constraints.get("enum", [])))
+        rule = {
+            "required": "a value is required",
+            "enum": f"not an allowed value; allowed: {allowed}",
+            "minimum": f"must be at least {constraints.get('minimum')}",
+            "maximum": f"must be at most {constraints.get('maximum')}",
+            "pattern": f"must match the pattern {constraints.get('pattern')}",
+        }.get(which, error.note)
+        return Problem(rel, row, name, error.cell, rule)
+    if kind == "primary-key":
+        key = resource["schema"].get("primaryKey", [])
+        cells = dict(zip(fields, error.cells, strict=False))
+        value = ", ".join(str(cells.get(k)) for k in key)
+        return Problem(rel, row, ", ".join(key), value, "duplicate primary key")
+    if kind == "foreign-key":
+        ref = f"{error.reference_name}.csv" if error.reference_name else "the lookup table"
+        return Problem(
+            rel, row, ", ".join(error.field_names), ", ".join(map(str, error.field_cells)),
+            f"not found in {ref} ({', '.join(error.reference_field_names)})",
+        )
+    column = getattr(error, "field_name", None)
+    return Problem(rel, row, column, getattr(error, "cell", None),
+                   f"{error.title.lower()}: {error.note or error.message}")
 
 
 _PANDAS_TYPES = {"integer": "Int64", "number": "float64"}

@@ -1,0 +1,50 @@
+"""Shared fixtures: a temporary copy of evidence/ that a test may corrupt."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from thyroid_evidence.paths import EVIDENCE_DIR  # noqa: E402
+
+
+@pytest.fixture
+def evidence_copy(tmp_path: Path) -> Path:
+    """A fresh copy of the repository's evidence folder."""
+    target = tmp_path / "evidence"
+    shutil.copytree(EVIDENCE_DIR, target)
+    return target
+
+
+def _edit_cell(root: Path, table: str, line: int, column: str, value: str) -> None:
+    """Set one cell of ``table`` (``line`` is the CSV line number, header = 1)."""
+    path = root / f"{table}.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[line - 2][column] = value
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def edit_cell() -> Callable[[Path, str, int, str, str], None]:
+    """Function that rewrites one cell of a CSV in an evidence copy."""
+    return _edit_cell
+
+
+def find_line(root: Path, table: str, key_column: str, key: str) -> int:
+    """CSV line number of the row whose ``key_column`` equals ``key``."""
+    with (root / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            if row[key_column] == key:
+                return line
+    raise KeyError(key)

@@ -1,0 +1,59 @@
+"""The command line: one summary line on success; on failure the problems, exit 1, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from thyroid_evidence.cli import main
+from thyroid_evidence.paths import PROJ_ROOT
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "thyroid_evidence", *args], cwd=PROJ_ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_validate_success_prints_one_summary_line(capsys):
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("evidence OK: 6 tables, ")
+    assert " 5 series " in out[0]
+
+
+def test_validate_failure_lists_problems_and_exits_1(evidence_copy, edit_cell, capsys):
+    edit_cell(evidence_copy, "series", 2, "n_patients", "0")
+    edit_cell(evidence_copy, "outcomes", 2, "endpoint", "nonsense")
+    assert main(["validate", str(evidence_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "2 problem(s) found" in err
+    assert "series.csv:2: n_patients: 0 — must be at least 1" in err
+    assert "outcomes.csv:2: endpoint: nonsense — not an allowed value" in err
+
+
+def test_python_dash_m_runs_the_same_cli_without_traceback(tmp_path: Path):
+    ok = run_module("validate")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("evidence OK")
+    missing = run_module("validate", str(tmp_path / "absent"))
+    assert missing.returncode == 1
+    assert "evidence folder not found" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_malformed_csv_gives_a_message_not_a_traceback(evidence_copy):
+    (evidence_copy / "outcomes.csv").write_bytes(b"\xff\xfe garbage")
+    result = run_module("validate", str(evidence_copy))
+    assert result.returncode == 1
+    assert "outcomes.csv:1: not valid UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_subcommand_is_a_usage_error(capsys):
+    try:
+        main(["frobnicate"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "invalid choice: 'frobnicate'" in capsys.readouterr().err

@@ -1,0 +1,271 @@
+"""Loader and validation: one test per rule, each corrupting a temporary copy of evidence/."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import find_line
+
+from thyroid_evidence import EvidenceError, load_evidence
+from thyroid_evidence.evidence import TABLES
+from thyroid_evidence.paths import EVIDENCE_DIR, review_text_path
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(EvidenceError) as info:
+        load_evidence(root)
+    return [str(p) for p in info.value.problems]
+
+
+# --- the real package -------------------------------------------------------------------
+
+
+def test_real_evidence_loads_with_typed_columns():
+    evidence = load_evidence()
+    assert set(evidence.series_ids) == {
+        "lung_rfa_debaere", "liver_rfa_crc", "liver_tae_mtc", "bone_ir_cazzato",
+        "bone_osteoplasty_song",
+    }
+    assert str(evidence.outcomes["numerator"].dtype) == "Int64"
+    assert evidence.outcomes["value"].dtype == "float64"
+    assert evidence.series.set_index("series_id").loc["lung_rfa_debaere", "n_lesions"] == 1037
+
+
+def test_outcomes_for_filters_and_sorts_by_time():
+    evidence = load_evidence()
+    os_rows = evidence.outcomes_for("bone_ir_cazzato", "overall_survival")
+    assert list(os_rows["time_months"]) == [12.0, 24.0, 36.0]
+    assert list(os_rows["value"]) == [71.6, 66.8, 60.1]
+
+
+def test_outcomes_for_rejects_unknown_names_listing_allowed_values():
+    evidence = load_evidence()
+    with pytest.raises(ValueError, match=r"series_id='nope'.*allowed: lung_rfa_debaere"):
+        evidence.outcomes_for("nope")
+    with pytest.raises(ValueError, match=r"endpoint='os'.*allowed: overall_survival"):
+        evidence.outcomes_for("bone_ir_cazzato", "os")
+
+
+def test_every_table_has_rows_and_values_keep_reported_precision():
+    evidence = load_evidence()
+    for name in TABLES:
+        assert len(getattr(evidence, name)) > 0, name
+    row = evidence.outcomes.set_index("outcome_id").loc["lung_ltp_48m"]
+    assert (row["value"], row["decimals"], row["unit"]) == (11.0, 1, "percent")
+    follow_up = evidence.outcomes.set_index("outcome_id").loc["bone_followup_median"]
+    assert (follow_up["value"], follow_up["unit"]) == (4.6, "years")
+
+
+def test_every_quote_occurs_in_the_review_text():
+    path = review_text_path()
+    if path is None:
+        pytest.skip("review text not found: set THYROID_EVIDENCE_SOURCE or provide "
+                    "../shared/source/review.txt")
+    text = re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))
+    evidence = load_evidence()
+    missing = []
+    for table, key in [("outcomes", "outcome_id"), ("clinical_features", "feature_id"),
+                       ("risk_stratification", "criterion_id"), ("context", "fact_id")]:
+        frame = getattr(evidence, table)
+        for _, row in frame.iterrows():
+            quote = re.sub(r"\s+", " ", row["quote"])
+            if row.get("source_id", "review") in ("review", "ref4", None) and quote not in text:
+                missing.append(f"{table}:{row[key]}: {quote!r}")
+    assert missing == []
+
+
+def test_non_review_sources_would_need_their_own_quote_source():
+    # Every number in evidence/ is quoted from the review itself (Table 1 from ref4 as printed
+    # in the review); a primary-paper number would need that paper in sources.csv.
+    evidence = load_evidence()
+    assert set(evidence.outcomes["source_id"]) == {"review"}
+    assert set(evidence.outcomes["series_id"]) == set(evidence.series_ids)
+
+
+def test_loading_never_writes_into_evidence():
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in EVIDENCE_DIR.iterdir()}
+    load_evidence()
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in EVIDENCE_DIR.iterdir()}
+    assert before == after
+
+
+# --- schema rules (from datapackage.json, checked by Frictionless) ----------------------
+
+
+def test_type_error_is_reported_with_file_row_column(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "outcomes", 2, "value", "abc")
+    assert "outcomes.csv:2: value: abc — not a valid number" in problems_of(evidence_copy)
+
+
+def test_required_field(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "outcomes", 5, "quote", "")
+    assert "outcomes.csv:5: quote: (empty) — a value is required" in problems_of(evidence_copy)
+
+
+def test_enum(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "outcomes", 3, "endpoint", "survival_rate")
+    [problem] = problems_of(evidence_copy)
+    assert problem.startswith("outcomes.csv:3: endpoint: survival_rate — not an allowed value;")
+    assert "overall_survival" in problem
+
+
+def test_minimum(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "series", 2, "n_patients", "0")
+    assert "series.csv:2: n_patients: 0 — must be at least 1" in problems_of(evidence_copy)
+
+
+def test_pattern(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "sources", 3, "doi", "not-a-doi")
+    [problem] = problems_of(evidence_copy)
+    assert problem.startswith("sources.csv:3: doi: not-a-doi — must match the pattern")
+
+
+def test_primary_key_unique(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "outcomes", 3, "outcome_id", "lung_primary_colorectal")
+    assert ("outcomes.csv:3: outcome_id: lung_primary_colorectal — duplicate primary key"
+            in problems_of(evidence_copy))
+
+
+def test_foreign_key(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "outcomes", 4, "series_id", "lung_rfa_unknown")
+    assert ("outcomes.csv:4: series_id: lung_rfa_unknown — not found in series.csv (series_id)"
+            in problems_of(evidence_copy))
+
+
+def test_all_problems_are_collected_not_just_the_first(evidence_copy, edit_cell):
+    edit_cell(evidence_copy, "outcomes", 2, "value", "abc")
+    edit_cell(evidence_copy, "series", 3, "n_patients", "-4")
+    edit_cell(evidence_copy, "outcomes", 6, "numerator", "999")
+    found = problems_of(evidence_copy)
+    assert len(found) == 3
+    assert {p.split(":")[0] for p in found} == {"outcomes.csv", "series.csv"}
+
+
+# --- cross-field rules (ours) -----------------------------------------------------------
+
+
+def test_numerator_not_above_denominator(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "tae_partial_response_count")
+    edit_cell(evidence_copy, "outcomes", line, "numerator", "13")
+    assert (f"outcomes.csv:{line}: numerator: 13 — numerator must not exceed denominator (12)"
+            in problems_of(evidence_copy))
+
+
+def test_percent_within_0_100(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "bone_complete_treatment")
+    edit_cell(evidence_copy, "outcomes", line, "value", "155.6")
+    assert (f"outcomes.csv:{line}: value: 155.6 — a percentage must lie within 0-100"
+            in problems_of(evidence_copy))
+
+
+def test_survival_must_not_increase(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "bone_os_36m")
+    edit_cell(evidence_copy, "outcomes", line, "value", "68.8")
+    assert any(
+        p.startswith(f"outcomes.csv:{line}: value: 68.8 — survival must not increase")
+        and "(66.8 earlier, at 36 months)" in p
+        for p in problems_of(evidence_copy)
+    )
+
+
+def test_cumulative_incidence_must_not_decrease(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "lung_ltp_36m")
+    edit_cell(evidence_copy, "outcomes", line, "value", "7.2")
+    assert any(
+        p.startswith(f"outcomes.csv:{line}: value: 7.2 — cumulative incidence must not decrease")
+        for p in problems_of(evidence_copy)
+    )
+
+
+def test_time_point_statistics_need_time(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "liver_rfa_os_60m")
+    edit_cell(evidence_copy, "outcomes", line, "time_months", "")
+    assert any(
+        p.startswith(f"outcomes.csv:{line}: time_months: (empty) — time_months is required")
+        for p in problems_of(evidence_copy)
+    )
+
+
+def test_decimals_match_value(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "bone_os_12m")
+    edit_cell(evidence_copy, "outcomes", line, "decimals", "0")
+    assert (f"outcomes.csv:{line}: value: 71.6 — value has more decimal places than "
+            "`decimals` says (0)" in problems_of(evidence_copy))
+
+
+def test_counts_are_whole(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "tae_procedures")
+    edit_cell(evidence_copy, "outcomes", line, "value", "18.5")
+    edit_cell(evidence_copy, "outcomes", line, "decimals", "1")
+    assert (f"outcomes.csv:{line}: value: 18.5 — a count must be a whole number"
+            in problems_of(evidence_copy))
+
+
+def test_range_low_not_above_high(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "lung_size_min")
+    edit_cell(evidence_copy, "outcomes", line, "value", "80")
+    assert (f"outcomes.csv:{line}: value: 80.0 — range_low must not exceed range_high (70.0)"
+            in problems_of(evidence_copy))
+
+
+def test_table1_low_not_above_high(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "clinical_features", "feature_id", "papillary_prevalence")
+    edit_cell(evidence_copy, "clinical_features", line, "low", "90")
+    assert (f"clinical_features.csv:{line}: low: 90.0 — low must not exceed high (85.0)"
+            in problems_of(evidence_copy))
+
+
+# --- file-level problems ----------------------------------------------------------------
+
+
+def test_missing_file(evidence_copy):
+    (evidence_copy / "series.csv").unlink()
+    assert problems_of(evidence_copy) == ["series.csv: file not found"]
+
+
+def test_missing_folder(tmp_path):
+    assert problems_of(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'}: evidence folder not found"]
+
+
+def test_missing_or_broken_descriptor(evidence_copy):
+    (evidence_copy / "datapackage.json").write_text("{not json", encoding="utf-8")
+    [problem] = problems_of(evidence_copy)
+    assert problem.startswith("datapackage.json: not valid UTF-8 JSON")
+    (evidence_copy / "datapackage.json").unlink()
+    assert problems_of(evidence_copy) == ["datapackage.json: file not found"]
+
+
+def test_wrong_encoding(evidence_copy):
+    path = evidence_copy / "sources.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").replace("Baère", "Ba\udce8re",).encode(
+        "utf-8", "surrogateescape"))
+    [problem] = problems_of(evidence_copy)
+    assert re.fullmatch(r"sources.csv:\d+: not valid UTF-8 \(save the file as UTF-8\)", problem)
+
+
+def test_malformed_csv_row(evidence_copy):
+    path = evidence_copy / "series.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "x,y\n", encoding="utf-8")
+    assert "series.csv:7: malformed CSV: 2 cells where the header has 12" in problems_of(
+        evidence_copy)
+
+
+def test_empty_table(evidence_copy):
+    path = evidence_copy / "context.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert problems_of(evidence_copy) == ["context.csv: empty table: a header but no rows"]
+    path.write_text("", encoding="utf-8")
+    assert problems_of(evidence_copy) == ["context.csv: empty file: no header, no rows"]
+
+
+def test_unknown_and_missing_columns(evidence_copy):
+    frame = pd.read_csv(evidence_copy / "series.csv", dtype=str, keep_default_na=False)
+    frame = frame.rename(columns={"follow_up": "followup"})
+    frame.to_csv(evidence_copy / "series.csv", index=False)
+    found = problems_of(evidence_copy)
+    assert found[0].startswith("series.csv:1: followup: followup — unknown column; allowed:")
+    assert "series.csv:1: follow_up: (empty) — required column is missing" in found
