@@ -139,7 +139,7 @@ def test_foreign_key(evidence_copy, edit_cell):
 def test_all_problems_are_collected_not_just_the_first(evidence_copy, edit_cell):
     edit_cell(evidence_copy, "outcomes", 2, "value", "abc")
     edit_cell(evidence_copy, "series", 3, "n_patients", "-4")
-    edit_cell(evidence_copy, "outcomes", 6, "numerator", "999")
+    edit_cell(evidence_copy, "outcomes", 5, "numerator", "999")
     found = problems_of(evidence_copy)
     assert len(found) == 3
     assert {p.split(":")[0] for p in found} == {"outcomes.csv", "series.csv"}

@@ -71,7 +71,7 @@ def _show(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "(empty)"
     text = str(value)
-    return repr(text) if text == "" else text
+    return "(empty)" if text == "" else text
 
 
 class EvidenceError(ValueError):
