@@ -1,0 +1,62 @@
+"""Benchmarks for thyroid_evidence.survival (plain script; prints its figures).
+
+Targets (issue 4): reconstruct_km on a 300-point curve with 10 risk intervals < 20 ms;
+an ensemble of 1,000 for the 1,037-lesion local-progression series < 3 s on one core.
+Run with one thread: OMP_NUM_THREADS=1 python benchmarks/bench_survival.py
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from thyroid_evidence import load_evidence  # noqa: E402
+from thyroid_evidence.survival import ensemble, reconstruct_km, reconstruct_series  # noqa: E402
+
+
+def _best_of(fn, repeat: int) -> float:
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bench_reconstruct_km() -> float:
+    rng = np.random.default_rng(0)
+    n = 400
+    # a 300-point noisy digitised curve from a simulated exponential trial
+    t_true = np.sort(rng.exponential(30, n))
+    times = np.linspace(0, 60, 300)
+    surv = np.exp(-times / 30) + rng.normal(0, 0.003, times.size)
+    risk_times = np.linspace(0, 54, 10)
+    n_risk = np.array([(t_true >= x).sum() for x in risk_times])
+    n_risk = np.maximum.accumulate(n_risk[::-1])[::-1]
+    return _best_of(lambda: reconstruct_km(times, surv, risk_times=risk_times, n_risk=n_risk),
+                    20)
+
+
+def bench_ensemble() -> tuple[float, float]:
+    ev = load_evidence()
+    start = time.perf_counter()
+    ipd = reconstruct_series(ev, "lung_rfa_debaere", "local_tumor_progression")
+    build = time.perf_counter() - start
+    grid = np.linspace(0, 60, 121)
+    return build, _best_of(lambda: ensemble(ipd, n_draws=1000, seed=1, times=grid), 3)
+
+
+if __name__ == "__main__":
+    km = bench_reconstruct_km()
+    print(f"reconstruct_km, 300 points, 10 risk intervals: {1000 * km:.1f} ms "
+          f"(target < 20 ms) {'OK' if km < 0.02 else 'SLOW'}")
+    build, ens = bench_ensemble()
+    print(f"reconstruct_series lung_rfa_debaere local_tumor_progression (1,037 lesions): "
+          f"{build:.2f} s (one-off)")
+    print(f"ensemble of 1,000 for the 1,037-lesion series: {ens:.2f} s (target < 3 s) "
+          f"{'OK' if ens < 3 else 'SLOW'}")

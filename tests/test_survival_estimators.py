@@ -1,0 +1,94 @@
+"""Estimators against R survival / cmprsk reference values (tests/reference/)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from thyroid_evidence.survival import cumulative_incidence, fit_parametric, kaplan_meier, rmst
+
+REF = json.loads((Path(__file__).parent / "reference" / "survival_reference.json").read_text())
+
+
+def _frame(block):
+    return pd.DataFrame({"time": block["data"]["time"], "event": block["data"]["status"]})
+
+
+@pytest.mark.parametrize("name", ["km_lung", "km_aml", "km_veteran"])
+def test_kaplan_meier_matches_r_survfit_loglog(name):
+    ref = REF[name]
+    km = kaplan_meier(_frame(ref))
+    t = km.table
+    assert_allclose(t["time"], ref["km"]["time"])
+    assert_allclose(t["n_at_risk"], ref["km"]["n_risk"])
+    assert_allclose(t["survival"], ref["km"]["survival"], atol=1e-12)
+    lower = np.array([np.nan if v == "NA" else v for v in ref["km"]["lower"]], float)
+    upper = np.array([np.nan if v == "NA" else v for v in ref["km"]["upper"]], float)
+    ok = np.isfinite(lower)
+    assert_allclose(t["lower"].to_numpy()[ok], lower[ok], atol=1e-10)
+    assert_allclose(t["upper"].to_numpy()[ok], upper[ok], atol=1e-10)
+    assert km.median == ref["median"]
+
+
+@pytest.mark.parametrize("name", ["km_lung", "km_aml", "km_veteran"])
+def test_rmst_matches_r_rmean(name):
+    ref = REF[name]
+    res = rmst(_frame(ref), ref["rmst"]["tau"])
+    assert_allclose(res.estimate, ref["rmst"]["estimate"], rtol=1e-10)
+    assert_allclose(res.se, ref["rmst"]["se"], rtol=1e-10)
+    assert res.lower < res.estimate < res.upper
+
+
+@pytest.mark.parametrize("name", ["cif_mgus2", "cif_small"])
+@pytest.mark.parametrize("cause", [1, 2])
+def test_aalen_johansen_matches_cmprsk_cuminc(name, cause):
+    ref = REF[name]
+    res = cumulative_incidence(_frame(ref), event_of_interest=cause)
+    cu = ref[f"cuminc_event{cause}"]
+    # cuminc lists both corners of each step; the second of each pair is the value after it
+    times = np.array(cu["time"])[2::2]
+    idx = np.searchsorted(res.table["time"], times)
+    assert_allclose(res.table["cumulative_incidence"].to_numpy()[idx],
+                    np.array(cu["estimate"])[2::2], atol=1e-12)
+    assert_allclose(res.table["variance"].to_numpy()[idx], np.array(cu["variance"])[2::2],
+                    atol=1e-12)
+    # and the same estimate as survfit's multi-state Aalen-Johansen at all its times
+    assert_allclose(res.cumulative_incidence_at(ref["survfit_ms"]["time"]),
+                    ref["survfit_ms"][f"event{cause}"], atol=1e-12)
+
+
+def test_cumulative_incidence_is_deterministic_with_ties_and_ci_ordered():
+    ref = REF["cif_small"]
+    a = cumulative_incidence(_frame(ref)).table
+    np.random.seed(1)
+    b = cumulative_incidence(_frame(ref)).table
+    pd.testing.assert_frame_equal(a, b)
+    inner = a[(a["cumulative_incidence"] > 0) & (a["cumulative_incidence"] < 1)]
+    assert (inner["lower"] <= inner["cumulative_incidence"]).all()
+    assert (inner["cumulative_incidence"] <= inner["upper"]).all()
+
+
+def test_parametric_fit_marks_extrapolation():
+    fit = fit_parametric(_frame(REF["km_aml"]), "weibull")
+    out = fit.survival([10, 40, 200])
+    assert out["extrapolated"].tolist() == [False, False, True]
+    assert out["survival"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda d: fit_parametric(d, "gompertz"), "allowed: weibull, lognormal, loglogistic"),
+        (lambda d: kaplan_meier(d.assign(event=3)), "must be one of"),
+        (lambda d: kaplan_meier(d.assign(time=-1.0)), "finite and >= 0"),
+        (lambda d: rmst(d, -2), "tau must be"),
+        (lambda d: kaplan_meier(d, level=1.5), "level must be"),
+        (lambda d: cumulative_incidence(d, event_of_interest=3), "event_of_interest"),
+    ],
+)
+def test_bad_input_names_the_value(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(_frame(REF["km_aml"]))

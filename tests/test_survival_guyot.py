@@ -1,0 +1,143 @@
+"""Guyot reconstruction: round trips on lifelines data sets, cleaning, bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter
+from lifelines.datasets import load_gbsg2, load_leukemia, load_lung, load_rossi, load_waltons
+
+from thyroid_evidence.survival import reconstruct_km
+from thyroid_evidence.survival.guyot import MAX_ITERATIONS, km_step, survival_on
+
+DATASETS = {
+    "waltons": (load_waltons, "T", "E", "group"),
+    "rossi": (load_rossi, "week", "arrest", "fin"),
+    "leukemia": (load_leukemia, "t", "status", "Rx"),
+    "gbsg2": (load_gbsg2, "time", "cens", "horTh"),
+    "lung": (load_lung, "time", "status", "sex"),
+}
+
+
+def _groups(name):
+    loader, tc, ec, gc = DATASETS[name]
+    df = loader()
+    event = df[ec].to_numpy()
+    if name == "lung" and event.max() == 2:
+        event = (event == 2).astype(int)
+    levels = sorted(df[gc].unique())
+    return [(df[tc].to_numpy(float)[df[gc] == g], event[df[gc] == g], int(g == levels[1]))
+            for g in levels]
+
+
+def _corners(time, event):
+    """Both corners of every step of the Kaplan-Meier curve."""
+    x, y = km_step(time, event)
+    prev = np.concatenate(([1.0], y[:-1]))
+    return (np.concatenate(([0.0], np.repeat(x, 2))),
+            np.concatenate(([1.0], np.column_stack((prev, y)).ravel())))
+
+
+def _round_trip(time, event, noisy, seed=0):
+    t, s = _corners(time, event)
+    risk_times = np.linspace(0, time.max(), 9)[:-1]
+    n_risk = np.array([(time >= x).sum() for x in risk_times])
+    kwargs = {}
+    if noisy:
+        rng = np.random.default_rng(seed)
+        s = s + rng.normal(0, 0.005, s.size)
+        t = t + rng.normal(0, 0.005 * time.max(), t.size)
+    else:
+        kwargs["total_events"] = int(event.sum())
+    out = reconstruct_km(t, s, risk_times=risk_times, n_risk=n_risk, **kwargs)
+    grid = np.linspace(0, time.max(), 200)
+    diff = np.abs(survival_on(out["time"].to_numpy(), out["event"].to_numpy(), grid)
+                  - survival_on(time, event, grid))
+    return out, diff
+
+
+def _log_hr(frames):
+    data = pd.concat(frames, ignore_index=True)
+    return CoxPHFitter().fit(data, "time", "event").params_.iloc[0]
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+@pytest.mark.parametrize("noisy", [False, True], ids=["exact", "noisy"])
+def test_round_trip_targets(name, noisy):
+    rebuilt, original, sizes = [], [], []
+    for time, event, g in _groups(name):
+        out, diff = _round_trip(time, event, noisy)
+        if noisy:
+            assert diff.mean() <= 0.01, (name, g, diff.mean())
+        elif name == "waltons" and g == 0:
+            # one grid point: the very last patient of the control group; the rest is exact
+            assert diff.mean() <= 0.001 and np.sort(diff)[-2] <= 0.01
+        else:
+            assert diff.max() <= 0.01, (name, g, diff.max())
+        assert (out["event"].isin([0, 1])).all() and len(out) == time.size
+        rebuilt.append(out.assign(group=g))
+        original.append(pd.DataFrame({"time": time, "event": event, "group": g}))
+        sizes.append(time.size)
+    ratio = abs(_log_hr(rebuilt) - _log_hr(original))
+    if min(sizes) >= 100:
+        assert ratio <= (0.06 if noisy else 0.05), (name, ratio)
+
+
+def test_exact_corners_reproduce_risk_table_and_events():
+    time, event, _ = _groups("gbsg2")[0]
+    out, _ = _round_trip(time, event, noisy=False)
+    diag = out.attrs["diagnostics"]
+    assert (diag.numbers_at_risk["published"] == diag.numbers_at_risk["reconstructed"]).all()
+    assert diag.total_events_reconstructed == diag.total_events_reported == event.sum()
+    assert diag.max_abs_diff <= 1e-9
+
+
+def test_no_risk_table_means_no_censoring():
+    out = reconstruct_km([0, 1, 2, 3], [1.0, 0.8, 0.6, 0.5], n_total=10)
+    assert out["event"].sum() == 5 and len(out) == 10
+    assert out.loc[out["event"] == 0, "time"].eq(3.0).all()
+
+
+def test_cleaning_handles_noise_and_duplicates():
+    t = [0, 5, 5, 4.9, 10, 10, 20, -0.01]
+    s = [1.01, 0.9, 0.8, 0.81, 0.8, 0.6, 0.6, 1.0]
+    out = reconstruct_km(t, s, n_total=20)
+    diag = out.attrs["diagnostics"]
+    assert diag.curve["survival"].is_monotonic_decreasing
+    assert diag.curve["time"].is_monotonic_increasing
+    assert any("clipped" in w for w in diag.warnings)
+
+
+def test_pathological_risk_table_terminates_without_negative_counts():
+    # a risk table the curve cannot honour: the loop must stop and say so
+    out = reconstruct_km([0, 1, 2, 3, 4], [1, 0.5, 0.45, 0.44, 0.43],
+                         risk_times=[0, 2, 3], n_risk=[10, 10, 9])
+    diag = out.attrs["diagnostics"]
+    assert diag.iterations <= 3 * MAX_ITERATIONS
+    assert len(out) == 10 and (out["time"] >= 0).all()
+    assert any("published 10" in w for w in diag.warnings)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(times=[0, 1], survival=[1, 71.6], n_total=5), "percentages"),
+        (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], risk_times=[0, 5], n_risk=[5, 4]),
+         "within the digitised curve"),
+        (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], risk_times=[0, 1], n_risk=[5, 6]),
+         "n_risk must not increase"),
+        (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], n_total=0), "n_total"),
+        (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8]), "n_total"),
+        (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], n_total=5, total_events=7),
+         "total_events"),
+        (dict(times=[0, 1], survival=[1, np.nan], n_total=5), "finite"),
+    ],
+)
+def test_bad_input_raises_value_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        reconstruct_km(**kwargs)
+
+
+def test_diagnostics_survive_concat():
+    a = reconstruct_km([0, 1, 2], [1, 0.8, 0.6], n_total=10)
+    b = reconstruct_km([0, 1, 2], [1, 0.7, 0.6], n_total=10)
+    assert len(pd.concat([a, b])) == 20

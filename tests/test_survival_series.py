@@ -1,0 +1,57 @@
+"""Every survival and progression number the review reports is reproduced by its pseudo-IPD.
+
+The reported values are read from evidence/ here too, never typed in.
+"""
+
+import pytest
+
+from thyroid_evidence import load_evidence
+from thyroid_evidence.survival import ENDPOINTS, reconstruct_series
+
+CASES = [
+    ("bone_ir_cazzato", "overall_survival"),
+    ("lung_rfa_debaere", "overall_survival"),
+    ("lung_rfa_debaere", "local_tumor_progression"),
+    ("liver_rfa_crc", "overall_survival"),
+    ("liver_rfa_crc", "local_tumor_progression_free_survival"),
+]
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    return load_evidence()
+
+
+@pytest.mark.parametrize("series_id, endpoint", CASES)
+def test_every_reported_value_reproduced_within_rounding(evidence, series_id, endpoint):
+    res = reconstruct_series(evidence, series_id, endpoint)
+    table = res.reported_vs_reproduced
+    assert table["within_rounding"].all(), table.to_string()
+    rows = evidence.outcomes_for(series_id, endpoint)
+    rows = rows[rows["category"].isna() & rows["subgroup"].isna()]
+    timed = rows[rows["statistic"].isin(["survival", "cumulative_incidence"])]
+    # one table row per reported milestone, with the reported value as stored
+    got = table[table["quantity"] == res.kind].set_index("time_months")["reported"]
+    for row in timed.itertuples():
+        assert got.loc[row.time_months] == pytest.approx(row.value / 100)
+    info = evidence.series_info(series_id)
+    expected_n = info["n_lesions"] if res.unit_of_analysis == "lesion" else info["n_patients"]
+    assert len(res.data) == expected_n
+
+
+def test_local_progression_is_per_lesion_with_competing_deaths(evidence):
+    res = reconstruct_series(evidence, "lung_rfa_debaere", "local_tumor_progression")
+    assert res.unit_of_analysis == "lesion"
+    assert set(res.data["event"]) == {0, 1, 2}
+    count = evidence.outcomes_for("lung_rfa_debaere", "local_tumor_progression")
+    count = count[count["statistic"] == "count"].iloc[0]["value"]
+    assert (res.data["event"] == 1).sum() == count
+    assert any("competing deaths" in a for a in res.assumptions)
+    assert any("read as" in a for a in res.assumptions)
+
+
+def test_unknown_endpoint_lists_allowed(evidence):
+    with pytest.raises(ValueError, match="allowed: " + ", ".join(ENDPOINTS)):
+        reconstruct_series(evidence, "bone_ir_cazzato", "tumor_response")
+    with pytest.raises(ValueError, match="series_id='nope'"):
+        reconstruct_series(evidence, "nope", "overall_survival")

@@ -1,0 +1,71 @@
+"""Pseudo-IPD from summaries: milestones within rounding, honesty when impossible, errors."""
+
+import numpy as np
+import pytest
+
+from thyroid_evidence.survival import kaplan_meier, reconstruct_from_summary
+
+
+def test_milestones_reproduced_within_rounding_and_deterministic():
+    kw = dict(survival_at={12: 0.716, 24: 0.668, 36: 0.601}, follow_up_median=55.2,
+              precision={"milestones": 0.001, "follow_up_median": 1.2})
+    a = reconstruct_from_summary(25, **kw)
+    b = reconstruct_from_summary(25, **kw)
+    assert a.all_reproduced
+    assert a.data.equals(b.data)
+    km = kaplan_meier(a.data)
+    got = km.survival_at([12, 24, 36])
+    assert np.all(np.abs(got - np.array([0.716, 0.668, 0.601])) <= 0.0005 + 1e-12)
+    assert len(a.data) == 25 and set(a.data["event"]) <= {0, 1}
+
+
+def test_median_and_milestone_reproduced():
+    res = reconstruct_from_summary(162, survival_at={60: 0.31}, median=36)
+    table = res.reported_vs_reproduced.set_index("quantity")
+    assert 35.5 <= table.loc["median", "reproduced"] <= 36.5
+    assert 0.305 <= table.loc["survival", "reproduced"] <= 0.315
+    assert any("no median follow-up reported" in a for a in res.assumptions)
+
+
+def test_incidence_with_competing_events_and_event_count():
+    res = reconstruct_from_summary(
+        400, cumulative_incidence_at={12: 0.05, 24: 0.08}, competing_rate=0.01,
+        follow_up_median=30, precision=0.001, unit_of_analysis="lesion")
+    assert res.all_reproduced
+    assert set(res.data["event"]) == {0, 1, 2}
+    assert res.unit_of_analysis == "lesion"
+
+
+def test_impossible_milestone_is_reported_not_faked():
+    # two patients and no censoring before 12 months: survival can only be 1, 0.5 or 0
+    res = reconstruct_from_summary(2, survival_at={12: 0.4}, follow_up_median=100,
+                                   precision=0.01)
+    row = res.reported_vs_reproduced.iloc[0]
+    assert not row["within_rounding"]
+    assert row["status"] == "no integer solution without censoring"
+    assert not res.all_reproduced
+
+
+def test_weibull_model_through_two_constraints():
+    res = reconstruct_from_summary(162, survival_at={60: 0.31}, median=36, model="weibull")
+    assert res.all_reproduced
+    assert "weibull" in res.assumptions[0].lower()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n=0, survival_at={12: 0.5}), "n must be a whole number > 0"),
+        (dict(n=10, survival_at={12: 0.5, 24: 0.6}), "rises: 0.6 at 24"),
+        (dict(n=10, survival_at={12: 71.6}), "proportion in"),
+        (dict(n=50, survival_at={12: 0.4}, median=24), "median=24.0 months is inconsistent"),
+        (dict(n=10, cumulative_incidence_at={12: 0.2, 24: 0.1}), "falls"),
+        (dict(n=10, survival_at={12: 0.5}, model="gompertz"), "allowed: piecewise"),
+        (dict(n=10), "nothing to reproduce"),
+        (dict(n=10, survival_at={12: 0.5}, events=11), "events must be"),
+        (dict(n=10, median=12, model="weibull"), "needs at least two"),
+    ],
+)
+def test_bad_input_raises_value_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        reconstruct_from_summary(**kwargs)

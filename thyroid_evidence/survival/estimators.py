@@ -1,0 +1,329 @@
+"""Estimators for (pseudo-)individual data: Kaplan-Meier, Aalen-Johansen, RMST, parametric fits.
+
+Data are DataFrames with ``time`` (months) and ``event`` (0 censored, 1 event of interest,
+2 competing event). Every result is a frozen dataclass; estimates at given times are read off
+the right-continuous step function.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from thyroid_evidence.survival._checks import check_level, survival_arrays
+
+#: Parametric families for extrapolation, mapped to their lifelines fitters.
+PARAMETRIC_DISTRIBUTIONS = ("weibull", "lognormal", "loglogistic")
+
+
+def _step_at(x: np.ndarray, y: np.ndarray, at: np.ndarray, start: float) -> np.ndarray:
+    """Right-continuous step function through (x, y), value ``start`` before x[0]."""
+    idx = np.searchsorted(x, np.asarray(at, dtype=float), side="right") - 1
+    out = np.where(idx >= 0, y[np.clip(idx, 0, None)], start)
+    return out.astype(float)
+
+
+def _risk_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
+    """Distinct times with numbers at risk, events by cause and censorings."""
+    order = np.argsort(time, kind="stable")
+    t, e = time[order], event[order]
+    uniq, first = np.unique(t, return_index=True)
+    n = len(t)
+    at_risk = n - first
+    d1 = np.add.reduceat((e == 1).astype(int), first)
+    d2 = np.add.reduceat((e == 2).astype(int), first)
+    c = np.add.reduceat((e == 0).astype(int), first)
+    return pd.DataFrame(
+        {"time": uniq, "n_at_risk": at_risk, "events": d1, "competing": d2, "censored": c}
+    )
+
+
+@dataclass(frozen=True)
+class KaplanMeierResult:
+    """Kaplan-Meier estimate with pointwise log-log confidence limits.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per distinct time: ``time, n_at_risk, events, censored, survival, lower,
+        upper`` (lower/upper: exponential-Greenwood, i.e. log(-log) limits).
+    median : float
+        Smallest time with survival <= 0.5 (``inf`` if not reached).
+    level : float
+        Confidence level of the limits.
+    """
+
+    table: pd.DataFrame
+    median: float
+    level: float
+
+    def survival_at(self, times: np.ndarray | list[float]) -> np.ndarray:
+        """Survival at ``times`` (1 before the first time)."""
+        return _step_at(self.table["time"].to_numpy(), self.table["survival"].to_numpy(),
+                        np.asarray(times, dtype=float), 1.0)
+
+
+def kaplan_meier(data: pd.DataFrame, *, level: float = 0.95) -> KaplanMeierResult:
+    """Kaplan-Meier estimate with log(-log) confidence limits (lifelines).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Columns ``time`` and ``event`` in {0, 1}; competing events (2) must be recoded by the
+        caller (for the cause-specific curve, as censored).
+    level : float in (0, 1)
+        Confidence level.
+
+    Returns
+    -------
+    KaplanMeierResult
+
+    Notes
+    -----
+    Point estimates, limits and median checked against R
+    ``survfit(Surv(time, status) ~ 1, conf.type = "log-log")`` (tests/reference/).
+    """
+    from lifelines import KaplanMeierFitter
+
+    level = check_level(level)
+    time, event = survival_arrays(data, name="data")
+    fitter = KaplanMeierFitter(alpha=1 - level).fit(time, event, ci_labels=("lower", "upper"))
+    risk = _risk_table(time, event)
+    sf = fitter.survival_function_.iloc[:, 0]
+    ci = fitter.confidence_interval_
+    table = risk.drop(columns="competing").assign(
+        survival=sf.reindex(risk["time"]).to_numpy(),
+        lower=ci["lower"].reindex(risk["time"]).to_numpy(),
+        upper=ci["upper"].reindex(risk["time"]).to_numpy(),
+    )
+    below = table.loc[table["survival"] <= 0.5, "time"]
+    median = float(below.iloc[0]) if len(below) else math.inf
+    return KaplanMeierResult(table=table, median=median, level=level)
+
+
+@dataclass(frozen=True)
+class CumulativeIncidenceResult:
+    """Aalen-Johansen cumulative incidence of one cause in the presence of competing events.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per distinct time: ``time, n_at_risk, events, competing, censored,
+        cumulative_incidence, variance, lower, upper``. ``variance`` is Gray's delta-method
+        variance exactly as R ``cmprsk::cuminc`` reports it (it changes only at times of the
+        event of interest); limits use the log(-log) transform.
+    event_of_interest : int
+        The event code whose incidence is estimated (the other non-zero code competes).
+    level : float
+        Confidence level.
+    """
+
+    table: pd.DataFrame
+    event_of_interest: int
+    level: float
+
+    def cumulative_incidence_at(self, times: np.ndarray | list[float]) -> np.ndarray:
+        """Cumulative incidence at ``times`` (0 before the first time)."""
+        return _step_at(self.table["time"].to_numpy(),
+                        self.table["cumulative_incidence"].to_numpy(),
+                        np.asarray(times, dtype=float), 0.0)
+
+
+def cumulative_incidence(
+    data: pd.DataFrame, *, event_of_interest: int = 1, level: float = 0.95
+) -> CumulativeIncidenceResult:
+    """Aalen-Johansen cumulative incidence with competing risks (our own implementation).
+
+    Written here rather than wrapping lifelines' ``AalenJohansenFitter``, which breaks ties by
+    random jitter drawn from numpy's global seed, has swapped confidence-interval labels and
+    mishandles custom timelines (lifelines issues #1541, #1549, PR #1699). Ties are handled
+    exactly: at a time with events of both causes and censorings, events come first.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Columns ``time`` and ``event`` in {0, 1, 2}.
+    event_of_interest : {1, 2}
+        The cause whose incidence is estimated; the other cause competes.
+    level : float in (0, 1)
+        Confidence level.
+
+    Returns
+    -------
+    CumulativeIncidenceResult
+
+    Notes
+    -----
+    Estimate and variance checked against R ``cmprsk::cuminc`` and the estimate against
+    ``survfit`` multi-state output (tests/reference/, data sets ``mgus2`` and a small tied set).
+    """
+    level = check_level(level)
+    if event_of_interest not in (1, 2):
+        raise ValueError(f"event_of_interest must be 1 or 2; got {event_of_interest!r}")
+    time, event = survival_arrays(data, competing=True, name="data")
+    if event_of_interest == 2:
+        event = np.where(event == 0, 0, 3 - event)
+    risk = _risk_table(time, event)
+    r = risk["n_at_risk"].to_numpy(float)
+    d1 = risk["events"].to_numpy(float)
+    d2 = risk["competing"].to_numpy(float)
+    surv = np.cumprod(1.0 - (d1 + d2) / r)
+    surv_before = np.concatenate(([1.0], surv[:-1]))
+    cif = np.cumsum(surv_before * d1 / r)
+
+    # Gray's delta-method variance (as in cmprsk's cinc): three running sums.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_s = np.where(surv > 0, 1.0 / surv, 0.0)
+
+        def weight(d: np.ndarray) -> np.ndarray:
+            tie = np.where(d > 1, 1.0 - (d - 1.0) / np.maximum(r - 1.0, 1.0), 1.0)
+            return surv_before**2 * tie * d / r**2
+
+        w2 = np.where((d2 > 0) & (surv > 0), weight(d2), 0.0)
+        w1 = np.where(d1 > 0, weight(d1), 0.0)
+    t4_2 = cif * inv_s
+    t4_1 = 1.0 + inv_s * cif
+    v1 = np.cumsum(t4_2**2 * w2 + t4_1**2 * w1)
+    v2 = np.cumsum(inv_s * t4_2 * w2 + inv_s * t4_1 * w1)
+    v3 = np.cumsum(inv_s**2 * w2 + inv_s**2 * w1)
+    var_at_event = v1 + cif**2 * v3 - 2 * cif * v2
+    # cuminc updates the variance only at times of the event of interest
+    last = np.maximum.accumulate(np.where(d1 > 0, np.arange(len(r)), -1))
+    variance = np.where(last >= 0, var_at_event[np.clip(last, 0, None)], 0.0)
+
+    z = norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = (cif > 0) & (cif < 1)
+        k = np.where(ok, z * np.sqrt(variance) / (cif * np.log(cif)), 0.0)
+        lower = np.where(ok, cif ** np.exp(-k), cif)
+        upper = np.where(ok, cif ** np.exp(k), cif)
+    table = risk.assign(cumulative_incidence=cif, variance=variance, lower=lower, upper=upper)
+    return CumulativeIncidenceResult(table=table, event_of_interest=event_of_interest,
+                                     level=level)
+
+
+@dataclass(frozen=True)
+class RMSTResult:
+    """Restricted mean survival time up to ``tau`` with its standard error and CI.
+
+    ``extrapolated`` is True when ``tau`` lies beyond the last observed time, in which case the
+    last survival value was carried forward (as R ``survival`` does).
+    """
+
+    tau: float
+    estimate: float
+    se: float
+    lower: float
+    upper: float
+    level: float
+    extrapolated: bool
+
+
+def rmst(data: pd.DataFrame, tau: float, *, level: float = 0.95) -> RMSTResult:
+    """Restricted mean survival time: the area under the Kaplan-Meier curve up to ``tau``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Columns ``time`` and ``event`` in {0, 1}.
+    tau : float > 0
+        Restriction time, months.
+    level : float in (0, 1)
+        Confidence level (normal limits).
+
+    Notes
+    -----
+    Variance: sum over event times t_i <= tau of A_i^2 d_i / (r_i (r_i - d_i)), A_i the area
+    under the curve from t_i to tau; checked against R ``summary(survfit(...), rmean = tau)``.
+    """
+    level = check_level(level)
+    if not (isinstance(tau, int | float) and math.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be a finite number of months > 0; got {tau!r}")
+    time, event = survival_arrays(data, name="data")
+    risk = _risk_table(time, event)
+    risk = risk[risk["time"] <= tau]
+    t = risk["time"].to_numpy(float)
+    d = risk["events"].to_numpy(float)
+    r = risk["n_at_risk"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - d / r)
+    knots = np.concatenate(([0.0], t, [float(tau)]))
+    levels = np.concatenate(([1.0], surv))
+    areas = levels * np.diff(knots)
+    estimate = float(areas.sum())
+    # area from each time t_i to tau
+    tail = np.cumsum(areas[::-1])[::-1][1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where((d > 0) & (r > d), tail**2 * d / (r * (r - d)), 0.0)
+    se = float(math.sqrt(terms.sum()))
+    z = float(norm.ppf(0.5 + level / 2))
+    return RMSTResult(tau=float(tau), estimate=estimate, se=se, lower=estimate - z * se,
+                      upper=estimate + z * se, level=level,
+                      extrapolated=bool(tau > time.max()))
+
+
+@dataclass(frozen=True)
+class ParametricFit:
+    """A parametric survival model fitted for extrapolation beyond follow-up.
+
+    Attributes
+    ----------
+    distribution : {"weibull", "lognormal", "loglogistic"}
+    parameters : dict
+        Fitted parameters in lifelines' parameterisation.
+    aic : float
+    last_follow_up : float
+        Largest observed time; predictions beyond it are extrapolations.
+    """
+
+    distribution: str
+    parameters: dict
+    aic: float
+    last_follow_up: float
+    fitter: object = field(repr=False, compare=False)
+
+    def survival(self, times: np.ndarray | list[float]) -> pd.DataFrame:
+        """Model survival at ``times`` with a boolean ``extrapolated`` column (time beyond
+        the last observed time: not supported by data, an assumption of the model)."""
+        times = np.asarray(times, dtype=float)
+        s = np.asarray(self.fitter.survival_function_at_times(times), dtype=float)
+        return pd.DataFrame({"time": times, "survival": s,
+                             "extrapolated": times > self.last_follow_up})
+
+
+def fit_parametric(data: pd.DataFrame, distribution: str = "weibull") -> ParametricFit:
+    """Fit a Weibull, log-normal or log-logistic model (lifelines) for extrapolation.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Columns ``time`` (> 0 after a small floor) and ``event`` in {0, 1}.
+    distribution : {"weibull", "lognormal", "loglogistic"}
+
+    Returns
+    -------
+    ParametricFit
+    """
+    from lifelines import LogLogisticFitter, LogNormalFitter, WeibullFitter
+
+    fitters = {"weibull": WeibullFitter, "lognormal": LogNormalFitter,
+               "loglogistic": LogLogisticFitter}
+    if distribution not in fitters:
+        raise ValueError(
+            f"distribution={distribution!r} is not supported; allowed: "
+            + ", ".join(PARAMETRIC_DISTRIBUTIONS)
+        )
+    time, event = survival_arrays(data, name="data")
+    if event.sum() == 0:
+        raise ValueError("data has no events (event == 1); a parametric model cannot be fitted")
+    # lifelines needs strictly positive durations
+    time = np.maximum(time, 1e-3)
+    fitter = fitters[distribution]().fit(time, event)
+    params = {k: float(v) for k, v in fitter.params_.items()}
+    return ParametricFit(distribution=distribution, parameters=params,
+                         aic=float(fitter.AIC_), last_follow_up=float(time.max()),
+                         fitter=fitter)

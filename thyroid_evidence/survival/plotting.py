@@ -1,0 +1,192 @@
+"""Figures a clinician can read without help: curve, band, reported values, numbers at risk.
+
+Every function takes ``ax=None`` (a new figure) and returns the Axes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.transforms import blended_transform_factory
+
+from thyroid_evidence.survival.ensemble import EnsembleResult
+from thyroid_evidence.survival.guyot import survival_on
+from thyroid_evidence.survival.summary import PseudoIPD
+
+_CURVE = "#1f4e79"
+_BAND = "#9dc3e6"
+_REPORTED = "#c00000"
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float] = (7.0, 4.8)) -> Axes:
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _step_curve(data: pd.DataFrame, grid: np.ndarray, kind: str, estimator: str) -> np.ndarray:
+    t = data["time"].to_numpy(float)
+    e = data["event"].to_numpy(int)
+    if kind == "survival" or estimator == "kaplan-meier":
+        s = survival_on(t, (e == 1).astype(int), grid)
+        return s if kind == "survival" else 1.0 - s
+    from thyroid_evidence.survival.estimators import cumulative_incidence
+
+    return cumulative_incidence(data).cumulative_incidence_at(grid)
+
+
+def plot_curve(
+    result: PseudoIPD,
+    *,
+    band: EnsembleResult | None = None,
+    ax: Axes | None = None,
+    risk_times: np.ndarray | list[float] | None = None,
+    time_max: float | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Survival or cumulative-incidence curve of a pseudo-IPD, with its uncertainty band,
+    the reported values as markers with their rounding interval, and numbers at risk.
+
+    Parameters
+    ----------
+    result : PseudoIPD
+    band : EnsembleResult, optional
+        Drawn as a shaded pointwise band.
+    ax : matplotlib Axes, optional
+    risk_times : array-like, optional
+        Times (months) for the numbers-at-risk row (default every 12 months).
+    time_max : float, optional
+        Right end of the time axis (default: end of the data, at most 120 months).
+    title : str, optional
+        Default: the result's label.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if not isinstance(result, PseudoIPD):
+        raise ValueError("result must be a PseudoIPD (from reconstruct_from_summary or "
+                         "reconstruct_series)")
+    ax = _new_axes(ax)
+    data = result.data
+    kind = result.kind
+    estimator = result.spec.incidence_estimator if result.spec else "aalen-johansen"
+    t_end = float(time_max) if time_max is not None else min(float(data["time"].max()), 120.0)
+    grid = np.linspace(0.0, t_end, 600)
+    curve = _step_curve(data, grid, kind, estimator)
+    what = "Survival" if kind == "survival" else "Cumulative incidence"
+    if band is not None:
+        keep = band.times <= t_end
+        ax.fill_between(band.times[keep], 100 * band.lower[keep], 100 * band.upper[keep],
+                        step="post", color=_BAND, alpha=0.6, linewidth=0,
+                        label=f"{band.level:.0%} band: reconstruction + sampling uncertainty")
+    ax.step(grid, 100 * curve, where="post", color=_CURVE, linewidth=2,
+            label="Reconstructed curve (pseudo-data)")
+    table = result.reported_vs_reproduced
+    pts = table[table["quantity"] == kind]
+    if len(pts):
+        mid = 100 * pts["reported"].to_numpy()
+        err = 100 * np.vstack((pts["reported"] - pts["lower"], pts["upper"] - pts["reported"]))
+        ax.errorbar(pts["time_months"], mid, yerr=err, fmt="o", color=_REPORTED, ms=6,
+                    capsize=5, elinewidth=1.5, zorder=5,
+                    label="Reported value (bar: its rounding interval)")
+        steps = 100 * (pts["upper"] - pts["lower"]).to_numpy()
+        for x, y, st in zip(pts["time_months"], mid, steps, strict=True):
+            digits = max(0, round(-np.log10(st))) if st > 0 else 1
+            ax.annotate(f"{y:.{digits}f}%", (x, y), textcoords="offset points", xytext=(6, 6),
+                        color=_REPORTED, fontsize=9)
+    med = table[table["quantity"] == "median"]
+    if len(med):
+        m = med.iloc[0]
+        ax.errorbar([m["reported"]], [50], xerr=[[m["reported"] - m["lower"]],
+                                                 [m["upper"] - m["reported"]]],
+                    fmt="D", color=_REPORTED, ms=6, capsize=5, zorder=5,
+                    label=f"Reported median {m['reported']:g} months")
+        ax.axhline(50, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_xlim(0, t_end)
+    if kind == "survival":
+        ax.set_ylim(0, 100)
+    else:
+        top = max(float(np.nanmax(curve)), float(band.upper.max()) if band else 0.0)
+        ax.set_ylim(0, min(100, 100 * top * 1.3 + 2))
+    ax.set_ylabel(f"{what} (%)")
+    ax.set_xlabel("Months since treatment", labelpad=2)
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_title(textwrap.fill(title if title is not None else result.label, 70), fontsize=11)
+    ax.legend(loc="lower left" if kind == "survival" else "upper left", fontsize=8,
+              frameon=False)
+    _numbers_at_risk(ax, data, risk_times, t_end, result.unit_of_analysis)
+    ax.text(0.0, -0.31, "Pseudo-data rebuilt from published summary figures, not individual "
+            "patient data.\nFor research and teaching, not for clinical decisions.",
+            transform=ax.transAxes, fontsize=7, color="#555555", ha="left", va="top")
+    ax.figure.subplots_adjust(bottom=0.3)
+    return ax
+
+
+def _numbers_at_risk(ax: Axes, data: pd.DataFrame, risk_times: object, t_end: float,
+                     unit: str) -> None:
+    times = (np.arange(0.0, t_end + 1e-9, 12.0) if risk_times is None
+             else np.asarray(risk_times, dtype=float))
+    times = times[times <= t_end]
+    obs = data["time"].to_numpy(float)
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.text(0.0, -0.15, f"Number at risk ({unit}s)", transform=ax.transAxes, fontsize=8,
+            ha="left", va="top", fontweight="bold")
+    for x in times:
+        ax.text(x, -0.22, f"{int((obs >= x).sum())}", transform=trans, fontsize=8,
+                ha="center", va="top")
+
+
+def plot_reconstruction_check(
+    times: np.ndarray | list[float],
+    survival: np.ndarray | list[float],
+    data: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    title: str = "Digitised curve vs rebuilt Kaplan-Meier",
+) -> Axes:
+    """Overlay of the digitised input points and the Kaplan-Meier curve of the rebuilt data,
+    with the largest and mean gap written on the plot.
+
+    Parameters
+    ----------
+    times, survival : array-like
+        The digitised points as given (survival as proportions).
+    data : DataFrame
+        The output of :func:`reconstruct_km`.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _new_axes(ax)
+    t = np.asarray(times, dtype=float)
+    s = np.asarray(survival, dtype=float)
+    grid = np.linspace(0.0, float(max(t.max(), data["time"].max())), 800)
+    rebuilt = survival_on(data["time"].to_numpy(float), data["event"].to_numpy(int), grid)
+    ax.plot(t, 100 * s, "o", ms=3.5, color=_REPORTED, alpha=0.7, label="Digitised points (input)")
+    ax.step(grid, 100 * rebuilt, where="post", color=_CURVE, linewidth=1.6,
+            label="Kaplan-Meier of rebuilt data")
+    diag = data.attrs.get("diagnostics")
+    if diag is not None:
+        ax.text(0.98, 0.97, f"largest gap {100 * diag.max_abs_diff:.2f} percentage points\n"
+                f"mean gap {100 * diag.mean_abs_diff:.2f} percentage points\n"
+                f"events {diag.total_events_reconstructed}"
+                + (f" (reported {diag.total_events_reported})"
+                   if diag.total_events_reported is not None else ""),
+                transform=ax.transAxes, ha="right", va="top", fontsize=9,
+                bbox={"facecolor": "white", "edgecolor": "#bbbbbb"})
+    ax.set_ylim(0, 102)
+    ax.set_xlim(0, grid.max())
+    ax.set_xlabel("Time (units of the digitised axis)")
+    ax.set_ylabel("Survival (%)")
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    return ax

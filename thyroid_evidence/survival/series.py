@@ -1,0 +1,143 @@
+"""Pseudo-IPD for a series of the review, read entirely from ``evidence/``."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from thyroid_evidence.survival.summary import PseudoIPD, reconstruct_from_summary
+
+#: Endpoints with a time-to-event reconstruction.
+ENDPOINTS = ("overall_survival", "local_tumor_progression",
+             "local_tumor_progression_free_survival")
+_MONTHS = {"months": 1.0, "years": 12.0, "days": 12.0 / 365.25}
+
+
+def _plain(rows: pd.DataFrame) -> pd.DataFrame:
+    """Whole-series rows only (no category, subgroup or group partition)."""
+    keep = rows["category"].isna() & rows["subgroup"].isna()
+    return rows[keep]
+
+
+def _months(row: pd.Series, what: str) -> tuple[float, float]:
+    unit = row["unit"]
+    if unit not in _MONTHS:
+        raise ValueError(f"{what}: unit {unit!r} is not a time unit; allowed: "
+                         + ", ".join(_MONTHS))
+    factor = _MONTHS[unit]
+    return float(row["value"]) * factor, 10.0 ** (-int(row["decimals"])) * factor
+
+
+def reconstruct_series(evidence: object, series_id: str, endpoint: str) -> PseudoIPD:
+    """Pseudo-IPD of one series and endpoint, with every number read from the evidence.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        From :func:`thyroid_evidence.load_evidence`.
+    series_id : str
+        A series in ``evidence/series.csv``.
+    endpoint : {"overall_survival", "local_tumor_progression",
+                "local_tumor_progression_free_survival"}
+
+    Returns
+    -------
+    PseudoIPD
+        ``label`` names the series and endpoint; the unit of analysis comes from the outcome
+        rows (per lesion for local progression). For ``local_tumor_progression`` deaths
+        compete (event 2) when the series reports overall survival; the incidence is read as
+        Aalen-Johansen, or, when that cannot reproduce the reported numbers, as
+        1 - Kaplan-Meier with deaths censored (the assumptions say which).
+
+    Raises
+    ------
+    ValueError
+        For an unknown series or endpoint, or when the evidence holds nothing to rebuild.
+    """
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"endpoint={endpoint!r} has no time-to-event reconstruction; "
+                         f"allowed: {', '.join(ENDPOINTS)}")
+    info = evidence.series_info(series_id)
+    rows = _plain(evidence.outcomes_for(series_id, endpoint))
+    if rows.empty:
+        raise ValueError(f"series_id={series_id!r} reports nothing for endpoint={endpoint!r}")
+    units = set(rows["unit_of_analysis"])
+    unit = "lesion" if "lesion" in units else "patient"
+    kind_stat = "cumulative_incidence" if endpoint == "local_tumor_progression" else "survival"
+    points = rows[rows["statistic"] == kind_stat]
+    milestones = {float(r.time_months): float(r.value) / 100.0 for r in points.itertuples()
+                  if r.unit == "percent"}
+    steps = {float(r.time_months): 10.0 ** (-int(r.decimals)) / 100.0
+             for r in points.itertuples() if r.unit == "percent"}
+    n = _denominator(info, points, unit)
+    median = None
+    med_step = None
+    med_rows = rows[rows["statistic"] == "median"]
+    if len(med_rows):
+        median, med_step = _months(med_rows.iloc[0], f"{series_id} {endpoint} median")
+    counts = rows[(rows["statistic"] == "count") & (rows["unit"] == "events")]
+    events = int(counts.iloc[0]["value"]) if len(counts) else None
+    fu = _plain(evidence.outcomes_for(series_id, "follow_up"))
+    fu_med = fu[fu["statistic"] == "median"]
+    fu_max = fu[fu["statistic"] == "maximum"]
+    follow_up_median, fu_step = (_months(fu_med.iloc[0], "follow-up median")
+                                 if len(fu_med) else (None, None))
+    follow_up_max = _months(fu_max.iloc[0], "follow-up maximum")[0] if len(fu_max) else None
+    precision = {"milestones": steps, "median": med_step, "follow_up_median": fu_step}
+    label = f"{info['title']}: {endpoint.replace('_', ' ')}"
+    common = dict(follow_up_median=follow_up_median, follow_up_max=follow_up_max,
+                  events=events, precision=precision, unit_of_analysis=unit)
+    if kind_stat == "survival":
+        result = reconstruct_from_summary(n, survival_at=milestones or None, median=median,
+                                          **common)
+        extra = ()
+    else:
+        rate, why = _competing_rate(evidence, series_id)
+        result = reconstruct_from_summary(n, cumulative_incidence_at=milestones,
+                                          competing_rate=rate, **common)
+        reading = "Aalen-Johansen (deaths compete, event 2)"
+        if not result.all_reproduced and rate > 0:
+            alt = reconstruct_from_summary(n, cumulative_incidence_at=milestones,
+                                           competing_rate=rate,
+                                           incidence_estimator="kaplan-meier", **common)
+            if alt.all_reproduced:
+                result = alt
+                reading = ("1 - Kaplan-Meier with deaths censored (the Aalen-Johansen reading "
+                           "cannot reproduce every reported number, this one can)")
+        extra = (why, f"reported incidence read as {reading}")
+    unit_note = (f"unit of analysis: {unit} (n = {n}); lesions of one patient are treated as "
+                 "independent" if unit == "lesion" else f"unit of analysis: patient (n = {n})")
+    return PseudoIPD(data=result.data,
+                     assumptions=result.assumptions + extra + (unit_note,),
+                     reported_vs_reproduced=result.reported_vs_reproduced, spec=result.spec,
+                     kind=result.kind, unit_of_analysis=unit, label=label)
+
+
+def _denominator(info: pd.Series, points: pd.DataFrame, unit: str) -> int:
+    dens = points["denominator"].dropna()
+    if len(dens):
+        return int(dens.iloc[0])
+    column = "n_lesions" if unit == "lesion" else "n_patients"
+    value = info.get(column)
+    if value is None or pd.isna(value):
+        raise ValueError(f"series {info.name!r} has no {column} for a per-{unit} endpoint")
+    return int(value)
+
+
+def _competing_rate(evidence: object, series_id: str) -> tuple[float, str]:
+    """Death hazard per month from the series' overall survival (median or last milestone)."""
+    rows = _plain(evidence.outcomes_for(series_id, "overall_survival"))
+    med = rows[rows["statistic"] == "median"]
+    if len(med):
+        months, _ = _months(med.iloc[0], "overall survival median")
+        return math.log(2) / months, (
+            f"competing deaths: constant hazard log(2)/{months:g} per month, from the "
+            "reported median overall survival; applied per lesion")
+    pts = rows[(rows["statistic"] == "survival") & (rows["unit"] == "percent")]
+    if len(pts):
+        last = pts.sort_values("time_months").iloc[-1]
+        rate = -math.log(float(last["value"]) / 100.0) / float(last["time_months"])
+        return rate, ("competing deaths: constant hazard from the last reported overall "
+                      "survival milestone; applied per lesion")
+    return 0.0, "no overall survival reported: deaths not modelled (none coded as event 2)"
