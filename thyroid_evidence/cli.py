@@ -71,7 +71,7 @@ def _audit(args: argparse.Namespace) -> int:
         return 1
     from thyroid_evidence.audit import audit_evidence, format_audit
 
-    print(format_audit(audit_evidence(evidence), args.format))
+    sys.stdout.write(format_audit(audit_evidence(evidence), args.format))
     return 0
 
 

@@ -12,6 +12,7 @@
 Research and teaching material, not clinical decision support.
 """
 
+from thyroid_evidence.survival.complement import complement_table, plot_complement
 from thyroid_evidence.survival.ensemble import EnsembleResult, ensemble
 from thyroid_evidence.survival.estimators import (
     CumulativeIncidenceResult,
@@ -29,6 +30,8 @@ from thyroid_evidence.survival.series import ENDPOINTS, reconstruct_series
 from thyroid_evidence.survival.summary import PseudoIPD, SummarySpec, reconstruct_from_summary
 
 __all__ = [
+    "complement_table",
+    "plot_complement",
     "ENDPOINTS",
     "CumulativeIncidenceResult",
     "EnsembleResult",

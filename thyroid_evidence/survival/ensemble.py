@@ -79,6 +79,24 @@ class EnsembleResult:
         return pd.DataFrame({"time": self.times, "estimate": self.estimate,
                              "lower": self.lower, "upper": self.upper})
 
+    def summary_frame(self) -> pd.DataFrame:
+        """Median and restricted mean with their intervals, one row each (months).
+
+        Columns ``quantity, estimate, lower, upper, level, n_draws, varied``; the median row
+        is left out for cumulative incidence (it has no median). ``inf`` means not reached.
+        """
+        tau, area, area_lo, area_hi = self.restricted_mean
+        name = ("restricted mean survival time" if self.quantity == "survival"
+                else "restricted mean time lost to the event")
+        rows = [(f"{name} up to {tau:g} months", area, area_lo, area_hi)]
+        if self.quantity == "survival":
+            rows.insert(0, ("median survival time", *self.median))
+        frame = pd.DataFrame(rows, columns=["quantity", "estimate", "lower", "upper"])
+        frame["level"] = self.level
+        frame["n_draws"] = self.n_draws
+        frame["varied"] = ", ".join(self.varied)
+        return frame
+
 
 def _curves(times: np.ndarray, events: np.ndarray, grid: np.ndarray, mode: str
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
