@@ -189,3 +189,13 @@ def key_numbers(evidence: Evidence) -> pd.DataFrame:
             cells[label] = "; ".join(_format(r) for _, r in rows.iterrows())
         columns[series_id] = cells
     return pd.DataFrame(columns)
+
+
+def pooling_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a proportion table that may enter a pooled estimate.
+
+    Only rows with a count, and only whole-series rows: a subgroup shares its patients with
+    the whole series, so pooling both would count them twice.
+    """
+    keep = table["k"].notna() & (table["subgroup"] == "")
+    return table[keep].reset_index(drop=True)
