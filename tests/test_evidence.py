@@ -228,7 +228,8 @@ def test_missing_file(evidence_copy):
 
 
 def test_missing_folder(tmp_path):
-    assert problems_of(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'}: evidence folder not found"]
+    missing = tmp_path / "nowhere"
+    assert problems_of(missing) == [f"{missing}: evidence folder not found"]
 
 
 def test_missing_or_broken_descriptor(evidence_copy):
