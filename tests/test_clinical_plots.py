@@ -1,0 +1,391 @@
+"""Tests of thyroid_evidence.clinical_plots: Table 1 charts, Table 2 tables, teaching figures."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from tests.conftest import find_line  # noqa: E402
+from thyroid_evidence import clinical_plots as cp  # noqa: E402
+from thyroid_evidence import load_evidence  # noqa: E402
+from thyroid_evidence.proportions import proportion_ci  # noqa: E402
+from thyroid_evidence.staging import stratify  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ev():
+    return load_evidence()
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def _bars(ax) -> list[Rectangle]:
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+LOW_RISK_PTC = {
+    "label": "low",
+    "histology": "papillary",
+    "distant_metastases": False,
+    "complete_resection": True,
+    "extrathyroidal_extension": "none",
+    "aggressive_variant": False,
+    "rai_avid_foci": "not_given",
+    "vascular_invasion_foci": 0,
+    "clinical_n1": False,
+    "pathologic_n1_count": 0,
+    "tg_suggests_distant_metastases": False,
+    "t_category": "T1b",
+    "n_category": "N0",
+    "m_category": "M0",
+}
+
+
+# --- Table 1 values ------------------------------------------------------------------------
+
+
+def test_prevalence_rows_are_ranges_in_table_order(ev):
+    frame = cp.clinical_feature_values("prevalence", ev)
+    assert list(frame["histotype"]) == ["papillary", "follicular", "medullary", "anaplastic"]
+    assert list(frame["shape"]) == ["range"] * 4
+    assert frame.loc[0, ["low", "high"]].tolist() == [80.0, 85.0]
+    assert list(frame["printed"]) == ["80–85%", "10–15%", "3–5%", "1–2%"]
+
+
+def test_open_bounds_and_single_values(ev):
+    survival = cp.clinical_feature_values("ten_year_survival", ev).set_index("histotype")
+    assert survival.loc["anaplastic", "shape"] == "upper_bound"
+    assert survival.loc["anaplastic", "high"] == 10.0
+    assert pd.isna(survival.loc["anaplastic", "low"])
+    assert survival.loc["anaplastic", "printed"] == "<10%"
+    at_presentation = cp.clinical_feature_values("distant_metastases_at_presentation", ev)
+    shapes = dict(zip(at_presentation["histotype"], at_presentation["shape"], strict=True))
+    assert shapes == {"anaplastic": "value", "medullary": "upper_bound",
+                      "differentiated": "value"}
+    printed = dict(zip(at_presentation["histotype"], at_presentation["printed"], strict=True))
+    assert printed == {"anaplastic": "about 43%", "medullary": "up to 25%",
+                       "differentiated": "10%"}
+
+
+def test_site_rows_keep_the_printed_number_only(ev):
+    sites = cp.clinical_feature_values("metastatic_site", ev)
+    assert len(sites) == 13
+    row = sites[(sites["histotype"] == "medullary") & (sites["site"] == "liver")].iloc[0]
+    assert (row["printed"], row["low"], row["high"], row["shape"]) == ("49–62%", 49, 62, "range")
+    assert (sites["shape"] == "range").sum() == 4
+
+
+def test_unknown_feature_lists_the_numeric_features(ev):
+    with pytest.raises(ValueError, match=r"feature='cell_of_origin' has no numeric rows; "
+                                         r"allowed: prevalence, common_age"):
+        cp.clinical_feature_values("cell_of_origin", ev)
+
+
+def test_evidence_of_the_wrong_type_is_refused():
+    with pytest.raises(ValueError, match="evidence must be an Evidence"):
+        cp.plot_prevalence(evidence=pd.DataFrame())
+
+
+# --- Table 1 charts ------------------------------------------------------------------------
+
+
+def test_prevalence_chart_draws_each_range_from_the_evidence(ev):
+    ax = cp.plot_prevalence(evidence=ev)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Papillary (PTC)", "Follicular (FTC)", "Medullary (MTC)", "Anaplastic (ATC)"]
+    spans = [(b.get_x(), b.get_x() + b.get_width()) for b in _bars(ax)]
+    assert spans == [(80, 85), (10, 15), (3, 5), (1, 2)]
+    assert "80–85%" in _texts(ax)
+    assert ax.get_xlim() == (0.0, 100.0)
+
+
+def test_chart_follows_an_edited_evidence_file(evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "clinical_features", "feature_id", "papillary_prevalence")
+    edit_cell(evidence_copy, "clinical_features", line, "high", "90")
+    edit_cell(evidence_copy, "clinical_features", line, "text", "80–90%")
+    ax = cp.plot_prevalence(evidence=load_evidence(evidence_copy))
+    first = _bars(ax)[0]
+    assert (first.get_x(), first.get_width()) == (80, 10)
+    assert "80–90%" in _texts(ax)
+
+
+def test_upper_bound_is_a_band_from_zero_with_its_wording(ev):
+    ax = cp.plot_metastases_at_presentation(evidence=ev)
+    bars = _bars(ax)
+    assert len(bars) == 1  # MTC only: ATC and DTC are single values
+    assert (bars[0].get_x(), bars[0].get_width()) == (0, 25)
+    assert bars[0].get_hatch() == "///"
+    assert "up to 25% (upper bound)" in _texts(ax)
+    dots = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert sorted(float(ln.get_xdata()[0]) for ln in dots) == [10.0, 43.0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["single value", "upper bound: the value lies anywhere below the bar"]
+
+
+def test_ten_year_survival_marks_the_anaplastic_bound(ev):
+    ax = cp.plot_ten_year_survival(evidence=ev)
+    assert "<10% (upper bound)" in _texts(ax)
+    assert "95–98%" in _texts(ax)
+
+
+def test_metastatic_sites_chart_has_one_row_per_site_and_histotype_headers(ev):
+    ax = cp.plot_metastatic_sites(evidence=ev)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 13
+    assert labels[:3] == ["cervical lymph nodes", "lungs", "bones"]
+    assert "lung / mediastinum" in labels
+    assert {"Papillary (PTC)", "Anaplastic (ATC)"} <= set(_texts(ax))
+    dots = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert len(dots) == 9
+    assert len(_bars(ax)) == 4
+
+
+def test_plot_feature_ranges_checks_its_inputs(ev):
+    frame = cp.clinical_feature_values("prevalence", ev)
+    with pytest.raises(ValueError, match="frame lacks the column"):
+        cp.plot_feature_ranges(frame.drop(columns="shape"))
+    with pytest.raises(ValueError, match="one entry per row"):
+        cp.plot_feature_ranges(frame, labels=["a"])
+    bad = frame.assign(shape="blob")
+    with pytest.raises(ValueError, match="shape='blob' is not drawable; allowed: range"):
+        cp.plot_feature_ranges(bad)
+
+
+def test_given_axes_are_used_and_returned(ev):
+    fig, (a, b) = plt.subplots(1, 2)
+    assert cp.plot_prevalence(a, evidence=ev) is a
+    assert cp.plot_ten_year_survival(b, evidence=ev) is b
+
+
+# --- Table 2 applied -----------------------------------------------------------------------
+
+
+def test_patients_by_label():
+    out = cp.patients_by_label([{"label": "x", "histology": "papillary"}, {"label": "y"}])
+    assert out == {"x": {"histology": "papillary"}, "y": {}}
+    with pytest.raises(ValueError, match=r"patients\[1\] needs a non-empty string 'label'"):
+        cp.patients_by_label([{"label": "x"}, {"histology": "papillary"}])
+    with pytest.raises(ValueError, match="label 'x' is used twice"):
+        cp.patients_by_label([{"label": "x"}, {"label": "x"}])
+    with pytest.raises(ValueError, match="patients must be a list of dicts; got dict"):
+        cp.patients_by_label({"label": "x"})
+    with pytest.raises(ValueError, match=r"patients\[0\] \('x'\): histology='thyroid' is not "
+                                         r"allowed; allowed: papillary"):
+        cp.patients_by_label([{"label": "x", "histology": "thyroid"}])
+    with pytest.raises(ValueError, match=r"patients\[0\] \('x'\): .*t_stage"):
+        cp.patients_by_label([{"label": "x", "t_stage": "T1"}])
+
+
+def test_stratification_table_names_the_rows_that_hold(ev):
+    patients = [
+        LOW_RISK_PTC,
+        {"label": "mtc", "histology": "medullary"},
+        {"label": "unknown", "t_category": "T1a"},
+    ]
+    table = cp.stratification_table(stratify(cp.patients_by_label(patients), ev), ev)
+    assert list(table.columns) == ["patient", "system", "level", "criteria_met",
+                                   "criterion_ids", "missing", "notes"]
+    assert list(table["system"]) == ["ATA", "TNM"] * 3
+    low_ata, low_tnm = table.iloc[0], table.iloc[1]
+    assert low_ata["level"] == "low"
+    assert low_ata["criteria_met"].startswith(
+        "Papillary thyroid cancer (with all of the following); No local or distant metastases;")
+    assert low_ata["criterion_ids"].split(", ")[0] == "ata_low_ptc"
+    assert low_ata["notes"] == ""
+    assert low_tnm["level"] == "low"
+    assert low_tnm["criteria_met"] == "Low-risk group**: pT1b, pT2, cN0/pN0, cM0"
+    assert low_tnm["notes"] == "Footnote **, RIT is indicated"
+    mtc = table[table["patient"] == "mtc"]
+    assert list(mtc["level"]) == ["indeterminate", "indeterminate"]
+    assert all("outside it" in note and " / " not in note for note in mtc["notes"])
+    unknown_tnm = table[(table["patient"] == "unknown") & (table["system"] == "TNM")].iloc[0]
+    assert unknown_tnm["missing"] == "n_category, m_category"
+
+
+def test_very_low_tnm_group_is_written_with_a_space(ev):
+    patient = {"label": "tiny", "histology": "papillary", "t_category": "T1a",
+               "n_category": "N0", "m_category": "M0", "multifocal": True}
+    table = cp.stratification_table(stratify(cp.patients_by_label([patient]), ev), ev)
+    tnm = table.iloc[1]
+    assert tnm["level"] == "very low"
+    assert tnm["notes"].startswith("Footnote *, radioiodine is indicated in cases of")
+    assert "multifocal" in tnm["notes"]
+
+
+def test_stratification_table_refuses_other_frames(ev):
+    with pytest.raises(ValueError, match="stratified lacks the column"):
+        cp.stratification_table(pd.DataFrame({"patient": ["a"]}), ev)
+    frame = stratify({"a": {"histology": "papillary"}}, ev).assign(ata_criteria="no_such_row")
+    with pytest.raises(ValueError, match="no_such_row are not in"):
+        cp.stratification_table(frame, ev)
+
+
+def test_plot_stratification_colours_each_cell_by_level(ev):
+    patients = [LOW_RISK_PTC, {"label": "meta", "histology": "papillary", "m_category": "M1"}]
+    table = cp.stratification_table(stratify(cp.patients_by_label(patients), ev), ev)
+    ax = cp.plot_stratification(table)
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in _bars(ax)]
+    assert colours == [cp.LEVEL_COLORS[level].lower() for level in ["low", "low", "high", "high"]]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["low", "meta"]
+
+
+# --- context and techniques ----------------------------------------------------------------
+
+
+def test_context_facts_print_comparator_value_and_unit(ev):
+    temps = cp.context_facts("ablation_temperature", ev)
+    assert list(temps["printed"]) == ["≥55 ℃", "around −40 ℃"]
+    assert cp.context_facts("radioiodine", ev)["printed"].tolist() == ["600 mCi"]
+    with pytest.raises(ValueError, match="topic='nope' is not in context.csv; allowed: "
+                                         "epidemiology"):
+        cp.context_facts("nope", ev)
+
+
+def test_ablation_temperature_chart(ev):
+    ax = cp.plot_ablation_temperatures(evidence=ev)
+    assert {"≥55 ℃", "around −40 ℃"} <= set(_texts(ax))
+    low, high = ax.get_ylim()
+    assert low < -40 and high > 55
+    dots = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert [float(ln.get_ydata()[0]) for ln in dots] == [-40.0]
+
+
+# --- reported proportions ------------------------------------------------------------------
+
+
+def test_reported_proportions_counts_and_exact_intervals(ev):
+    table = cp.reported_proportions(
+        ["tae_partial_response_count", "bone_complete_treatment", "song_symptom_relief"], ev)
+    assert table[["events", "total"]].values.tolist() == [[5, 12], [30, 54], [8, 8]]
+    assert list(table["events_basis"]) == ["implied", "from the percentage", "implied"]
+    assert table.loc[1, "reported"] == "55.6%"
+    low, high = proportion_ci(30, 54, method="clopper-pearson")
+    np.testing.assert_allclose(table.loc[1, ["ci_low", "ci_high"]].astype(float), [low, high])
+    assert table.loc[2, "ci_high"] == 1.0
+    # exact lower limit for 8 of 8: (alpha / 2) ** (1 / n)
+    np.testing.assert_allclose(table.loc[2, "ci_low"], 0.025 ** (1 / 8), rtol=1e-10)
+
+
+def test_reported_proportions_refuses_unusable_rows(ev, evidence_copy, edit_cell):
+    with pytest.raises(ValueError, match="outcome_id='nope' is not in outcomes.csv"):
+        cp.reported_proportions(["nope"], ev)
+    with pytest.raises(ValueError, match="'lung_os_median' is a median without a usable"):
+        cp.reported_proportions(["lung_os_median"], ev)
+    with pytest.raises(ValueError, match="non-empty list"):
+        cp.reported_proportions("bone_complete_treatment", ev)
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "bone_complete_treatment")
+    edit_cell(evidence_copy, "outcomes", line, "value", "55.0")
+    with pytest.raises(ValueError, match="no count out of 54 gives 55.0%"):
+        cp.reported_proportions(["bone_complete_treatment"], load_evidence(evidence_copy))
+
+
+def test_plot_proportions_annotates_counts(ev):
+    table = cp.reported_proportions(["tae_progressive_disease_count", "song_symptom_relief"], ev)
+    ax = cp.plot_proportions(table, title="Rates")
+    assert _texts(ax)[:2] == ["2/12 patients   17% [2–48]", "8/8 patients   100% [63–100]"]
+    assert _texts(ax)[2].startswith("Counts and denominators from evidence/outcomes.csv.")
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "tumor response: progressive disease", "symptom relief: pain and neurologic"]
+    with pytest.raises(ValueError, match="labels must have one entry per row"):
+        cp.plot_proportions(table, labels=["one"])
+
+
+# --- the series ----------------------------------------------------------------------------
+
+
+def test_series_overview_classifies_populations(ev):
+    table = cp.series_overview(ev).set_index("series_id")
+    assert table.loc["lung_rfa_debaere", "population_kind"] == "mixed primaries"
+    assert table.loc["lung_rfa_debaere", "thyroid_share_percent"] == 3.0
+    assert table.loc["liver_rfa_crc", "population_kind"] == "other primary (no thyroid cancer)"
+    assert table.loc["bone_ir_cazzato", "population_kind"] == "thyroid cancer"
+    assert table.loc["bone_osteoplasty_song", "n_patients"] == 8
+
+
+def test_series_overview_chart(ev):
+    ax = cp.plot_series_overview(evidence=ev)
+    widths = sorted(b.get_width() for b in _bars(ax) if b.get_height() == pytest.approx(0.6))
+    # five series bars plus the thyroid share of the mixed lung series (3% of 566)
+    assert widths[-1] == 566
+    assert pytest.approx(widths[0]) == 8
+    assert any(w == pytest.approx(566 * 0.03) for w in widths)
+    assert len(widths) == 6
+    assert "follow-up: not reported" in _texts(ax)
+    assert "follow-up: median 35.5 months" in _texts(ax)
+
+
+# --- the two notebooks that use this module ------------------------------------------------
+
+NOTEBOOKS = ("clinical_context", "teaching_walkthrough")
+
+
+def _cells(name: str) -> list[dict]:
+    import json
+
+    from thyroid_evidence.paths import NOTEBOOKS_DIR
+
+    return json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+
+
+def _source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_is_thin_with_one_parameters_cell_then_the_check(name):
+    import ast
+
+    cells = _cells(name)
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1
+    following = next(c for c in cells[tagged[0] + 1:] if c["cell_type"] == "code")
+    assert _source(following).startswith(
+        f'run = thyroid_evidence.build.check_notebook_parameters("{name}", globals())')
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            tree = ast.parse(_source(cell))
+            assert not [n for n in ast.walk(tree)
+                        if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
+    assert "not clinical decision support" in _source(cells[0])
+    assert any("# NBVAL_CHECK_OUTPUT" in _source(c) for c in cells if c["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_types_no_percentage_from_the_review(name):
+    import re
+
+    typed = {
+        match
+        for cell in _cells(name)
+        if "parameters" not in cell["metadata"].get("tags", [])
+        for match in re.findall(r"(?<![\d.])\d+(?:[.,]\d+)?\s*%", _source(cell))
+    }
+    assert typed <= {"100%"}, f"percentages typed into {name}: {sorted(typed)}"
+
+
+def test_walkthrough_answers_are_collapsed():
+    cells = _cells("teaching_walkthrough")
+    answers = [c for c in cells if "answer" in c["metadata"].get("tags", [])]
+    questions = [c for c in cells if _source(c).startswith("> **Check your understanding.**")]
+    assert len(questions) >= 8
+    assert len([c for c in answers if c["cell_type"] == "markdown"]) == len(questions)
+    for cell in answers:
+        assert cell["metadata"]["jupyter"]["source_hidden"] is True
+        if cell["cell_type"] == "code":
+            assert cell["metadata"]["jupyter"]["outputs_hidden"] is True
+            assert cell["metadata"]["collapsed"] is True
