@@ -272,7 +272,7 @@ def test_reported_proportions_counts_and_exact_intervals(ev):
     table = cp.reported_proportions(
         ["tae_partial_response_count", "bone_complete_treatment", "song_symptom_relief"], ev)
     assert table[["events", "total"]].values.tolist() == [[5, 12], [30, 54], [8, 8]]
-    assert list(table["events_basis"]) == ["implied", "from the percentage", "implied"]
+    assert list(table["events_basis"]) == ["stated", "from percent", "stated"]
     assert table.loc[1, "reported"] == "55.6%"
     low, high = proportion_ci(30, 54, method="clopper-pearson")
     np.testing.assert_allclose(table.loc[1, ["ci_low", "ci_high"]].astype(float), [low, high])

@@ -739,9 +739,8 @@ def reported_proportions(
         ``outcome_id, series_id, endpoint, category, unit_of_analysis, events, total,
         events_basis, proportion, ci_low, ci_high, reported, quote, location``. The count of
         events comes from ``numerator`` when the evidence has it (``events_basis`` "stated" or
-        "implied", as ``denominator_basis``), else from the percentage times the denominator,
-        rounded (``"from the percentage"``); such a count is checked to give back the
-        reported percentage at its printed precision.
+        "implied", as ``denominator_basis``), else from the percentage and the denominator
+        (see :func:`thyroid_evidence.summaries.count_for`).
 
     Raises
     ------
@@ -750,6 +749,7 @@ def reported_proportions(
         cannot give the reported percentage.
     """
     from thyroid_evidence.proportions import proportion_ci
+    from thyroid_evidence.summaries import count_for
 
     ev = _evidence(evidence)
     if isinstance(outcome_ids, str) or not isinstance(outcome_ids, Sequence) or not outcome_ids:
@@ -766,19 +766,10 @@ def reported_proportions(
         if row["statistic"] not in ("proportion", "count") or pd.isna(row["denominator"]):
             raise ValueError(f"outcome_id={oid!r} is a {row['statistic']} without a usable "
                              "denominator; allowed: proportion or count rows with a denominator")
-        total = int(row["denominator"])
-        if not pd.isna(row["numerator"]):
-            events = int(row["numerator"])
-            basis = str(row["denominator_basis"])
-        elif row["statistic"] == "count":
-            events, basis = int(row["value"]), str(row["denominator_basis"])
-        else:
-            events = int(round(float(row["value"]) / 100.0 * total))
-            back = round(100.0 * events / total, int(row["decimals"]))
-            if not math.isclose(back, float(row["value"]), abs_tol=1e-9):
-                raise ValueError(f"outcome_id={oid!r}: no count out of {total} gives "
-                                 f"{row['value']}%")
-            basis = "from the percentage"
+        events, total, basis = count_for(row)
+        if events is None:
+            raise ValueError(f"outcome_id={oid!r}: no count out of {total} gives "
+                             f"{row['value']}% ({basis})")
         low, high = proportion_ci(events, total, method=method, alpha=alpha)
         reported = (f"{_fmt(row['value'], row['decimals'])}%" if row["unit"] == "percent"
                     else f"{int(row['value'])} {row['unit']}")

@@ -118,12 +118,27 @@ def proportion_table(
 
 
 def _count(counts: pd.DataFrame, shares: pd.DataFrame) -> tuple[int | None, int | None, str]:
-    if len(counts):
-        row = counts.iloc[0]
-        return int(row["numerator"]), int(row["denominator"]), "stated"
-    row = shares.iloc[0]
+    return count_for(counts.iloc[0] if len(counts) else shares.iloc[0])
+
+
+def count_for(row: pd.Series) -> tuple[int | None, int | None, str]:
+    """The count k of n behind one outcome row, and where it comes from.
+
+    Parameters
+    ----------
+    row : Series
+        A row of ``evidence.outcomes`` (a proportion, or a count with a denominator).
+
+    Returns
+    -------
+    tuple (k, n, basis)
+        ``basis`` as the ``k_basis`` column of :func:`proportion_table`; ``k`` is None when
+        there is no count to give (then ``basis`` says why).
+    """
     if pd.notna(row["numerator"]) and pd.notna(row["denominator"]):
         return int(row["numerator"]), int(row["denominator"]), "stated"
+    if row["statistic"] == "count" and pd.notna(row["denominator"]):
+        return int(row["value"]), int(row["denominator"]), "stated"
     if pd.notna(row["time_months"]):
         return None, None, "time-point rate"
     if pd.isna(row["denominator"]):
