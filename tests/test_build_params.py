@@ -1,0 +1,305 @@
+"""Parameter checks and the run matrix (no kernel is started here)."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from thyroid_evidence.build.execute import select_runs
+from thyroid_evidence.build.matrix import (
+    MATRIX,
+    EvidenceIndex,
+    Matrix,
+    NotebookSpec,
+    load_matrix,
+    run_id_for,
+)
+from thyroid_evidence.build.params import (
+    STAGING_ENV,
+    ParameterError,
+    Rule,
+    check_notebook_parameters,
+    check_parameters,
+    inspect_defaults,
+    parse_cli_value,
+    read_parameter_defaults,
+)
+from thyroid_evidence.paths import NOTEBOOKS_DIR
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from fixture_matrix import MATRIX as FX  # noqa: E402
+from fixture_matrix import NOTEBOOK_DIR  # noqa: E402
+
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def refused(parameters: dict, notebook: str = "fx_series") -> list[str]:
+    with pytest.raises(ParameterError) as info:
+        check_parameters(notebook, parameters, matrix=FX)
+    assert info.value.notebook == notebook
+    assert str(info.value).startswith(f"invalid parameters for notebook {notebook!r}:")
+    return info.value.problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ast_reader_agrees_with_papermill(path: Path) -> None:
+    assert read_parameter_defaults(path) == inspect_defaults(path)
+
+
+def test_defaults_of_fixture() -> None:
+    defaults = read_parameter_defaults(NOTEBOOK_DIR / "fx_series.ipynb")
+    assert defaults["series_id"] == "bone_ir_cazzato"
+    assert defaults["figure_formats"] == ["png", "svg", "pdf"]
+    assert defaults["output_dir"] is None
+
+
+def test_effective_parameters_overlay_defaults_and_promote_int_to_float() -> None:
+    effective = check_parameters("fx_series", {"horizon_months": 36, "seed": 7}, matrix=FX)
+    assert effective["horizon_months"] == 36.0
+    assert isinstance(effective["horizon_months"], float)
+    assert effective["seed"] == 7
+    assert effective["endpoint"] == "overall_survival"
+
+
+def test_unknown_name_lists_known_parameters() -> None:
+    (problem,) = refused({"horizon": 12})
+    assert problem == (
+        "unknown parameter 'horizon'; known parameters: alpha, endpoint, fail, figure_formats, "
+        "horizon_months, n_ensemble, output_dir, seed, series_id"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("seed", "3", "seed must be an int (its default is 1), got str '3'"),
+        ("seed", 2.5, "seed must be an int (its default is 1), got float 2.5"),
+        ("seed", True, "seed must be an int (its default is 1), got bool True"),
+        ("alpha", "0.05", "alpha must be a number (its default is 0.05), got str '0.05'"),
+        ("fail", 1, "fail must be a bool (True or False) (its default is False), got int 1"),
+        ("series_id", 3, "series_id must be a str (its default is 'bone_ir_cazzato'), got int 3"),
+        ("figure_formats", "png",
+         "figure_formats must be a list of str (its default is ['png', 'svg', 'pdf']), got str "
+         "'png'"),
+        ("figure_formats", [1, 2],
+         "figure_formats must be a list of str (its default is ['png', 'svg', 'pdf']), got list "
+         "[1, 2]"),
+        ("output_dir", 5, "output_dir must be str, got int 5"),
+    ],
+)
+def test_wrong_types_are_refused(name: str, value: object, expected: str) -> None:
+    assert refused({name: value}) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("alpha", 0.0, "alpha=0.0 is out of range; allowed: (0, 0.5)"),
+        ("alpha", 0.5, "alpha=0.5 is out of range; allowed: (0, 0.5)"),
+        ("alpha", float("nan"), "alpha=nan must be a finite number"),
+        ("n_ensemble", 0, "n_ensemble=0 is out of range; allowed: [1, 100000]"),
+        ("horizon_months", -1.0, "horizon_months=-1.0 is out of range; allowed: (0, 600]"),
+        ("horizon_months", 0, "horizon_months=0.0 is out of range; allowed: (0, 600]"),
+        ("seed", -1, "seed=-1 is out of range; allowed: [0, 4.29497e+09]"),
+        ("figure_formats", ["png", "gif"],
+         "figure_formats has gif which is not allowed; allowed: png, svg, pdf"),
+        ("figure_formats", [], "figure_formats must not be empty"),
+        ("figure_formats", ["png", "png"], "figure_formats=['png', 'png'] repeats a value"),
+    ],
+)
+def test_out_of_range_values_are_refused(name: str, value: object, expected: str) -> None:
+    assert refused({name: value}) == [expected]
+
+
+def test_unknown_series_lists_series_in_scope() -> None:
+    (problem,) = refused({"series_id": "lung_rfa_debaer"})
+    assert problem == (
+        "series_id='lung_rfa_debaer' is not a series of the evidence; allowed: "
+        "liver_rfa_crc, bone_ir_cazzato"
+    )
+
+
+def test_series_without_data_for_the_notebook_is_refused() -> None:
+    (problem,) = refused({"series_id": "bone_osteoplasty_song"})
+    assert problem == (
+        "series_id='bone_osteoplasty_song' has no outcome that notebook 'fx_series' uses; "
+        "allowed: liver_rfa_crc, bone_ir_cazzato"
+    )
+
+
+def test_unknown_endpoint_lists_endpoints_of_the_series() -> None:
+    (problem,) = refused({"endpoint": "overall"})
+    assert problem == (
+        "endpoint='overall' is not available for series 'bone_ir_cazzato' in notebook "
+        "'fx_series'; allowed: overall_survival"
+    )
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    problems = refused({"bogus": 1, "seed": "x", "alpha": 2.0, "series_id": "nope",
+                        "endpoint": "nope"})
+    assert len(problems) == 5
+    assert problems[0].startswith("unknown parameter 'bogus'")
+    assert any(p.startswith("seed must be an int") for p in problems)
+    assert any(p.startswith("alpha=2.0 is out of range") for p in problems)
+    assert any(p.startswith("series_id='nope'") for p in problems)
+    assert any(p.startswith("endpoint='nope' is not available in notebook 'fx_series'")
+               for p in problems)
+
+
+def test_notebook_rules_replace_common_rules(tmp_path: Path) -> None:
+    spec = NotebookSpec("fx_single", "t", rules={"title": Rule(choices=("A", "B"))})
+    matrix = Matrix((spec,), NOTEBOOK_DIR, FX.evidence_dir)
+    with pytest.raises(ParameterError, match="title=Fixture overview|title='Fixture overview'"):
+        check_parameters("fx_single", {}, matrix=matrix)
+    assert check_parameters("fx_single", {"title": "A"}, matrix=matrix)["title"] == "A"
+
+
+def test_unknown_notebook_lists_notebooks() -> None:
+    with pytest.raises(ValueError, match="notebook 'nosuch' is not in the run matrix; allowed: "
+                                         "fx_series, fx_single"):
+        check_parameters("nosuch", {}, matrix=FX)
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "expected"),
+    [
+        ("12", 1, 12),
+        ("x12", 1, "x12"),
+        ("12", 1.0, 12.0),
+        ("true", False, True),
+        ("No", True, False),
+        ("maybe", True, "maybe"),
+        ("png,svg", ["png"], ["png", "svg"]),
+        ("['pdf']", ["png"], ["pdf"]),
+        ("bone_ir_cazzato", "x", "bone_ir_cazzato"),
+        ("None", None, None),
+        ("out/dir", None, "out/dir"),
+    ],
+)
+def test_parse_cli_value(text: str, default: object, expected: object) -> None:
+    assert parse_cli_value("p", text, default) == expected
+
+
+def test_fixture_matrix_runs() -> None:
+    assert [r.run_id for r in FX.runs()] == [
+        "fx_series-liver_rfa_crc-overall_survival",
+        "fx_series-bone_ir_cazzato-overall_survival",
+        "fx_single",
+    ]
+
+
+def test_project_matrix_covers_every_series_with_survival_data() -> None:
+    index = EvidenceIndex.from_dir(MATRIX.evidence_dir)
+    survival = [r for r in MATRIX.runs(index) if r.notebook == "survival"]
+    expected = sorted(
+        f"survival-{s}-{e}" for s, e, stat in index.outcomes
+        if stat in ("survival", "median") and e.endswith("survival")
+    )
+    assert sorted({r.run_id for r in survival}) == sorted(set(expected))
+    assert "survival-bone_ir_cazzato-overall_survival" in {r.run_id for r in survival}
+    assert [r.run_id for r in MATRIX.runs(index) if r.notebook == "comparison"] == ["comparison"]
+
+
+def test_select_runs_by_glob_and_notebook() -> None:
+    runs = FX.runs()
+    assert [r.run_id for r in select_runs(runs, "fx_series-bone*")] == [
+        "fx_series-bone_ir_cazzato-overall_survival"
+    ]
+    assert len(select_runs(runs, "fx_series")) == 2
+    with pytest.raises(ValueError, match="--only 'zzz' matches no run; runs: fx_series-liver"):
+        select_runs(runs, "zzz")
+
+
+def test_spec_and_run_id_validation() -> None:
+    with pytest.raises(ValueError, match="for_each of 'x' must be"):
+        NotebookSpec("x", "t", for_each=("endpoint",))
+    with pytest.raises(ValueError, match="name must match"):
+        NotebookSpec("X-1", "t")
+    with pytest.raises(ValueError, match="cannot be part of a file name"):
+        run_id_for("x", ("series_id",), {"series_id": "a/b"})
+
+
+def test_load_matrix_from_file_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded = load_matrix(FX.ref)
+    assert loaded.names == ("fx_series", "fx_single")
+    monkeypatch.delenv("THYROID_EVIDENCE_MATRIX", raising=False)
+    assert load_matrix() is MATRIX
+    monkeypatch.setenv("THYROID_EVIDENCE_MATRIX", FX.ref)
+    assert load_matrix().names == ("fx_series", "fx_single")
+    with pytest.raises(ValueError, match="must be 'module:attr'"):
+        load_matrix("nocolon")
+
+
+def test_notebook_check_sees_injected_unknown_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THYROID_EVIDENCE_MATRIX", FX.ref)
+    defaults = read_parameter_defaults(NOTEBOOK_DIR / "fx_series.ipynb")
+    namespace = {**defaults, "seed": 5, "extra": 1,
+                 "In": ["", "import x", "# Parameters\nseed = 5\nextra = 1\n"]}
+    with pytest.raises(ParameterError) as info:
+        check_notebook_parameters("fx_series", namespace)
+    assert info.value.problems[0].startswith("unknown parameter 'extra'")
+
+
+def test_notebook_check_returns_context_and_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THYROID_EVIDENCE_MATRIX", FX.ref)
+    defaults = read_parameter_defaults(NOTEBOOK_DIR / "fx_series.ipynb")
+    run = check_notebook_parameters("fx_series", {**defaults, "seed": 5, "output_dir": "/x"})
+    assert run.run_id == "fx_series-bone_ir_cazzato-overall_survival"
+    assert run.output_dir == Path("/x")
+    assert run.figure_formats == ("png", "svg", "pdf")
+    assert run.stem("km") == "fx_series-bone_ir_cazzato-overall_survival-km"
+    with pytest.raises(ValueError, match="key must match"):
+        run.stem("Bad Key")
+    first = (random.random(), np.random.random())
+    check_notebook_parameters("fx_series", {**defaults, "seed": 5})
+    assert (random.random(), np.random.random()) == first
+
+
+def test_run_context_writes_into_staging_and_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    monkeypatch.setenv("THYROID_EVIDENCE_MATRIX", FX.ref)
+    monkeypatch.setenv(STAGING_ENV, str(tmp_path / "staging"))
+    defaults = read_parameter_defaults(NOTEBOOK_DIR / "fx_single.ipynb")
+    run = check_notebook_parameters("fx_single", {**defaults, "figure_formats": ["png"],
+                                                  "output_dir": str(tmp_path / "final")})
+    fig, ax = plt.subplots()
+    paths = run.save_figure(fig, caption="C <1>")
+    plt.close(fig)
+    table = run.save_table(pd.DataFrame({"a": [1]}), key="t", caption="T")
+    assert paths == (tmp_path / "final" / "figures" / "fx_single.png",)
+    assert table == tmp_path / "final" / "tables" / "fx_single-t.csv"
+    assert not (tmp_path / "final").exists()
+    assert (tmp_path / "staging" / "figures" / "fx_single.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "staging" / "tables" / "fx_single-t.csv").read_text() == "a\n1\n"
+    record = json.loads((tmp_path / "staging" / ".records" / "fx_single.json").read_text())
+    assert record["figures"] == [
+        {"stem": "fx_single", "caption": "C <1>", "files": ["figures/fx_single.png"]}
+    ]
+    assert record["tables"][0]["files"] == ["tables/fx_single-t.csv"]
+    assert "output_dir" not in record["parameters"]
+
+
+def test_rules_can_take_allowed_values_from_the_package() -> None:
+    from thyroid_evidence.audit import STATUSES
+    from thyroid_evidence.proportions import CI_METHODS
+
+    rule = Rule(choices_from="thyroid_evidence.proportions:CI_METHODS")
+    assert rule.problems("interval_method", "exact") == []
+    assert rule.resolved().problems("interval_method", "exact") == [
+        f"interval_method='exact' is not allowed; allowed: {', '.join(CI_METHODS)}"
+    ]
+    assert rule.resolved().problems("interval_method", CI_METHODS[0]) == []
+    subset = Rule(subset_from="thyroid_evidence.audit:STATUSES", nonempty=True).resolved()
+    assert subset.problems("status_filter", ["fine"]) == [
+        f"status_filter has fine which is not allowed; allowed: {', '.join(STATUSES)}"
+    ]

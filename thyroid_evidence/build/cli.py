@@ -1,0 +1,97 @@
+"""The ``build`` and ``run`` subcommands, for :mod:`thyroid_evidence.cli` to register.
+
+Nothing heavy is imported here: ``thyroid-evidence build`` with nothing to do imports neither
+papermill nor pandas nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add ``build`` and ``run`` to an ``argparse`` subparsers object.
+
+    Each sets ``handler``: a function of the parsed namespace returning the exit status.
+    """
+    build = subparsers.add_parser(
+        "build",
+        help="execute the notebooks of the run matrix and write figures, tables and the report",
+        description=(
+            "Execute every run of the matrix (parallel, incremental, atomic) and write "
+            "DIR/notebooks, DIR/figures, DIR/tables and DIR/report/index.html."
+        ),
+    )
+    build.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
+                       help="runs at a time (default: number of cores)")
+    build.add_argument("--out", default=None, metavar="DIR",
+                       help="output folder (default: build/ in the repository)")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild runs that are up to date")
+    build.add_argument("--only", default=None, metavar="PATTERN",
+                       help="only runs whose id or notebook matches this glob, e.g. 'survival-*'")
+    build.set_defaults(handler=build_command)
+
+    run = subparsers.add_parser(
+        "run",
+        help="run one notebook with parameters through the build",
+        description="Check the parameters, execute NOTEBOOK and move its outputs into DIR.",
+    )
+    run.add_argument("notebook", metavar="NOTEBOOK",
+                     help="notebook name (e.g. survival) or path (notebooks/survival.ipynb)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
+    run.add_argument("--out", default=None, metavar="DIR",
+                     help="output folder (default: build/ in the repository)")
+    run.set_defaults(handler=run_command)
+
+
+def build_command(args: argparse.Namespace) -> int:
+    """Handler of ``thyroid-evidence build``."""
+    from thyroid_evidence.build.execute import build
+
+    try:
+        summary = build(args.out, jobs=args.jobs, force=args.force, only=args.only)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return summary.exit_code
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Handler of ``thyroid-evidence run``."""
+    from thyroid_evidence.build.execute import run_notebook
+
+    names = [name for name, _ in args.parameter]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        print(f"error: parameter(s) given more than once: {', '.join(repeated)}", file=sys.stderr)
+        return 1
+    try:
+        summary = run_notebook(args.notebook, dict(args.parameter), out=args.out,
+                               cli_strings=True)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return summary.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m thyroid_evidence.build``)."""
+    parser = argparse.ArgumentParser(prog="thyroid-evidence")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return int(args.handler(args))

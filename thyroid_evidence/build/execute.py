@@ -1,0 +1,503 @@
+"""Orchestrate a build: select runs, skip the current ones, check, execute in parallel, commit.
+
+Order of events for ``build``: finish any interrupted commit; hash every selected run and skip
+those the manifest already holds; check the parameters of all the others (nothing starts when
+one is refused); execute them ``jobs`` at a time in worker processes; move each successful
+run's files into place; write the report. Only the last two steps import the scientific stack,
+so a build with nothing to do stays well under a second.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from thyroid_evidence.build.manifest import Fingerprint, Manifest, run_hash
+from thyroid_evidence.build.matrix import MATRIX_ENV, Matrix, Run, load_matrix, run_id_for
+from thyroid_evidence.build.outputs import (
+    STATE_DIR,
+    build_lock,
+    commit_run,
+    recover,
+    staged_files,
+)
+from thyroid_evidence.paths import BUILD_DIR
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A run that failed: which notebook, which cell, which error."""
+
+    run_id: str
+    notebook: str
+    description: str
+    saved_notebook: Path | None
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build did."""
+
+    out: Path
+    executed: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    failed: tuple[FailedRun, ...] = ()
+    refused: tuple[str, ...] = ()
+    report: Path | None = None
+    report_problem: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything asked for is built, else 1."""
+        return 1 if (self.failed or self.refused or self.report_problem) else 0
+
+
+@dataclass
+class _Progress:
+    total: int
+    stream: TextIO
+    done: int = 0
+    width: int = 24
+    failures: int = field(default=0)
+
+    def line(self, status: str, run_id: str, detail: str = "") -> None:
+        self.done += 1
+        self.failures += status == "FAILED"
+        tty = self.stream.isatty()
+        if tty:
+            self.stream.write("\r\033[K")
+        count = f"[{self.done:>{len(str(self.total))}}/{self.total}]"
+        self.stream.write(f"{count} {status:<6} {run_id}{('  ' + detail) if detail else ''}\n")
+        if tty and self.done < self.total:
+            filled = self.width * self.done // max(self.total, 1)
+            bar = "#" * filled + "." * (self.width - filled)
+            self.stream.write(f"[{bar}] {self.done}/{self.total}")
+        self.stream.flush()
+
+
+def select_runs(runs: Sequence[Run], only: str | None) -> list[Run]:
+    """Runs whose id or notebook name matches the glob ``only`` (all when None).
+
+    Raises
+    ------
+    ValueError
+        When nothing matches; lists the run ids.
+    """
+    if only is None:
+        return list(runs)
+    chosen = [
+        r for r in runs
+        if fnmatch.fnmatchcase(r.run_id, only) or fnmatch.fnmatchcase(r.notebook, only)
+    ]
+    if not chosen:
+        raise ValueError(
+            f"--only {only!r} matches no run; runs: {', '.join(r.run_id for r in runs)}"
+        )
+    return chosen
+
+
+def build(
+    out: str | Path | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    only: str | None = None,
+    matrix: Matrix | None = None,
+    stream: TextIO | None = None,
+) -> BuildSummary:
+    """Build every run of the matrix (or those matching ``only``) and the report.
+
+    Parameters
+    ----------
+    out : str or Path, optional
+        Output folder; defaults to the repository's ``build/``.
+    jobs : int, optional
+        Runs executed at a time; defaults to the number of usable cores.
+    force : bool
+        Rebuild runs the manifest holds as current.
+    only : str, optional
+        Glob on run ids or notebook names, e.g. ``"survival-*"`` or ``"comparison"``.
+    matrix : Matrix, optional
+        Defaults to :func:`thyroid_evidence.build.matrix.load_matrix`.
+    stream : text stream, optional
+        Progress and status lines (default: stderr).
+
+    Returns
+    -------
+    BuildSummary
+        ``exit_code`` is 1 when a run was refused or failed.
+    """
+    matrix = matrix if matrix is not None else load_matrix()
+    jobs = _check_jobs(jobs)
+    index = matrix.index()
+    runs = select_runs(matrix.runs(index), only)
+    return _execute(_out_dir(out), runs, matrix, jobs, force, stream or sys.stderr, index)
+
+
+def run_notebook(
+    notebook: str,
+    parameters: Mapping[str, Any],
+    *,
+    out: str | Path | None = None,
+    matrix: Matrix | None = None,
+    stream: TextIO | None = None,
+    cli_strings: bool = False,
+) -> BuildSummary:
+    """Run one notebook with ``parameters`` through the build's path (check, stage, commit).
+
+    With ``cli_strings`` the values are ``-p NAME VALUE`` strings, converted to the type of
+    each default first. Always executes (no skip), then refreshes the report.
+    """
+    matrix = matrix if matrix is not None else load_matrix()
+    spec = matrix.spec(notebook)
+    path = matrix.notebook_dir / f"{spec.name}.ipynb"
+    if not path.is_file():
+        raise ValueError(f"notebook {path} does not exist")
+    values = dict(spec.parameters)
+    if cli_strings:
+        from thyroid_evidence.build.params import inspect_defaults, parse_cli_value
+
+        defaults = inspect_defaults(path)
+        values.update(
+            {k: parse_cli_value(k, str(v), defaults.get(k, str(v))) for k, v in parameters.items()}
+        )
+    else:
+        values.update(parameters)
+    from thyroid_evidence.build.params import ParameterError, check_parameters, inspect_defaults
+
+    stream = stream or sys.stderr
+    index = matrix.index() if spec.for_each or "series_id" in values else None
+    try:
+        effective = check_parameters(
+            spec, values, matrix=matrix, defaults=inspect_defaults(path), index=index
+        )
+    except ParameterError as exc:
+        stream.write(f"{exc}\n")
+        return BuildSummary(out=_out_dir(out), refused=(str(exc),))
+    run_id = run_id_for(spec.name, spec.for_each, effective)
+    title = spec.title + (
+        " — " + " · ".join(str(effective[k]) for k in spec.for_each) if spec.for_each else ""
+    )
+    run = Run(spec.name, run_id, values, path, title)
+    return _execute(_out_dir(out), [run], matrix, 1, True, stream, index)
+
+
+def _out_dir(out: str | Path | None) -> Path:
+    return Path(out).resolve() if out is not None else BUILD_DIR
+
+
+def _check_jobs(jobs: int | None) -> int:
+    if jobs is None:
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                   else (os.cpu_count() or 1))
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a positive int, got {jobs!r}")
+    return jobs
+
+
+def _execute(
+    out: Path,
+    runs: list[Run],
+    matrix: Matrix,
+    jobs: int,
+    force: bool,
+    stream: TextIO,
+    index: Any,
+) -> BuildSummary:
+    start = time.perf_counter()
+    missing = sorted({str(r.path) for r in runs if not r.path.is_file()})
+    if missing:
+        message = "notebook(s) not found: " + ", ".join(missing)
+        stream.write(message + "\n")
+        return BuildSummary(out=out, refused=(message,))
+    out.mkdir(parents=True, exist_ok=True)
+    with build_lock(out):
+        redone = recover(out)
+        if redone:
+            stream.write(f"finished interrupted commit(s) of {', '.join(redone)}\n")
+        fingerprint = Fingerprint.compute(matrix.evidence_dir, matrix.package_dir)
+        manifest = Manifest.load(out)
+        digests = {r.run_id: run_hash(r.path, r.parameters, fingerprint) for r in runs}
+        todo = [r for r in runs if force or not manifest.is_current(r.run_id, digests[r.run_id])]
+        skipped = tuple(r.run_id for r in runs if r not in todo)
+        if not todo:
+            report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream)
+            stream.write(f"nothing to do: {len(skipped)} run(s) up to date\n")
+            return BuildSummary(out, skipped=skipped, report=report, report_problem=problem,
+                                seconds=time.perf_counter() - start)
+
+        _skip_slow_optional_imports()
+        # Longest runs first (as last timed), so that no long run is left alone at the end.
+        todo.sort(key=lambda r: -manifest.runs.get(r.run_id, {}).get("seconds", float("inf")))
+        effective, refused = _check_all(todo, matrix, index)
+        if refused:
+            stream.write("\n".join(refused) + "\nno run was started.\n")
+            return BuildSummary(out, skipped=skipped, refused=tuple(refused),
+                                seconds=time.perf_counter() - start)
+        jobs = min(jobs, len(todo))
+        stream.write(
+            f"building {len(todo)} run(s) with {jobs} job(s)"
+            f"{f'; {len(skipped)} up to date' if skipped else ''}\n"
+        )
+        # The audit (for the report) needs only the evidence: compute it while the runs run.
+        import concurrent.futures as cf
+
+        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit") as side:
+            audit = side.submit(_audit_cached, out, matrix, fingerprint)
+            executed, failed = _run_all(
+                out, todo, matrix, jobs, stream, manifest, digests, effective
+            )
+            report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream,
+                                            audit.result())
+    summary = BuildSummary(
+        out, executed=tuple(executed), skipped=skipped, failed=tuple(failed), report=report,
+        report_problem=problem, seconds=time.perf_counter() - start,
+    )
+    _write_summary(summary, stream)
+    return summary
+
+
+def _skip_slow_optional_imports() -> None:
+    """Keep jsonschema (imported by nbformat and frictionless) from loading rfc3987_syntax.
+
+    That optional package compiles a grammar at import (about a second) for the ``iri``
+    format checks, which neither notebook validation nor the evidence schema use; jsonschema
+    skips those checks when the import fails. Only this build process is affected.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def _check_all(
+    runs: list[Run], matrix: Matrix, index: Any
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    from thyroid_evidence.build.params import ParameterError, check_parameters, inspect_defaults
+
+    defaults: dict[str, dict[str, Any]] = {}
+    effective: dict[str, dict[str, Any]] = {}
+    refused: list[str] = []
+    for run in runs:
+        try:
+            if run.notebook not in defaults:
+                defaults[run.notebook] = inspect_defaults(run.path)
+            effective[run.run_id] = check_parameters(
+                run.notebook, run.parameters, matrix=matrix, defaults=defaults[run.notebook],
+                index=index,
+            )
+        except ParameterError as exc:
+            refused.append(f"{run.run_id}: {exc}")
+        except ValueError as exc:
+            refused.append(f"{run.run_id}: {exc}")
+    return effective, refused
+
+
+def _tasks(out: Path, runs: list[Run], matrix: Matrix, effective: dict) -> list[Any]:
+    from thyroid_evidence.build.params import STAGING_ENV
+    from thyroid_evidence.build.worker import RunTask
+
+    tasks = []
+    for run in runs:
+        staging = out / STATE_DIR / "staging" / run.run_id
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        (out / STATE_DIR / "logs" / f"{run.run_id}.log").unlink(missing_ok=True)
+        parameters = dict(run.parameters)
+        if "output_dir" in effective[run.run_id]:
+            parameters["output_dir"] = str(out)
+        # The whole environment travels with the task: worker processes outlive a build
+        # (fork server) and must not run kernels with a stale environment.
+        env = {**os.environ, STAGING_ENV: str(staging)}
+        if matrix.ref is not None:
+            env[MATRIX_ENV] = matrix.ref
+        else:
+            env.pop(MATRIX_ENV, None)
+        tasks.append(
+            RunTask(
+                run_id=run.run_id,
+                input_path=str(run.path),
+                staging_dir=str(staging),
+                final_notebook=str(out / "notebooks" / f"{run.run_id}.ipynb"),
+                parameters=parameters,
+                cwd=str(run.path.parent),
+                env=env,
+                log_path=str(out / STATE_DIR / "logs" / f"{run.run_id}.log"),
+            )
+        )
+    return tasks
+
+
+def _run_all(
+    out: Path,
+    runs: list[Run],
+    matrix: Matrix,
+    jobs: int,
+    stream: TextIO,
+    manifest: Manifest,
+    digests: dict[str, str],
+    effective: dict[str, dict[str, Any]],
+) -> tuple[list[str], list[FailedRun]]:
+    from thyroid_evidence.build.worker import execute_task
+
+    tasks = _tasks(out, runs, matrix, effective)
+    by_id = {r.run_id: r for r in runs}
+    progress = _Progress(len(tasks), stream)
+    executed: list[str] = []
+    failed: list[FailedRun] = []
+
+    def finish(result: Any) -> None:
+        run = by_id[result.run_id]
+        staging = out / STATE_DIR / "staging" / run.run_id
+        if result.ok:
+            _commit(out, run, staging, manifest, digests[run.run_id], effective[run.run_id],
+                    result.seconds)
+            executed.append(run.run_id)
+            progress.line("ok", run.run_id, f"{result.seconds:.1f} s")
+        else:
+            saved = _keep_failed_notebook(out, run.run_id, staging)
+            failed.append(FailedRun(run.run_id, run.notebook, result.failure.describe(), saved))
+            progress.line("FAILED", run.run_id, result.failure.describe())
+
+    if jobs == 1:
+        for task in tasks:
+            finish(execute_task(task))
+        return executed, failed
+
+    import concurrent.futures as cf
+
+    from thyroid_evidence.build.worker import kill_kernels
+
+    # Threads suffice: the work happens in the kernels (separate processes); papermill and
+    # nbconvert are imported once, here.
+    threads = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="run")
+    futures = [threads.submit(execute_task, task) for task in tasks]
+    try:
+        for future in cf.as_completed(futures):
+            finish(future.result())
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        kill_kernels()  # the running notebooks fail at once and their threads return
+        threads.shutdown(wait=True)
+        raise
+    threads.shutdown(wait=True)
+    return executed, failed
+
+
+def _commit(
+    out: Path,
+    run: Run,
+    staging: Path,
+    manifest: Manifest,
+    digest: str,
+    effective: dict[str, Any],
+    seconds: float,
+) -> None:
+    record_path = staging / ".records" / f"{run.run_id}.json"
+    record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
+    files = staged_files(staging)
+    old = manifest.runs.get(run.run_id, {}).get("outputs", {})
+    commit_run(out, run.run_id, staging, files, old)
+    manifest.record(
+        run.run_id,
+        {
+            "hash": digest,
+            "notebook": run.notebook,
+            "title": run.title,
+            "parameters": {k: v for k, v in effective.items() if k != "output_dir"},
+            "figures": record.get("figures", []),
+            "tables": record.get("tables", []),
+            "seconds": round(seconds, 2),
+            "files": files,
+        },
+    )
+
+
+def _keep_failed_notebook(out: Path, run_id: str, staging: Path) -> Path | None:
+    staged = staging / "notebooks" / f"{run_id}.ipynb"
+    kept = None
+    if staged.is_file():
+        kept = out / STATE_DIR / "failed" / f"{run_id}.ipynb"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, kept)
+    shutil.rmtree(staging, ignore_errors=True)
+    return kept
+
+
+def _audit_cached(out: Path, matrix: Matrix, fingerprint: Fingerprint) -> tuple[str, str | None]:
+    """The report's audit section, recomputed only when the evidence or the package changed."""
+    import hashlib
+
+    from thyroid_evidence.build.manifest import canonical_json
+    from thyroid_evidence.build.outputs import atomic_write_text
+    from thyroid_evidence.build.report import audit_section
+
+    key = hashlib.sha256(canonical_json(fingerprint.as_dict()).encode()).hexdigest()
+    cache = out / STATE_DIR / "audit.json"
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+        if stored.get("key") == key:
+            return stored["html"], stored["problem"]
+    except (OSError, ValueError, KeyError):
+        pass
+    html, problem = audit_section(matrix.evidence_dir)
+    if problem is None:
+        atomic_write_text(cache, json.dumps({"key": key, "html": html, "problem": problem}))
+    return html, problem
+
+
+def _maybe_report(
+    out: Path,
+    matrix: Matrix,
+    manifest: Manifest,
+    fingerprint: Fingerprint,
+    stream: TextIO,
+    audit: tuple[str, str | None] | None = None,
+) -> tuple[Path | None, str | None]:
+    import hashlib
+
+    from thyroid_evidence.build.manifest import canonical_json
+
+    state = {
+        "runs": {k: {**v, "outputs": sorted(v.get("outputs", {}))}
+                 for k, v in manifest.runs.items()},
+        "order": [r.run_id for r in matrix.runs()],
+        "inputs": fingerprint.as_dict(),
+    }
+    digest = hashlib.sha256(canonical_json(state).encode()).hexdigest()
+    index_html = out / "report" / "index.html"
+    if manifest.report.get("hash") == digest and index_html.is_file():
+        return index_html, manifest.report.get("problem")
+    from thyroid_evidence.build.report import write_report
+
+    if audit is None:
+        audit = _audit_cached(out, matrix, fingerprint)
+    result = write_report(out, matrix, manifest, audit)
+    manifest.report = {"hash": digest, "problem": result.problem}
+    manifest.save()
+    stream.write(f"report: {result.path}\n")
+    if result.problem:
+        stream.write(f"report problem: {result.problem}\n")
+    return result.path, result.problem
+
+
+def _write_summary(summary: BuildSummary, stream: TextIO) -> None:
+    parts = [f"{len(summary.executed)} built", f"{len(summary.skipped)} up to date"]
+    if summary.failed:
+        parts.append(f"{len(summary.failed)} FAILED")
+    stream.write(f"done in {summary.seconds:.1f} s: {', '.join(parts)}\n")
+    for failure in summary.failed:
+        stream.write(
+            f"FAILED {failure.run_id} (notebook {failure.notebook}.ipynb): "
+            f"{failure.description}\n"
+        )
+        if failure.saved_notebook is not None:
+            stream.write(f"       executed notebook kept at {failure.saved_notebook}\n")
