@@ -1,11 +1,13 @@
 """Test-session set-up shared by tests/ and the nbval run over notebooks/.
 
 Notebooks save their figures through the build's staging variable; during the tests that is
-a temporary folder, so running the suite never writes into the repository's build/.
+a temporary folder, so running the suite never writes into the repository's build/. The
+evidence loader remembers passed validations in a temporary folder too.
 """
 
 import os
 import tempfile
 
-os.environ.setdefault("THYROID_EVIDENCE_STAGING_DIR",
-                      tempfile.mkdtemp(prefix="thyroid-evidence-tests-"))
+_scratch = tempfile.mkdtemp(prefix="thyroid-evidence-tests-")
+os.environ.setdefault("THYROID_EVIDENCE_STAGING_DIR", os.path.join(_scratch, "staging"))
+os.environ.setdefault("THYROID_EVIDENCE_CACHE", os.path.join(_scratch, "cache"))

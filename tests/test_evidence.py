@@ -270,3 +270,26 @@ def test_unknown_and_missing_columns(evidence_copy):
     found = problems_of(evidence_copy)
     assert found[0].startswith("series.csv:1: followup: followup — unknown column; allowed:")
     assert "series.csv:1: follow_up: (empty) — required column is missing" in found
+
+
+# --- remembered validations -------------------------------------------------------------
+
+
+def test_a_passed_validation_is_remembered_only_for_identical_bytes(
+    evidence_copy, edit_cell, tmp_path, monkeypatch
+):
+    import thyroid_evidence.evidence as ev
+
+    monkeypatch.setenv(ev.CACHE_ENV, str(tmp_path / "cache"))
+    calls = []
+    real = ev._schema_problems
+    monkeypatch.setattr(ev, "_schema_problems", lambda *a: calls.append(1) or real(*a))
+    load_evidence(evidence_copy)
+    load_evidence(evidence_copy)
+    assert len(calls) == 1
+    assert len(list((tmp_path / "cache").glob("validated-*"))) == 1
+    edit_cell(evidence_copy, "series", 2, "n_patients", "0")
+    assert "series.csv:2: n_patients: 0 — must be at least 1" in problems_of(evidence_copy)
+    assert "series.csv:2: n_patients: 0 — must be at least 1" in problems_of(evidence_copy)
+    assert len(calls) == 3  # failures are never remembered
+    assert len(list((tmp_path / "cache").glob("validated-*"))) == 1

@@ -8,9 +8,12 @@ span several fields or rows are written here (see :data:`CROSS_FIELD_RULES`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from thyroid_evidence.paths import EVIDENCE_DIR
+
+#: Environment variable naming the folder where successful schema validations are remembered.
+CACHE_ENV = "THYROID_EVIDENCE_CACHE"
 
 #: Tables every evidence package must hold, in load order.
 TABLES = (
@@ -206,7 +212,7 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
     problems = _precheck_files(root, descriptor)
     if problems:
         raise EvidenceError(problems, root)
-    problems = _schema_problems(root, descriptor)
+    problems = _schema_problems_cached(root, descriptor)
     frames = {name: _read_table(root, descriptor, name) for name in TABLES}
     problems += _cross_field_problems(frames, descriptor)
     if problems:
@@ -324,6 +330,56 @@ def _schema_problems(root: Path, descriptor: dict) -> list[Problem]:
         fields = {f["name"]: f for f in resource["schema"]["fields"]}
         for error in task.errors:
             problems.append(_reword(resource, fields, error))
+    return problems
+
+
+def _cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "thyroid-evidence"
+
+
+def validation_key(root: Path, descriptor: dict) -> str:
+    """Hash of everything the schema validation depends on.
+
+    The bytes of ``datapackage.json`` and of every table, this module's source and the
+    Frictionless version: equal keys mean the validation would give the same answer.
+    """
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    digest.update(version("frictionless").encode())
+    digest.update(Path(__file__).read_bytes())
+    digest.update((root / "datapackage.json").read_bytes())
+    for name in TABLES:
+        path = root / _resource(descriptor, name)["path"]
+        digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _schema_problems_cached(root: Path, descriptor: dict) -> list[Problem]:
+    """:func:`_schema_problems`, skipped when these exact bytes have already passed.
+
+    Frictionless validation takes about a second per process (mostly imports); every
+    notebook kernel loads the evidence, so a passed validation is remembered as an empty
+    marker file named by :func:`validation_key`. Failures are never cached, and any change
+    to a table, the schema, this module or the library version changes the key.
+    """
+    key = validation_key(root, descriptor)
+    marker = _cache_dir() / f"validated-{key}"
+    if marker.is_file():
+        return []
+    problems = _schema_problems(root, descriptor)
+    if not problems:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=marker.parent, prefix=".validated-")
+            os.close(fd)
+            os.replace(tmp, marker)
+        except OSError:  # a read-only home only costs the next process a re-validation
+            pass
     return problems
 
 
