@@ -144,6 +144,8 @@ def main() -> int:
             [str(snap), *filter(None, [os.environ.get("PYTHONPATH")])]
         )
         os.environ.pop("THYROID_EVIDENCE_MATRIX", None)
+        # A fresh validation cache: the cold build starts with nothing remembered.
+        os.environ["THYROID_EVIDENCE_CACHE"] = str(tmp_path / "validation-cache")
         sys.path.insert(0, str(snap))
         from thyroid_evidence.build.matrix import MATRIX, load_matrix
 
