@@ -364,6 +364,15 @@ def reconstruct_km(
                                                        few_events=few)
                     tail_guess[-1] = 0
                     candidates.append(tail_guess)
+                ends_with_drop = k1 > k0 and s[k1] < s[k1 - 1]
+                if ncensor > 0 and ends_with_drop:
+                    # the curve ends with a drop: whoever is left then has the event, so
+                    # censorings belong before the last level starts
+                    higher = np.flatnonzero(s[k0:k1] > s[k1 - 1])
+                    level_start = float(t[k0 + higher[-1] + 1]) if higher.size else t_start
+                    if level_start > t_start:
+                        candidates.append(
+                            _censor_counts(t, k0, k1, t_start, level_start, ncensor))
             best_here = None
             for cens in candidates:
                 events, sse, n_end, new_last = _run_interval(s_list, k0, k1, n_here, cens,
