@@ -416,9 +416,16 @@ def plot_metastases_at_presentation(ax: Any = None, *, evidence: Any = None) -> 
         for h in frame["histotype"]
     ]
     ax = plot_feature_ranges(frame, ax, labels=labels,
-                             xlabel="Patients with distant metastases at presentation (%)",
+                             xlabel="Patients with distant metastases (%)",
                              title="Distant metastases at presentation", xmax=100.0)
-    _footer(ax, _source_note(ev, frame))
+    rows = ev.clinical_features.set_index("feature_id").loc[frame["feature_id"]]
+    unstated = [HISTOTYPE_LABELS.get(h, h).split(" (")[-1].rstrip(")")
+                for h, note in zip(rows["histotype"], rows["note"], strict=True)
+                if isinstance(note, str) and "at presentation" in note]
+    named = " and ".join(unstated)
+    caveat = (f"'At presentation' is stated for ATC only; the review gives the {named} figures "
+              "in the same breath without saying so. " if unstated else "")
+    _footer(ax, caveat + _source_note(ev, frame))
     return ax
 
 
