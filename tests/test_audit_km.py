@@ -273,3 +273,10 @@ def test_agrees_with_exact_enumeration(n: int, texts: list[str]) -> None:
     else:
         assert result.feasible is True
         assert result.at_risk == result.at_risk_bounds == tuple(expected)
+
+
+def test_precision_is_a_number_of_decimals_not_a_step():
+    with pytest.raises(ValueError, match="number of decimal places .* not a rounding step"):
+        km_feasible(25, ["71.6"], precision=0.1)
+    with pytest.raises(ValueError, match="got -1"):
+        km_feasible(25, ["71.6"], precision=[-1])

@@ -303,3 +303,15 @@ def test_rules_can_take_allowed_values_from_the_package() -> None:
     assert subset.problems("status_filter", ["fine"]) == [
         f"status_filter has fine which is not allowed; allowed: {', '.join(STATUSES)}"
     ]
+
+
+def test_out_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):
+    from thyroid_evidence.cli import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert main(["build", "--out", str(blocker / "sub")]) == 1
+    assert f"{blocker} exists and is not a folder" in capsys.readouterr().err
+    assert main(["run", "data_audit", "--out", str(blocker)]) == 1
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert blocker.read_text(encoding="utf-8") == "not a folder"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import find_line
 
+from conftest import find_line
 from thyroid_evidence import EvidenceError, load_evidence
 from thyroid_evidence.evidence import TABLES
 from thyroid_evidence.paths import EVIDENCE_DIR, review_text_path
@@ -293,3 +293,37 @@ def test_a_passed_validation_is_remembered_only_for_identical_bytes(
     assert "series.csv:2: n_patients: 0 — must be at least 1" in problems_of(evidence_copy)
     assert len(calls) == 3  # failures are never remembered
     assert len(list((tmp_path / "cache").glob("validated-*"))) == 1
+
+
+def _rewrite_descriptor(root: Path, change) -> None:
+    import json
+
+    path = root / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(change(descriptor)), encoding="utf-8")
+
+
+def test_descriptor_of_the_wrong_shape_is_named_not_a_traceback(evidence_copy):
+    _rewrite_descriptor(evidence_copy, lambda d: [])
+    assert problems_of(evidence_copy) == [
+        "datapackage.json: must hold a JSON object with a 'resources' list"]
+
+    def no_path(d):
+        d["resources"][0]["path"] = None
+        return d
+
+    (evidence_copy / "datapackage.json").write_text(
+        (EVIDENCE_DIR / "datapackage.json").read_text(encoding="utf-8"), encoding="utf-8")
+    _rewrite_descriptor(evidence_copy, no_path)
+    assert problems_of(evidence_copy) == [
+        "datapackage.json: resource 'sources': 'path' must be a file name (a string)"]
+
+
+def test_descriptor_frictionless_rejects_is_reported(evidence_copy):
+    def banana(d):
+        d["resources"][2]["schema"]["fields"][0]["type"] = "banana"
+        return d
+
+    _rewrite_descriptor(evidence_copy, banana)
+    assert ('datapackage.json: invalid descriptor: field type "banana" is not supported'
+            in problems_of(evidence_copy))

@@ -329,3 +329,10 @@ def test_plot_forest_of_the_review_proportions(tmp_path):
     assert len(ax.get_yticklabels()) == len(d["events"]) + 2
     ax.figure.savefig(tmp_path / "review.png", dpi=80)
     plt.close(ax.figure)
+
+
+def test_counts_given_as_text_are_refused():
+    with pytest.raises(ValueError, match="k must be whole numbers \\(counts\\), not text"):
+        proportion_ci("1", 3)
+    with pytest.raises(ValueError, match="events must be whole numbers \\(counts\\), not text"):
+        pool_proportions(["1", "2"], [5, 6])

@@ -3,7 +3,9 @@
 The reported values are read from evidence/ here too, never typed in.
 """
 
+import numpy as np
 import pytest
+from lifelines import KaplanMeierFitter
 
 from thyroid_evidence import load_evidence
 from thyroid_evidence.survival import ENDPOINTS, reconstruct_series
@@ -37,6 +39,42 @@ def test_every_reported_value_reproduced_within_rounding(evidence, series_id, en
     info = evidence.series_info(series_id)
     expected_n = info["n_lesions"] if res.unit_of_analysis == "lesion" else info["n_patients"]
     assert len(res.data) == expected_n
+
+
+@pytest.mark.parametrize("series_id, endpoint", CASES)
+def test_independent_kaplan_meier_of_the_pseudo_data_rounds_to_the_reported_values(
+    evidence, series_id, endpoint
+):
+    """Recompute with lifelines, not with the package, and compare with evidence/ directly."""
+    res = reconstruct_series(evidence, series_id, endpoint)
+    data = res.data
+    km = KaplanMeierFitter().fit(data["time"], data["event"] == 1)
+    rows = evidence.outcomes_for(series_id, endpoint)
+    rows = rows[rows["category"].isna() & rows["subgroup"].isna()]
+    checked = 0
+    for row in rows.itertuples():
+        half = 0.5 * 10.0 ** -row.decimals
+        if row.statistic in ("survival", "cumulative_incidence"):
+            s = float(km.survival_function_at_times([row.time_months]).iloc[0])
+            value = 100 * (s if row.statistic == "survival" else 1 - s)
+            # the local-progression rates are read as 1 - KM with deaths censored (see the
+            # assumptions), which is what this recomputation does
+            assert abs(value - row.value) <= half + 1e-9, (row.outcome_id, value)
+            checked += 1
+        elif row.statistic == "median" and row.unit == "months":
+            assert abs(km.median_survival_time_ - row.value) <= half + 1e-9, row.outcome_id
+            checked += 1
+    assert checked == len(rows[rows["statistic"].isin(["survival", "cumulative_incidence",
+                                                         "median"])])
+    follow = evidence.outcomes_for(series_id, "follow_up")
+    follow = follow[follow["statistic"] == "median"]
+    if len(follow):
+        row = follow.iloc[0]
+        factor = 12.0 if row["unit"] == "years" else 1.0
+        reverse = KaplanMeierFitter().fit(data["time"], data["event"] == 0)
+        half = 0.5 * 10.0 ** -int(row["decimals"]) * factor
+        assert abs(reverse.median_survival_time_ - row["value"] * factor) <= half + 1e-9
+    assert np.isfinite(data["time"]).all() and (data["time"] >= 0).all()
 
 
 def test_local_progression_is_per_lesion_with_competing_deaths(evidence):

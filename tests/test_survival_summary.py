@@ -19,11 +19,19 @@ def test_milestones_reproduced_within_rounding_and_deterministic():
     assert len(a.data) == 25 and set(a.data["event"]) <= {0, 1}
 
 
+def _lifelines_km(data):
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter().fit(data["time"], data["event"] == 1)
+
+
 def test_median_and_milestone_reproduced():
     res = reconstruct_from_summary(162, survival_at={60: 0.31}, median=36)
+    km = _lifelines_km(res.data)  # recomputed independently of the package
+    assert 35.5 <= km.median_survival_time_ <= 36.5
+    assert 0.305 <= float(km.survival_function_at_times([60]).iloc[0]) <= 0.315
     table = res.reported_vs_reproduced.set_index("quantity")
-    assert 35.5 <= table.loc["median", "reproduced"] <= 36.5
-    assert 0.305 <= table.loc["survival", "reproduced"] <= 0.315
+    assert table.loc["median", "reproduced"] == pytest.approx(km.median_survival_time_)
     assert any("no median follow-up reported" in a for a in res.assumptions)
 
 
@@ -34,6 +42,20 @@ def test_incidence_with_competing_events_and_event_count():
     assert res.all_reproduced
     assert set(res.data["event"]) == {0, 1, 2}
     assert res.unit_of_analysis == "lesion"
+    # Aalen-Johansen recomputed by hand: CIF(t) = sum over event times of S(t-) * d1 / n
+    data = res.data.sort_values("time")
+    surv, cif, at_risk = 1.0, 0.0, len(data)
+    values = {}
+    for t, grp in data.groupby("time", sort=True):
+        d1, d_all = int((grp["event"] == 1).sum()), int((grp["event"] != 0).sum())
+        cif += surv * d1 / at_risk
+        surv *= 1 - d_all / at_risk
+        at_risk -= len(grp)
+        values[t] = cif
+    times = np.array(sorted(values))
+    for t, reported in [(12, 0.05), (24, 0.08)]:
+        got = values[times[times <= t].max()]
+        assert abs(got - reported) <= 0.0005 + 1e-12, (t, got)
 
 
 def test_impossible_milestone_is_reported_not_faked():
@@ -49,6 +71,9 @@ def test_impossible_milestone_is_reported_not_faked():
 def test_weibull_model_through_two_constraints():
     res = reconstruct_from_summary(162, survival_at={60: 0.31}, median=36, model="weibull")
     assert res.all_reproduced
+    km = _lifelines_km(res.data)
+    assert 35.5 <= km.median_survival_time_ <= 36.5
+    assert 0.305 <= float(km.survival_function_at_times([60]).iloc[0]) <= 0.315
     assert "weibull" in res.assumptions[0].lower()
 
 

@@ -245,6 +245,9 @@ def _read_descriptor(root: Path) -> dict:
         raise EvidenceError(
             [Problem("datapackage.json", None, None, None, f"not valid UTF-8 JSON ({exc})")], root
         ) from None
+    shape = _descriptor_shape_problems(descriptor)
+    if shape:
+        raise EvidenceError(shape, root)
     missing = [name for name in TABLES if name not in _resource_names(descriptor)]
     if missing:
         raise EvidenceError(
@@ -255,6 +258,35 @@ def _read_descriptor(root: Path) -> dict:
             root,
         )
     return descriptor
+
+
+def _descriptor_shape_problems(descriptor: object) -> list[Problem]:
+    """What the loader itself needs of ``datapackage.json`` before Frictionless reads it."""
+    def bad(rule: str) -> list[Problem]:
+        return [Problem("datapackage.json", None, None, None, rule)]
+
+    if not isinstance(descriptor, dict):
+        return bad("must hold a JSON object with a 'resources' list")
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        return bad("'resources' must be a list of resources")
+    problems = []
+    for i, resource in enumerate(resources):
+        name = resource.get("name") if isinstance(resource, dict) else None
+        where = f"resource {name!r}" if isinstance(name, str) else f"resources[{i}]"
+        if not isinstance(resource, dict) or not isinstance(name, str):
+            problems += bad(f"{where} must be an object with a string 'name'")
+            continue
+        if not isinstance(resource.get("path"), str):
+            problems += bad(f"{where}: 'path' must be a file name (a string)")
+        schema = resource.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if not isinstance(fields, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields
+        ):
+            problems += bad(f"{where}: 'schema' must be an object whose 'fields' is a list of "
+                            "objects with a string 'name'")
+    return problems
 
 
 def _resource_names(descriptor: dict) -> list[str]:
@@ -320,10 +352,14 @@ def _precheck_files(root: Path, descriptor: dict) -> list[Problem]:
 
 def _schema_problems(root: Path, descriptor: dict) -> list[Problem]:
     """Schema problems reported by Frictionless, reworded in our format."""
-    from frictionless import Package
+    from frictionless import FrictionlessException, Package
 
-    package = Package(str(root / "datapackage.json"))
-    report = package.validate()
+    try:
+        package = Package(str(root / "datapackage.json"))
+        report = package.validate()
+    except FrictionlessException as exc:  # an invalid descriptor, e.g. an unknown field type
+        note = getattr(getattr(exc, "error", None), "note", None) or str(exc)
+        return [Problem("datapackage.json", None, None, None, f"invalid descriptor: {note}")]
     problems = []
     for task in report.tasks:
         resource = _resource(descriptor, task.name)

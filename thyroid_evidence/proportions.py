@@ -75,6 +75,10 @@ def _check_alpha(alpha: Any) -> float:
 
 def _as_counts(values: Any, name: str) -> np.ndarray:
     """Return a 1-D int64 array of non-negative whole numbers or raise ValueError."""
+    raw = np.asarray(values, dtype=object)
+    if any(isinstance(v, str | bytes | bool | np.bool_) for v in raw.reshape(-1)):
+        raise ValueError(f"{name} must be whole numbers (counts), not text or booleans; "
+                         f"got {values!r}")
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:

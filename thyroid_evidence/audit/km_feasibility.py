@@ -138,12 +138,20 @@ def _targets(
 ) -> tuple[tuple[str, ...], list[_Target]]:
     if isinstance(milestones, str) or not isinstance(milestones, Sequence) or not milestones:
         raise ValueError("milestones must be a non-empty sequence of reported values")
+    def decimals(p: object) -> int:
+        if isinstance(p, bool) or not isinstance(p, Integral) or int(p) < 0:
+            raise ValueError(
+                f"precision must be a number of decimal places (an int >= 0, e.g. 1 for "
+                f"'71.6'), not a rounding step; got {p!r}"
+            )
+        return int(p)
+
     if precision is None:
         precisions: list[int | None] = [None] * len(milestones)
-    elif isinstance(precision, Integral):
-        precisions = [int(precision)] * len(milestones)
+    elif isinstance(precision, Integral | float | str | bool):
+        precisions = [decimals(precision)] * len(milestones)
     else:
-        precisions = [int(p) for p in precision]
+        precisions = [decimals(p) for p in precision]
         if len(precisions) != len(milestones):
             raise ValueError(
                 f"precision must be an int or one int per milestone ({len(milestones)}), "

@@ -7,7 +7,9 @@ papermill nor pandas nor matplotlib.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -58,13 +60,32 @@ def register(subparsers: Any) -> None:
     run.set_defaults(handler=run_command)
 
 
+def _out_problem(out: str | None) -> str | None:
+    """Why ``--out`` cannot be an output folder, or None."""
+    if out is None:
+        return None
+    path = Path(out)
+    for parent in (path, *path.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out {out}: {parent} exists and is not a folder"
+            if not os.access(parent, os.W_OK):
+                return f"--out {out}: {parent} is not writable"
+            return None
+    return None
+
+
 def build_command(args: argparse.Namespace) -> int:
     """Handler of ``thyroid-evidence build``."""
     from thyroid_evidence.build.execute import build
 
+    problem = _out_problem(args.out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         summary = build(args.out, jobs=args.jobs, force=args.force, only=args.only)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return summary.exit_code
@@ -79,10 +100,14 @@ def run_command(args: argparse.Namespace) -> int:
     if repeated:
         print(f"error: parameter(s) given more than once: {', '.join(repeated)}", file=sys.stderr)
         return 1
+    problem = _out_problem(args.out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     try:
         summary = run_notebook(args.notebook, dict(args.parameter), out=args.out,
                                cli_strings=True)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return summary.exit_code

@@ -80,7 +80,9 @@ class PseudoIPD:
         Every assumption, in plain words.
     reported_vs_reproduced : DataFrame
         ``quantity, time_months, reported, lower, upper, reproduced, within_rounding,
-        status`` with status in {"reproduced", "not reproduced", "no integer solution"}.
+        status`` with status in {"reproduced", "not reproduced", "no integer solution
+        without censoring"} (the last: no k/n lies in the rounding interval, so only a path
+        with censorings before that time could reproduce the value).
     spec : SummarySpec or None
         The normalised input (None for data rebuilt from a digitised curve).
     kind : {"survival", "cumulative_incidence"}
@@ -758,9 +760,11 @@ def _match_follow_up(spec: SummarySpec, hz: HazardModel, cens: CensoringModel,
 
 
 def _label_impossible(spec: SummarySpec, table: pd.DataFrame) -> pd.DataFrame:
-    """Mark milestones with no integer solution where that can be proved simply: without
-    any censoring before it, a Kaplan-Meier value is k/n; if no k/n lies in the rounding
-    interval and the censoring model puts no censoring there, say so."""
+    """Mark missed milestones that no uncensored path could reproduce.
+
+    Without censoring before it, a Kaplan-Meier value is k/n; when no k/n lies in the
+    rounding interval the status says so. (Whether a path with censorings exists is what
+    :func:`thyroid_evidence.audit.km_feasible` decides exactly.)"""
     table = table.copy()
     for i, row in table.iterrows():
         if row["within_rounding"] or row["quantity"] not in KINDS:
