@@ -1,0 +1,157 @@
+"""Transforms and between-study variance estimators of the inverse-variance methods.
+
+The same computations as metafor's ``escalc`` and ``rma.uni``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, special
+
+# Convergence settings. metafor's defaults stop Fisher scoring when tau2 changes by less than
+# 1e-5 and its uniroot at tol = eps^0.25; we iterate to the optimum itself, and the reference
+# script runs metafor with the same tight settings so the two agree to rounding error.
+_THRESHOLD = 1e-12
+_MAXITER = 1000
+_LL0_TOL = 1e-10
+
+
+def _escalc(events: np.ndarray, totals: np.ndarray, transform: str) -> tuple[np.ndarray, ...]:
+    """Observed outcomes yi and sampling variances vi as metafor's ``escalc``."""
+    x = events.astype(float)
+    n = totals.astype(float)
+    if transform == "arcsine":
+        # escalc does not add 1/2 for PAS: the arcsine is finite at 0 and 1.
+        return np.arcsin(np.sqrt(x / n)), 1.0 / (4.0 * n)
+    extreme = (events == 0) | (events == totals)
+    x = np.where(extreme, x + 0.5, x)
+    n = np.where(extreme, n + 1.0, n)
+    m = n - x
+    p = x / n
+    if transform == "logit":
+        return np.log(p / (1.0 - p)), 1.0 / x + 1.0 / m
+    if transform == "log":
+        return np.log(p), 1.0 / x - 1.0 / n
+    return p, p * (1.0 - p) / n  # raw
+
+
+def _back(values: np.ndarray | float, transform: str) -> np.ndarray:
+    """Back-transform to the proportion scale (metafor's transf.* functions), within [0, 1]."""
+    z = np.asarray(values, dtype=float)
+    if transform == "logit":
+        out = special.expit(z)
+    elif transform == "arcsine":
+        out = np.sin(np.clip(z, 0.0, math.pi / 2.0)) ** 2
+    elif transform == "log":
+        out = np.exp(z)
+    else:
+        out = z.copy()
+    # metafor leaves exp() and the raw scale unbounded; a proportion cannot leave [0, 1].
+    return np.clip(out, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# inverse-variance random-effects (rma.uni)
+
+
+def _weighted(yi: np.ndarray, wi: np.ndarray) -> tuple[float, float]:
+    sw = wi.sum()
+    mu = float((wi * yi).sum() / sw)
+    return mu, float(sw)
+
+
+def _q_stat(yi: np.ndarray, vi: np.ndarray, tau2: float) -> float:
+    wi = 1.0 / (vi + tau2)
+    mu, _ = _weighted(yi, wi)
+    return float((wi * (yi - mu) ** 2).sum())
+
+
+def _tau2_dl(yi: np.ndarray, vi: np.ndarray) -> float:
+    wi = 1.0 / vi
+    sw = wi.sum()
+    q = _q_stat(yi, vi, 0.0)
+    tr_p = sw - (wi**2).sum() / sw
+    return max(0.0, (q - (yi.size - 1)) / tr_p)
+
+
+def _loglik(yi: np.ndarray, vi: np.ndarray, tau2: float, reml: bool) -> float:
+    wi = 1.0 / (vi + tau2)
+    mu, sw = _weighted(yi, wi)
+    rss = float((wi * (yi - mu) ** 2).sum())
+    ll = -0.5 * np.log(vi + tau2).sum() - 0.5 * rss
+    if reml:
+        ll -= 0.5 * math.log(sw)
+    return float(ll)
+
+
+def _tau2_fisher(yi: np.ndarray, vi: np.ndarray, reml: bool) -> float:
+    """ML / REML tau2 by metafor's Fisher scoring (start: Hedges' estimator, step halving)."""
+    k = yi.size
+    rss = float(((yi - yi.mean()) ** 2).sum())
+    tau2 = max(0.0, (rss - vi.sum() * (1.0 - 1.0 / k)) / (k - 1))
+    for _ in range(_MAXITER):
+        wi = 1.0 / (vi + tau2)
+        sw = wi.sum()
+        mu = (wi * yi).sum() / sw
+        pyy = ((wi * (yi - mu)) ** 2).sum()  # Y'PPY
+        sw2 = (wi**2).sum()
+        if reml:
+            tr_p = sw - sw2 / sw
+            tr_pp = sw2 - 2.0 * (wi**3).sum() / sw + sw2**2 / sw**2
+            adj = (pyy - tr_p) / tr_pp
+        else:
+            adj = (pyy - sw) / sw2
+        while tau2 + adj < 0.0:
+            adj /= 2.0
+        tau2_new = tau2 + adj
+        change = abs(tau2_new - tau2)
+        tau2 = float(tau2_new)
+        if change <= _THRESHOLD * max(1.0, tau2):
+            break
+    else:
+        # Fisher scoring can oscillate (metafor then stops with "did not converge"); solve
+        # the likelihood equation directly instead.
+        tau2 = _tau2_score_root(yi, vi, reml)
+    # metafor's ll0check: guard against a local maximum away from tau2 = 0
+    if tau2 > _THRESHOLD and _loglik(yi, vi, 0.0, reml) - _loglik(yi, vi, tau2, reml) > _LL0_TOL:
+        tau2 = 0.0
+    return tau2
+
+
+def _tau2_score_root(yi: np.ndarray, vi: np.ndarray, reml: bool) -> float:
+    """Root of the ML / REML score in tau2 >= 0 by Brent's method (Fisher scoring fallback)."""
+
+    def score(tau2: float) -> float:
+        wi = 1.0 / (vi + tau2)
+        sw = wi.sum()
+        mu = (wi * yi).sum() / sw
+        pyy = ((wi * (yi - mu)) ** 2).sum()
+        return float(pyy - ((sw - (wi**2).sum() / sw) if reml else sw))
+
+    if score(0.0) <= 0.0:
+        return 0.0
+    upper = max(1.0, 10.0 * float(np.var(yi)))
+    while score(upper) > 0.0:
+        upper *= 10.0
+    return float(optimize.brentq(score, 0.0, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps))
+
+
+def _tau2_pm(yi: np.ndarray, vi: np.ndarray) -> float:
+    """Paule-Mandel: the tau2 at which the generalised Q equals k - 1."""
+    target = yi.size - 1.0
+    if _q_stat(yi, vi, 0.0) < target:
+        return 0.0
+    mad = 1.4826 * float(np.median(np.abs(yi - np.median(yi))))
+    upper = max(100.0, 10.0 * mad**2)
+    while _q_stat(yi, vi, upper) > target:
+        upper *= 10.0
+    root = optimize.brentq(
+        lambda t: _q_stat(yi, vi, t) - target, 0.0, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps
+    )
+    return float(root)
+
+
+# --------------------------------------------------------------------------------------------
+# GLMM: random-intercept logistic model by ML with adaptive Gauss-Hermite quadrature
