@@ -44,6 +44,9 @@ def register(subparsers: Any) -> None:
                        help="rebuild runs that are up to date")
     build.add_argument("--only", default=None, metavar="PATTERN",
                        help="only runs whose id or notebook matches this glob, e.g. 'survival-*'")
+    build.add_argument("--fresh-kernels", action="store_true",
+                       help="start a new kernel for every run (default: each job keeps one "
+                            "kernel across its runs, reset between runs)")
     build.set_defaults(handler=build_command)
 
     run = subparsers.add_parser(
@@ -84,7 +87,8 @@ def build_command(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     try:
-        summary = build(args.out, jobs=args.jobs, force=args.force, only=args.only)
+        summary = build(args.out, jobs=args.jobs, force=args.force, only=args.only,
+                        fresh_kernels=args.fresh_kernels)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -113,6 +113,7 @@ def build(
     only: str | None = None,
     matrix: Matrix | None = None,
     stream: TextIO | None = None,
+    fresh_kernels: bool = False,
 ) -> BuildSummary:
     """Build every run of the matrix (or those matching ``only``) and the report.
 
@@ -130,6 +131,9 @@ def build(
         Defaults to :func:`thyroid_evidence.build.matrix.load_matrix`.
     stream : text stream, optional
         Progress and status lines (default: stderr).
+    fresh_kernels : bool
+        Start a new kernel for every run instead of keeping one kernel per job alive across
+        its runs (reset between runs; see :mod:`thyroid_evidence.build.worker`).
 
     Returns
     -------
@@ -140,7 +144,8 @@ def build(
     jobs = _check_jobs(jobs)
     index = matrix.index()
     runs = select_runs(matrix.runs(index), only)
-    return _execute(_out_dir(out), runs, matrix, jobs, force, stream or sys.stderr, index)
+    return _execute(_out_dir(out), runs, matrix, jobs, force, stream or sys.stderr, index,
+                    fresh_kernels)
 
 
 def run_notebook(
@@ -212,6 +217,7 @@ def _execute(
     force: bool,
     stream: TextIO,
     index: Any,
+    fresh_kernels: bool = False,
 ) -> BuildSummary:
     start = time.perf_counter()
     missing = sorted({str(r.path) for r in runs if not r.path.is_file()})
@@ -236,8 +242,10 @@ def _execute(
                                 seconds=time.perf_counter() - start)
 
         _skip_slow_optional_imports()
-        # Longest runs first (as last timed), so that no long run is left alone at the end.
-        todo.sort(key=lambda r: -manifest.runs.get(r.run_id, {}).get("seconds", float("inf")))
+        # Longest runs first, so that no long run is left alone at the end: as last timed;
+        # runs never timed before the others, longest code first (a rough guess of time).
+        code_sizes: dict[Path, int] = {}
+        todo.sort(key=lambda r: _expected_order(r, manifest, code_sizes))
         effective, refused = _check_all(todo, matrix, index)
         if refused:
             stream.write("\n".join(refused) + "\nno run was started.\n")
@@ -254,7 +262,7 @@ def _execute(
         with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit") as side:
             audit = side.submit(_audit_cached, out, matrix, fingerprint)
             executed, failed = _run_all(
-                out, todo, matrix, jobs, stream, manifest, digests, effective
+                out, todo, matrix, jobs, stream, manifest, digests, effective, fresh_kernels
             )
             report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream,
                                             audit.result())
@@ -264,6 +272,22 @@ def _execute(
     )
     _write_summary(summary, stream)
     return summary
+
+
+def _expected_order(run: Run, manifest: Manifest, code_sizes: dict[Path, int]) -> tuple:
+    """Sort key: untimed runs first (largest code first), then timed ones, slowest first."""
+    seconds = manifest.runs.get(run.run_id, {}).get("seconds")
+    if seconds is not None:
+        return (1, -float(seconds))
+    if run.path not in code_sizes:
+        try:
+            cells = json.loads(run.path.read_text(encoding="utf-8")).get("cells", [])
+            code_sizes[run.path] = sum(
+                len("".join(c.get("source", ""))) for c in cells if c.get("cell_type") == "code"
+            )
+        except (OSError, ValueError, AttributeError):
+            code_sizes[run.path] = 0
+    return (0, -code_sizes[run.path])
 
 
 def _skip_slow_optional_imports() -> None:
@@ -344,8 +368,9 @@ def _run_all(
     manifest: Manifest,
     digests: dict[str, str],
     effective: dict[str, dict[str, Any]],
+    fresh_kernels: bool = False,
 ) -> tuple[list[str], list[FailedRun]]:
-    from thyroid_evidence.build.worker import execute_task
+    from thyroid_evidence.build.worker import KernelPool, execute_task
 
     tasks = _tasks(out, runs, matrix, effective)
     by_id = {r.run_id: r for r in runs}
@@ -366,30 +391,36 @@ def _run_all(
             failed.append(FailedRun(run.run_id, run.notebook, result.failure.describe(), saved))
             progress.line("FAILED", run.run_id, result.failure.describe())
 
-    if jobs == 1:
-        for task in tasks:
-            finish(execute_task(task))
-        return executed, failed
-
-    import concurrent.futures as cf
-
-    from thyroid_evidence.build.worker import kill_kernels
-
-    # Threads suffice: the work happens in the kernels (separate processes); papermill and
-    # nbconvert are imported once, here.
-    threads = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="run")
-    futures = [threads.submit(execute_task, task) for task in tasks]
+    # One kernel per worker thread, kept across its runs (unless fresh_kernels).
+    pool = None if fresh_kernels else KernelPool()
     try:
-        for future in cf.as_completed(futures):
-            finish(future.result())
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        kill_kernels()  # the running notebooks fail at once and their threads return
+        if jobs == 1:
+            for task in tasks:
+                finish(execute_task(task, pool))
+            return executed, failed
+
+        import concurrent.futures as cf
+
+        from thyroid_evidence.build.worker import kill_kernels
+
+        # Threads suffice: the work happens in the kernels (separate processes); papermill
+        # and nbconvert are imported once, here.
+        threads = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="run")
+        futures = [threads.submit(execute_task, task, pool) for task in tasks]
+        try:
+            for future in cf.as_completed(futures):
+                finish(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            kill_kernels()  # the running notebooks fail at once and their threads return
+            threads.shutdown(wait=True)
+            raise
         threads.shutdown(wait=True)
-        raise
-    threads.shutdown(wait=True)
-    return executed, failed
+        return executed, failed
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _commit(

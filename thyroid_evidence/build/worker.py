@@ -4,10 +4,21 @@ Runs are executed from threads of the build process (papermill and nbconvert imp
 each run's kernel gets its own environment and working directory through a kernel-manager
 subclass, so nothing process-wide (``os.environ``, the current directory) changes. Not
 imported by a no-op build.
+
+With a :class:`KernelPool`, each worker thread keeps one kernel alive across its runs (the
+kernel start and the imports of the scientific stack are paid once per worker, not once per
+run). Before every run the kernel is brought back to the state of a fresh kernel as far as
+the outputs can tell: user namespace and ``In``/``Out`` history cleared, execution count back
+to 1, figures closed and matplotlib's rcParams back to those of a fresh import, pandas'
+options back to their defaults, warning registries cleared; environment, working directory
+and log file those of the run. A run that fails or times out takes its kernel with it: the
+worker's next run starts a new one. State a notebook leaves elsewhere (other libraries'
+global options, monkey-patches, module caches) is not reset.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +28,11 @@ from typing import Any
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger as _papermill_logger
+from papermill.utils import merge_kwargs, remove_args
 
 from thyroid_evidence.build.outputs import atomic_write_text
 
@@ -103,6 +119,232 @@ class _RunKernelManager(AsyncKernelManager):
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
+class _KeepKernelClient(PapermillNotebookClient):
+    """Papermill's client on a kernel it does not own: stops its channels when done.
+
+    nbclient neither shuts down a kernel it was given (``km=``) nor, then, closes the channels
+    of the client it made for it; this closes them so that they do not pile up over runs.
+    """
+
+    def execute(self, **kwargs: Any) -> Any:
+        try:
+            return super().execute(**kwargs)
+        finally:
+            if self.kc is not None:
+                self.kc.stop_channels()
+                self.kc = None
+
+
+class _KeepKernelEngine(NBClientEngine):
+    """papermill's ``nbclient`` engine with :class:`_KeepKernelClient` (same arguments)."""
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+        start_timeout: int = 60,
+        execution_timeout: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs = remove_args(["input_path"], **kwargs)
+        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(
+            safe_kwargs,
+            timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log=_papermill_logger,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        return _KeepKernelClient(nb_man, **final_kwargs).execute()
+
+
+#: papermill engine name of :class:`_KeepKernelEngine`.
+KEEP_KERNEL_ENGINE = "thyroid_evidence_keep_kernel"
+papermill_engines.register(KEEP_KERNEL_ENGINE, _KeepKernelEngine)
+
+#: What nbclient passes to a kernel it starts itself (no history file on disk).
+_KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
+
+#: Run in a kept kernel before each run (silently, outside the history); see the module doc.
+_PREPARE = r"""
+def _thyroid_evidence_prepare(env_set, env_unset, cwd, log_path):
+    import os
+    import sys
+
+    shell = get_ipython()
+    base = getattr(shell, "_thyroid_evidence_base_env", None)
+    if base is None:  # first run in this kernel: its environment as launched
+        base = shell._thyroid_evidence_base_env = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(base)
+    for name in env_unset:
+        os.environ.pop(name, None)
+    os.environ.update(env_set)
+    os.chdir(cwd)
+    if log_path:
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                copy = getattr(stream, "_original_stdstream_copy", None)
+                if copy is not None:
+                    os.dup2(fd, copy)
+        finally:
+            os.close(fd)
+    shell.reset(new_session=True)  # user namespace, In/Out, execution count
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        matplotlib.rc_file_defaults()  # rcParams as imported (the backend is kept)
+        inline = sys.modules.get("matplotlib_inline.config")
+        if inline is not None and inline.InlineBackend.initialized():
+            matplotlib.rcParams.update(inline.InlineBackend.instance().rc)
+    if "pandas" in sys.modules:  # display options (a notebook may set them)
+        import warnings
+
+        import pandas
+
+        with warnings.catch_warnings():  # deprecated options warn when reset
+            warnings.simplefilter("ignore")
+            pandas.reset_option("all")
+    for module in list(sys.modules.values()):
+        registry = getattr(module, "__warningregistry__", None)
+        if isinstance(registry, dict):
+            registry.clear()
+
+_thyroid_evidence_prepare(%s)
+"""
+
+
+@dataclass
+class _KeptKernel:
+    manager: AsyncKernelManager
+    kernel_name: str
+    #: The environment the kernel was launched with.
+    launch_env: dict[str, str]
+
+
+def _notebook_kernel_name(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        metadata = json.load(handle).get("metadata", {})
+    return str(metadata.get("kernelspec", {}).get("name") or "python3")
+
+
+class KernelPool:
+    """One kernel per worker thread, kept alive across that thread's runs.
+
+    :meth:`acquire` gives the calling thread's kernel, ready for a run (started on first use,
+    else reset); :meth:`discard` shuts it down (after a failure); :meth:`close` shuts all down.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kernels: set[AsyncKernelManager] = set()
+
+    def acquire(self, task: RunTask) -> AsyncKernelManager:
+        """The calling thread's kernel, prepared for ``task``; raises when it cannot be."""
+        kernel_name = _notebook_kernel_name(task.input_path)
+        kept: _KeptKernel | None = getattr(self._local, "kernel", None)
+        if kept is not None and (kept.kernel_name != kernel_name
+                                 or not run_sync(kept.manager.is_alive)()):
+            self.discard()
+            kept = None
+        if kept is not None:
+            try:
+                self._prepare(kept, task)
+                return kept.manager
+            except Exception:  # a kernel that cannot be reset is not trusted: start anew
+                self.discard()
+        kept = self._start(task, kernel_name)
+        try:
+            self._prepare(kept, task)
+        except Exception:
+            self.discard()
+            raise
+        return kept.manager
+
+    def discard(self) -> None:
+        """Shut down the calling thread's kernel (if any)."""
+        kept: _KeptKernel | None = getattr(self._local, "kernel", None)
+        self._local.kernel = None
+        if kept is not None:
+            self._shutdown(kept.manager)
+
+    def close(self) -> None:
+        """Shut down every kernel of the pool (the worker threads must be done)."""
+        with self._lock:
+            managers = list(self._kernels)
+        for manager in managers:
+            self._shutdown(manager)
+
+    def _start(self, task: RunTask, kernel_name: str) -> _KeptKernel:
+        manager_class = type(
+            "KeptKernelManager",
+            (_RunKernelManager,),
+            {"run_env": task.env, "run_cwd": task.cwd, "run_log": task.log_path},
+        )
+        manager = manager_class(kernel_name=kernel_name)
+        with self._lock:
+            self._kernels.add(manager)
+        kept = _KeptKernel(manager, kernel_name, dict(task.env))
+        self._local.kernel = kept
+        run_sync(manager.start_kernel)(extra_arguments=list(_KERNEL_ARGS))
+        return kept
+
+    def _prepare(self, kept: _KeptKernel, task: RunTask) -> None:
+        env_set = {k: v for k, v in task.env.items() if kept.launch_env.get(k) != v}
+        env_unset = sorted(k for k in kept.launch_env if k not in task.env)
+        args = ", ".join(repr(a) for a in (env_set, env_unset, task.cwd, task.log_path))
+        _run_silently(kept.manager, _PREPARE % args, timeout=task.start_timeout)
+
+    def _shutdown(self, manager: AsyncKernelManager) -> None:
+        with self._lock:
+            self._kernels.discard(manager)
+        with _LIVE_LOCK:
+            _LIVE.discard(manager)
+        try:
+            run_sync(manager.shutdown_kernel)(now=True)
+        except Exception:
+            process = getattr(manager.provisioner, "process", None)
+            if process is not None and process.poll() is None:
+                process.kill()
+
+
+def _run_silently(manager: AsyncKernelManager, code: str, timeout: float) -> None:
+    """Execute ``code`` in the kernel of ``manager`` (silent, not in the history)."""
+    from jupyter_client.blocking import BlockingKernelClient
+
+    # As the manager makes its own clients: sharing its session (and so its signing key).
+    client = BlockingKernelClient(**manager.get_connection_info(session=True),
+                                  connection_file=manager.connection_file, parent=manager)
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=timeout)
+        msg_id = client.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = client.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.01))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    finally:
+        client.stop_channels()
+    content = reply["content"]
+    if content.get("status") != "ok":
+        raise RuntimeError(
+            f"could not reset the kernel: {content.get('ename')}: {content.get('evalue')}"
+        )
+
+
 def kill_kernels() -> int:
     """Kill every kernel still running (on interrupt); returns how many were killed."""
     with _LIVE_LOCK:
@@ -127,8 +369,12 @@ def _html(nb: Any, name: str) -> str:
     return body
 
 
-def execute_task(task: RunTask) -> RunResult:
-    """Run ``task``; never raises for a failing notebook (the failure is in the result)."""
+def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
+    """Run ``task``; never raises for a failing notebook (the failure is in the result).
+
+    With ``pool`` the run uses (and, after a failure, discards) the calling thread's kept
+    kernel; without, it starts a kernel of its own and shuts it down.
+    """
     start = time.perf_counter()
     staged_nb = Path(task.staging_dir) / "notebooks" / f"{task.run_id}.ipynb"
     staged_nb.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +383,10 @@ def execute_task(task: RunTask) -> RunResult:
         (_RunKernelManager,),
         {"run_env": task.env, "run_cwd": task.cwd, "run_log": task.log_path},
     )
+    kernel: dict[str, Any] = {"kernel_manager_class": manager_class}
     try:
+        if pool is not None:
+            kernel = {"km": pool.acquire(task), "engine_name": KEEP_KERNEL_ENGINE}
         nb = papermill.execute_notebook(
             task.input_path,
             str(staged_nb),
@@ -146,9 +395,11 @@ def execute_task(task: RunTask) -> RunResult:
             request_save_on_cell_execute=False,
             start_timeout=task.start_timeout,
             execution_timeout=task.execution_timeout,
-            kernel_manager_class=manager_class,
+            **kernel,
         )
     except papermill.PapermillExecutionError as exc:
+        if pool is not None:
+            pool.discard()
         source = next((ln.strip() for ln in str(exc.source).splitlines() if ln.strip()), "")
         failure = RunFailure(
             ename=str(exc.ename),
@@ -159,6 +410,8 @@ def execute_task(task: RunTask) -> RunResult:
         )
         return RunResult(task.run_id, False, time.perf_counter() - start, failure)
     except Exception as exc:  # kernel died, notebook unreadable, timeout: report, don't crash
+        if pool is not None:
+            pool.discard()
         failure = RunFailure(ename=type(exc).__name__, evalue=str(exc))
         return RunResult(task.run_id, False, time.perf_counter() - start, failure)
     finally:
