@@ -35,6 +35,15 @@ def _edit_cell(root: Path, table: str, line: int, column: str, value: str) -> No
         writer.writerows(rows)
 
 
+@pytest.fixture(scope="module")
+def evidence_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of evidence/ shared by one test module (the real one may be edited
+    while the tests run); tests must not modify it."""
+    target = tmp_path_factory.mktemp("evidence") / "evidence"
+    shutil.copytree(EVIDENCE_DIR, target)
+    return target
+
+
 @pytest.fixture
 def edit_cell() -> Callable[[Path, str, int, str, str], None]:
     """Function that rewrites one cell of a CSV in an evidence copy."""

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 from thyroid_evidence.build.execute import build
-from thyroid_evidence.paths import EVIDENCE_DIR
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from fixture_matrix import matrix_file  # noqa: E402
@@ -49,10 +47,8 @@ def cells(out: Path, run_id: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def evidence(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("evidence") / "evidence"
-    shutil.copytree(EVIDENCE_DIR, target)
-    return target
+def evidence(evidence_snapshot: Path) -> Path:
+    return evidence_snapshot
 
 
 @pytest.fixture(scope="module")

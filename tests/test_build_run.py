@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 
 from thyroid_evidence.build.execute import build
 from thyroid_evidence.build.params import ParameterError, check_parameters
-from thyroid_evidence.paths import EVIDENCE_DIR, PROJ_ROOT
+from thyroid_evidence.paths import PROJ_ROOT
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from fixture_matrix import MATRIX as FX  # noqa: E402
@@ -50,11 +49,8 @@ def cli(*args: str, matrix_ref: str | None = None) -> subprocess.CompletedProces
 
 
 @pytest.fixture(scope="module")
-def evidence(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the evidence (the real one may be edited while the tests run)."""
-    target = tmp_path_factory.mktemp("evidence") / "evidence"
-    shutil.copytree(EVIDENCE_DIR, target)
-    return target
+def evidence(evidence_snapshot: Path) -> Path:
+    return evidence_snapshot
 
 
 @pytest.fixture(scope="module")
