@@ -93,3 +93,17 @@ def test_failed_run_does_not_poison_the_next(both, evidence: Path, tmp_path: Pat
     fresh = {p: b for p, b in outputs(root / "fresh").items()
              if Path(p).name.startswith("fx_single")}
     assert mine and mine == fresh
+
+
+def test_figure_cell_shows_the_saved_svg_once(both) -> None:
+    root, _, _ = both
+    run_id = RUN_IDS[0]
+    nb = json.loads((root / "kept" / "notebooks" / f"{run_id}.ipynb").read_text("utf-8"))
+    cell = next(c for c in nb["cells"] if "run.save_figure" in "".join(c["source"]))
+    images = [o for o in cell["outputs"] if o["output_type"] == "display_data"]
+    # one image: the saved file, not a second drawing by the inline backend
+    assert len(images) == 1
+    assert set(images[0]["data"]) == {"image/svg+xml"}
+    shown = "".join(images[0]["data"]["image/svg+xml"])
+    saved = (root / "kept" / "figures" / f"{run_id}.svg").read_text("utf-8")
+    assert shown == saved[saved.index("<svg"):]

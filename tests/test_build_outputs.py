@@ -204,3 +204,43 @@ def test_unreadable_manifest_is_empty(tmp_path: Path) -> None:
     assert Manifest.load(tmp_path).runs == {}
     shutil.rmtree(tmp_path / STATE_DIR)
     assert Manifest.load(tmp_path).runs == {}
+
+
+@pytest.mark.parametrize("layout", [None, "constrained"])
+def test_one_layout_for_all_formats_gives_matplotlibs_own_png(tmp_path: Path, layout) -> None:
+    """The PNG laid out once for all formats is the PNG ``savefig(bbox_inches="tight")`` makes."""
+    import io
+
+    from thyroid_evidence.build.figures import render_figure
+
+    def drawing():
+        fig, ax = plt.subplots(figsize=(6, 3), layout=layout)
+        ax.plot([0, 12, 24], [1.0, 0.8, 0.6])
+        ax.annotate("a long label that reaches past the axes", (24, 0.6), xytext=(7, 0),
+                    textcoords="offset points")
+        ax.set(title="title", xlabel="months", ylabel="survival")
+        fig.text(0.01, 0.01, "a footnote below everything")
+        return fig
+
+    fig = drawing()
+    rendered = render_figure(fig, ("svg", "png", "pdf"))
+    plt.close(fig)
+    other = drawing()  # a fresh figure: constrained layout starts from the figure's state
+    own = io.BytesIO()
+    other.savefig(own, format="png", dpi=200, metadata={"Software": None}, bbox_inches="tight")
+    plt.close(other)
+    assert rendered["png"] == own.getvalue()
+    assert rendered["svg"].lstrip().startswith(b"<?xml") and rendered["pdf"][:5] == b"%PDF-"
+    engine = fig.get_layout_engine()  # paused while saving, then restored
+    assert (engine is None) if layout is None else type(engine).__name__ == (
+        "ConstrainedLayoutEngine")
+
+
+def test_show_saved_outside_a_kernel_does_nothing() -> None:
+    from thyroid_evidence.build.figures import render_figure, show_saved
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    assert show_saved(fig, render_figure(fig, ("svg",))) is False
+    assert plt.fignum_exists(fig.number)  # not closed
+    plt.close(fig)

@@ -8,14 +8,11 @@ Research and teaching material, not clinical decision support. The audit reports
 literature; it never edits evidence/.
 """
 
-from thyroid_evidence.audit.evidence_audit import (
-    AUDIT_COLUMNS,
-    COMPLEMENT_ENDPOINTS,
-    audit_evidence,
-)
-from thyroid_evidence.audit.formatting import FORMATS, format_audit
+from thyroid_evidence._lazy import lazy_exports
+
+# Light modules (exact fractions only), imported at once; ``grim`` must be: it is also the name
+# of its submodule, which would shadow a lazily looked-up function.
 from thyroid_evidence.audit.grim import GrimResult, grim, infer_denominators, status_from_modes
-from thyroid_evidence.audit.km_feasibility import KmFeasibility, km_feasible
 from thyroid_evidence.audit.partition import (
     ComplementResult,
     PartitionResult,
@@ -24,6 +21,16 @@ from thyroid_evidence.audit.partition import (
 )
 from thyroid_evidence.audit.rounding import MODES, NEAREST_MODES, STATUSES
 
+#: Public names of the modules that load pandas, imported on first use.
+_EXPORTS = {
+    "AUDIT_COLUMNS": "evidence_audit",
+    "COMPLEMENT_ENDPOINTS": "evidence_audit",
+    "FORMATS": "formatting",
+    "KmFeasibility": "km_feasibility",
+    "audit_evidence": "evidence_audit",
+    "format_audit": "formatting",
+    "km_feasible": "km_feasibility",
+}
 __all__ = [
     "AUDIT_COLUMNS",
     "COMPLEMENT_ENDPOINTS",
@@ -44,3 +51,4 @@ __all__ = [
     "km_feasible",
     "status_from_modes",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -246,26 +246,37 @@ def _execute(
         # runs never timed before the others, longest code first (a rough guess of time).
         code_sizes: dict[Path, int] = {}
         todo.sort(key=lambda r: _expected_order(r, manifest, code_sizes))
-        effective, refused = _check_all(todo, matrix, index)
-        if refused:
-            stream.write("\n".join(refused) + "\nno run was started.\n")
-            return BuildSummary(out, skipped=skipped, refused=tuple(refused),
-                                seconds=time.perf_counter() - start)
         jobs = min(jobs, len(todo))
-        stream.write(
-            f"building {len(todo)} run(s) with {jobs} job(s)"
-            f"{f'; {len(skipped)} up to date' if skipped else ''}\n"
-        )
-        # The audit (for the report) needs only the evidence: compute it while the runs run.
-        import concurrent.futures as cf
+        from thyroid_evidence.build.worker import KernelPool
 
-        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit") as side:
-            audit = side.submit(_audit_cached, out, matrix, fingerprint)
-            executed, failed = _run_all(
-                out, todo, matrix, jobs, stream, manifest, digests, effective, fresh_kernels
+        # One kernel per worker thread, kept across its runs (unless fresh_kernels); started
+        # now, so that kernels and imports come up while the parameters are checked.
+        pool = None if fresh_kernels else KernelPool()
+        try:
+            if pool is not None:
+                _prestart(pool, out, todo, matrix, jobs)
+            effective, refused = _check_all(todo, matrix, index)
+            if refused:
+                stream.write("\n".join(refused) + "\nno run was started.\n")
+                return BuildSummary(out, skipped=skipped, refused=tuple(refused),
+                                    seconds=time.perf_counter() - start)
+            stream.write(
+                f"building {len(todo)} run(s) with {jobs} job(s)"
+                f"{f'; {len(skipped)} up to date' if skipped else ''}\n"
             )
-            report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream,
-                                            audit.result())
+            # The audit (for the report) needs only the evidence: computed during the runs.
+            import concurrent.futures as cf
+
+            with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit") as side:
+                audit = side.submit(_audit_cached, out, matrix, fingerprint)
+                executed, failed = _run_all(
+                    out, todo, matrix, jobs, stream, manifest, digests, effective, pool
+                )
+                report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream,
+                                                audit.result())
+        finally:
+            if pool is not None:
+                pool.close()
     summary = BuildSummary(
         out, executed=tuple(executed), skipped=skipped, failed=tuple(failed), report=report,
         report_problem=problem, seconds=time.perf_counter() - start,
@@ -288,6 +299,27 @@ def _expected_order(run: Run, manifest: Manifest, code_sizes: dict[Path, int]) -
         except (OSError, ValueError, AttributeError):
             code_sizes[run.path] = 0
     return (0, -code_sizes[run.path])
+
+
+def _prestart(pool: Any, out: Path, todo: list[Run], matrix: Matrix, jobs: int) -> None:
+    """Start the workers' kernels in the background, warmed up with the notebooks' imports."""
+    from thyroid_evidence.build.worker import import_statements, notebook_kernel_name
+
+    statements: list[str] = []
+    for path in dict.fromkeys(r.path for r in todo):
+        statements += [s for s in import_statements(path) if s not in statements]
+    env = dict(os.environ)
+    if matrix.ref is not None:
+        env[MATRIX_ENV] = matrix.ref
+    else:
+        env.pop(MATRIX_ENV, None)
+    try:
+        kernel_name = notebook_kernel_name(str(todo[0].path))
+    except (OSError, ValueError, AttributeError):
+        return  # the run reports the unreadable notebook
+    pool.prestart(jobs, kernel_name, env, str(todo[0].path.parent),
+                  log_path=str(out / STATE_DIR / "logs" / "kernel-start.log"),
+                  warm_code="\n".join(statements))
 
 
 def _skip_slow_optional_imports() -> None:
@@ -368,9 +400,10 @@ def _run_all(
     manifest: Manifest,
     digests: dict[str, str],
     effective: dict[str, dict[str, Any]],
-    fresh_kernels: bool = False,
+    pool: Any = None,
 ) -> tuple[list[str], list[FailedRun]]:
-    from thyroid_evidence.build.worker import KernelPool, execute_task
+    """Execute ``runs``, ``jobs`` at a time; with ``pool`` (a KernelPool), in kept kernels."""
+    from thyroid_evidence.build.worker import execute_task
 
     tasks = _tasks(out, runs, matrix, effective)
     by_id = {r.run_id: r for r in runs}
@@ -391,36 +424,30 @@ def _run_all(
             failed.append(FailedRun(run.run_id, run.notebook, result.failure.describe(), saved))
             progress.line("FAILED", run.run_id, result.failure.describe())
 
-    # One kernel per worker thread, kept across its runs (unless fresh_kernels).
-    pool = None if fresh_kernels else KernelPool()
-    try:
-        if jobs == 1:
-            for task in tasks:
-                finish(execute_task(task, pool))
-            return executed, failed
-
-        import concurrent.futures as cf
-
-        from thyroid_evidence.build.worker import kill_kernels
-
-        # Threads suffice: the work happens in the kernels (separate processes); papermill
-        # and nbconvert are imported once, here.
-        threads = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="run")
-        futures = [threads.submit(execute_task, task, pool) for task in tasks]
-        try:
-            for future in cf.as_completed(futures):
-                finish(future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            kill_kernels()  # the running notebooks fail at once and their threads return
-            threads.shutdown(wait=True)
-            raise
-        threads.shutdown(wait=True)
+    if jobs == 1:
+        for task in tasks:
+            finish(execute_task(task, pool))
         return executed, failed
-    finally:
-        if pool is not None:
-            pool.close()
+
+    import concurrent.futures as cf
+
+    from thyroid_evidence.build.worker import kill_kernels
+
+    # Threads suffice: the work happens in the kernels (separate processes); papermill
+    # and nbconvert are imported once, here.
+    threads = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="run")
+    futures = [threads.submit(execute_task, task, pool) for task in tasks]
+    try:
+        for future in cf.as_completed(futures):
+            finish(future.result())
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        kill_kernels()  # the running notebooks fail at once and their threads return
+        threads.shutdown(wait=True)
+        raise
+    threads.shutdown(wait=True)
+    return executed, failed
 
 
 def _commit(

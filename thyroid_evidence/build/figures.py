@@ -3,12 +3,18 @@
 Matplotlib writes its version and the current date into SVG and PDF files and its version into
 PNG files, and salts SVG ids randomly. :func:`save_figure` strips the software metadata, fixes
 ``svg.hashsalt`` and writes dates only from ``SOURCE_DATE_EPOCH`` (when set).
+
+A figure saved in several formats is laid out once: the layout engine (constrained layout) and
+the tight bounding box are computed once and shared by every format, where ``savefig`` with
+``bbox_inches="tight"`` would redo both for each file. :func:`show_saved` then shows the saved
+bytes in a notebook, so the figure is not drawn a further time for the notebook's output.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,13 +46,109 @@ def _metadata(fmt: str) -> dict[str, Any]:
 
 def figure_bytes(fig: Any, fmt: str, *, dpi: int = PNG_DPI) -> bytes:
     """The bytes of ``fig`` in ``fmt`` ({"png", "svg", "pdf"}), deterministically."""
+    return render_figure(fig, (fmt,), dpi=dpi)[fmt]
+
+
+def render_figure(fig: Any, formats: Sequence[str], *, dpi: int = PNG_DPI) -> dict[str, bytes]:
+    """The bytes of ``fig`` in each of ``formats``, deterministically, laid out once.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    formats : sequence of {"png", "svg", "pdf"}
+    dpi : int
+        Resolution of the PNG.
+
+    Returns
+    -------
+    dict
+        Format -> bytes, in the order of ``formats``.
+
+    Notes
+    -----
+    The tight bounding box (plus ``savefig.pad_inches``) is measured once, with the figure's
+    own Agg renderer at ``dpi``, after one layout pass at ``dpi``; every format is then written
+    with that box and that layout (the layout engine paused), so the PNG, SVG and PDF show the
+    same layout. A figure whose canvas has no Agg renderer is saved with
+    ``bbox_inches="tight"`` per format, as matplotlib does by default.
+    """
     import matplotlib
 
-    metadata = _metadata(fmt)
-    buffer = io.BytesIO()
+    metadata = {fmt: _metadata(fmt) for fmt in formats}
+    bbox: Any = "tight"
+    engine = fig.get_layout_engine() if hasattr(fig, "get_layout_engine") else None
+    get_renderer = getattr(getattr(fig, "canvas", None), "get_renderer", None)
+    if get_renderer is not None:
+        # One layout (engine included; nothing is rasterised) at the PNG's resolution, as
+        # savefig would make it for the PNG: constrained layout depends a little on the dpi.
+        figure_dpi = fig.dpi
+        fig.dpi = dpi
+        try:
+            fig.draw_without_rendering()
+            bbox = fig.get_tightbbox(get_renderer()).padded(
+                matplotlib.rcParams["savefig.pad_inches"])
+        finally:
+            fig.dpi = figure_dpi
+    out: dict[str, bytes] = {}
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata, bbox_inches="tight")
-    return buffer.getvalue()
+        if bbox != "tight" and engine is not None:
+            fig.set_layout_engine("none")  # laid out above: keep that layout for every file
+        try:
+            for fmt in formats:
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata[fmt],
+                            bbox_inches=bbox)
+                out[fmt] = buffer.getvalue()
+        finally:
+            if bbox != "tight" and engine is not None:
+                fig.set_layout_engine(engine)
+    return out
+
+
+def show_saved(fig: Any, rendered: dict[str, bytes], *, dpi: int = PNG_DPI,
+               display_dpi: int = 100) -> bool:
+    """In a running notebook, show the saved bytes of ``fig`` and close the figure.
+
+    The SVG is shown when it was written (sharp at any zoom), else the PNG (made at ``dpi``)
+    sized as at ``display_dpi``. Closing the figure keeps the inline backend from drawing it
+    once more at the end of the cell. Outside an IPython kernel, or with only a PDF, nothing
+    happens.
+
+    Returns
+    -------
+    bool
+        Whether the figure was shown (and closed).
+    """
+    shell = None
+    if "IPython" in sys.modules:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False
+    from IPython.display import Image, display
+
+    if "svg" in rendered:
+        text = rendered["svg"].decode("utf-8")
+        # the <svg> element alone (no XML prologue), as IPython.display.SVG would keep it
+        display({"image/svg+xml": text[text.find("<svg"):]}, raw=True)
+    elif "png" in rendered:
+        width = _png_width(rendered["png"])
+        display(Image(data=rendered["png"], format="png",
+                      width=round(width * display_dpi / dpi) if width else None))
+    else:
+        return False
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return True
+
+
+def _png_width(data: bytes) -> int | None:
+    """Pixel width from a PNG header (the IHDR chunk follows the 8-byte signature)."""
+    if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big")
+    return None
 
 
 def save_figure(
@@ -55,6 +157,7 @@ def save_figure(
     formats: Sequence[str] = FIGURE_FORMATS,
     *,
     dpi: int = PNG_DPI,
+    show: bool = False,
 ) -> tuple[Path, ...]:
     """Write ``fig`` to ``<stem>.<format>`` for each format, atomically and deterministically.
 
@@ -67,6 +170,9 @@ def save_figure(
         Non-empty, without repeats.
     dpi : int
         Resolution of the PNG.
+    show : bool
+        In a running notebook, show the saved file instead of the figure and close the
+        figure (see :func:`show_saved`).
 
     Returns
     -------
@@ -89,9 +195,22 @@ def save_figure(
         )
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 1200:
         raise ValueError(f"dpi must be an int in [10, 1200], got {dpi!r}")
-    stem = Path(stem)
-    written = []
-    for fmt in formats:
-        path = stem.with_name(f"{stem.name}.{fmt}")
-        written.append(atomic_write_bytes(path, figure_bytes(fig, fmt, dpi=dpi)))
+    written = write_figure(fig, stem, formats, dpi=dpi)
+    if show:
+        show_saved(fig, {path.suffix[1:]: data for path, data in written.items()}, dpi=dpi)
     return tuple(written)
+
+
+def write_figure(
+    fig: Any, stem: str | Path, formats: Sequence[str], *, dpi: int = PNG_DPI
+) -> dict[Path, bytes]:
+    """Render ``fig`` once per format and write each file atomically; path -> bytes written.
+
+    The checks of :func:`save_figure` are the caller's.
+    """
+    stem = Path(stem)
+    rendered = render_figure(fig, formats, dpi=dpi)
+    return {
+        atomic_write_bytes(stem.with_name(f"{stem.name}.{fmt}"), data): data
+        for fmt, data in rendered.items()
+    }

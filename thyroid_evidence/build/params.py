@@ -80,7 +80,7 @@ class Rule:
         """This rule with ``choices_from``/``subset_from`` (``"module:ATTR"``) looked up.
 
         The references keep the run matrix free of heavy imports: the allowed values live in
-        the module that uses them (e.g. ``thyroid_evidence.proportions:CI_METHODS``).
+        the module that uses them (e.g. ``thyroid_evidence.proportions._checks:CI_METHODS``).
         """
         if self.choices_from is None and self.subset_from is None:
             return self
@@ -149,9 +149,9 @@ COMMON_RULES: Mapping[str, Rule] = {
     "horizon_months": Rule(minimum=0, maximum=600, exclusive_minimum=True),
     "figure_formats": Rule(subset_of=FIGURE_FORMATS, nonempty=True),
     "output_dir": Rule(allow_none=True, kinds=(str,)),
-    "interval_method": Rule(choices_from="thyroid_evidence.proportions:CI_METHODS"),
-    "pool_method": Rule(choices_from="thyroid_evidence.proportions:POOLING_METHODS"),
-    "status_filter": Rule(subset_from="thyroid_evidence.audit:STATUSES", nonempty=True),
+    "interval_method": Rule(choices_from="thyroid_evidence.proportions._checks:CI_METHODS"),
+    "pool_method": Rule(choices_from="thyroid_evidence.proportions._checks:POOLING_METHODS"),
+    "status_filter": Rule(subset_from="thyroid_evidence.audit.rounding:STATUSES", nonempty=True),
 }
 
 
@@ -475,12 +475,14 @@ class RunContext:
         """Save ``fig`` as ``figures/<stem>.<format>`` for each of :attr:`figure_formats`.
 
         Deterministic bytes (see :func:`thyroid_evidence.build.figures.save_figure`); the
-        caption goes into the report.
+        caption goes into the report. In a notebook, the cell shows the saved file (the SVG
+        when written) and the figure is closed, so what the reader sees is what was written.
         """
         from thyroid_evidence.build.figures import save_figure
 
         stem = self.stem(key)
-        paths = save_figure(fig, self.write_dir / "figures" / stem, self.figure_formats)
+        paths = save_figure(fig, self.write_dir / "figures" / stem, self.figure_formats,
+                            show=True)
         self._record("figures", stem, caption, [f"figures/{p.name}" for p in paths])
         return tuple(self.output_dir / "figures" / p.name for p in paths)
 

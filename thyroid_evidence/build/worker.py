@@ -14,10 +14,15 @@ options back to their defaults, warning registries cleared; environment, working
 and log file those of the run. A run that fails or times out takes its kernel with it: the
 worker's next run starts a new one. State a notebook leaves elsewhere (other libraries'
 global options, monkey-patches, module caches) is not reset.
+
+:meth:`KernelPool.prestart` starts the workers' kernels (and their imports) in the background
+while the build process is still checking parameters, so that no run waits for a kernel.
 """
 
 from __future__ import annotations
 
+import ast
+import concurrent.futures as cf
 import json
 import threading
 import time
@@ -233,7 +238,8 @@ class _KeptKernel:
     launch_env: dict[str, str]
 
 
-def _notebook_kernel_name(path: str) -> str:
+def notebook_kernel_name(path: str) -> str:
+    """The kernel spec a notebook asks for (``python3`` when it names none)."""
     with open(path, encoding="utf-8") as handle:
         metadata = json.load(handle).get("metadata", {})
     return str(metadata.get("kernelspec", {}).get("name") or "python3")
@@ -250,10 +256,79 @@ class KernelPool:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._kernels: set[AsyncKernelManager] = set()
+        #: Kernels being started (or started) by :meth:`prestart`, not yet handed out.
+        self._spares: list[cf.Future[_KeptKernel]] = []
+
+    def prestart(
+        self,
+        count: int,
+        kernel_name: str,
+        env: dict[str, str],
+        cwd: str,
+        log_path: str | None = None,
+        warm_code: str = "",
+        timeout: float = 120,
+    ) -> None:
+        """Start ``count`` kernels in the background; :meth:`acquire` hands them out.
+
+        Parameters
+        ----------
+        count : int
+            Kernels to start (one per worker that will ask for one).
+        kernel_name : str
+            Kernel spec; a spare of another kernel name is not handed out.
+        env : dict
+            Environment the kernels are launched with (each run's differences are applied by
+            the reset before it, as for any kept kernel).
+        cwd : str
+            Working directory at launch.
+        log_path : str, optional
+            File for the kernels' own stdout/stderr until their first run.
+        warm_code : str
+            Code run (silently) in each kernel once it is up, e.g. the notebooks' imports;
+            its errors are ignored: the run that needs the import reports them.
+        timeout : float
+            Seconds to wait for each kernel to be ready.
+        """
+        if count < 1:
+            return
+        starter = cf.ThreadPoolExecutor(max_workers=count, thread_name_prefix="kernel-start")
+        with self._lock:
+            for _ in range(count):
+                self._spares.append(starter.submit(
+                    self._start_spare, kernel_name, env, cwd, log_path, warm_code, timeout))
+        starter.shutdown(wait=False)
+
+    def _start_spare(self, kernel_name: str, env: dict[str, str], cwd: str,
+                     log_path: str | None, warm_code: str, timeout: float) -> _KeptKernel:
+        manager = self._new_manager(kernel_name, env, cwd, log_path)
+        run_sync(manager.start_kernel)(extra_arguments=list(_KERNEL_ARGS))
+        if warm_code:
+            try:
+                _run_silently(manager, warm_code, timeout, what="warm up")
+            except Exception:  # noqa: BLE001 - the run that imports it reports the error
+                pass
+        return _KeptKernel(manager, kernel_name, dict(env))
+
+    def _take_spare(self, kernel_name: str) -> _KeptKernel | None:
+        """A prestarted kernel of ``kernel_name`` for the calling thread, if one is left."""
+        with self._lock:
+            future = self._spares.pop(0) if self._spares else None
+        if future is None:
+            return None
+        try:
+            kept = future.result()
+        except Exception:  # noqa: BLE001 - it failed to start: start one the usual way
+            return None
+        if kept.kernel_name != kernel_name or not run_sync(kept.manager.is_alive)():
+            self._shutdown(kept.manager)
+            return None
+        self._local.kernel = kept
+        return kept
 
     def acquire(self, task: RunTask) -> AsyncKernelManager:
         """The calling thread's kernel, prepared for ``task``; raises when it cannot be."""
-        kernel_name = _notebook_kernel_name(task.input_path)
+        kernel_name = notebook_kernel_name(task.input_path)
         kept: _KeptKernel | None = getattr(self._local, "kernel", None)
         if kept is not None and (kept.kernel_name != kernel_name
                                  or not run_sync(kept.manager.is_alive)()):
@@ -265,7 +340,7 @@ class KernelPool:
                 return kept.manager
             except Exception:  # a kernel that cannot be reset is not trusted: start anew
                 self.discard()
-        kept = self._start(task, kernel_name)
+        kept = self._take_spare(kernel_name) or self._start(task, kernel_name)
         try:
             self._prepare(kept, task)
         except Exception:
@@ -283,19 +358,31 @@ class KernelPool:
     def close(self) -> None:
         """Shut down every kernel of the pool (the worker threads must be done)."""
         with self._lock:
+            spares, self._spares = self._spares, []
+        for future in spares:  # wait for kernels still starting, so that none is left behind
+            try:
+                future.result()
+            except Exception:  # noqa: BLE001, S110 - nothing to shut down
+                pass
+        with self._lock:
             managers = list(self._kernels)
         for manager in managers:
             self._shutdown(manager)
 
-    def _start(self, task: RunTask, kernel_name: str) -> _KeptKernel:
+    def _new_manager(self, kernel_name: str, env: dict[str, str], cwd: str,
+                     log_path: str | None) -> AsyncKernelManager:
         manager_class = type(
             "KeptKernelManager",
             (_RunKernelManager,),
-            {"run_env": task.env, "run_cwd": task.cwd, "run_log": task.log_path},
+            {"run_env": env, "run_cwd": cwd, "run_log": log_path},
         )
         manager = manager_class(kernel_name=kernel_name)
         with self._lock:
             self._kernels.add(manager)
+        return manager
+
+    def _start(self, task: RunTask, kernel_name: str) -> _KeptKernel:
+        manager = self._new_manager(kernel_name, task.env, task.cwd, task.log_path)
         kept = _KeptKernel(manager, kernel_name, dict(task.env))
         self._local.kernel = kept
         run_sync(manager.start_kernel)(extra_arguments=list(_KERNEL_ARGS))
@@ -320,7 +407,8 @@ class KernelPool:
                 process.kill()
 
 
-def _run_silently(manager: AsyncKernelManager, code: str, timeout: float) -> None:
+def _run_silently(manager: AsyncKernelManager, code: str, timeout: float,
+                  what: str = "reset") -> None:
     """Execute ``code`` in the kernel of ``manager`` (silent, not in the history)."""
     from jupyter_client.blocking import BlockingKernelClient
 
@@ -341,8 +429,36 @@ def _run_silently(manager: AsyncKernelManager, code: str, timeout: float) -> Non
     content = reply["content"]
     if content.get("status") != "ok":
         raise RuntimeError(
-            f"could not reset the kernel: {content.get('ename')}: {content.get('evalue')}"
+            f"could not {what} the kernel: {content.get('ename')}: {content.get('evalue')}"
         )
+
+
+def import_statements(notebook_path: str | Path) -> list[str]:
+    """The top-level ``import`` statements of the code cells above the ``parameters`` cell.
+
+    What :meth:`KernelPool.prestart` runs to warm a kernel up: imports only (never other code
+    of a notebook), in notebook order; a cell that does not parse is skipped.
+    """
+    try:
+        cells = json.loads(Path(notebook_path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return []
+    found: list[str] = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            break
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:
+            continue
+        found += [ast.unparse(node) for node in body
+                  if isinstance(node, ast.Import)
+                  or (isinstance(node, ast.ImportFrom) and node.module != "__future__")]
+    return found
 
 
 def kill_kernels() -> int:

@@ -10,11 +10,18 @@ Research and teaching material, not clinical decision support: a pooled proporti
 series as heterogeneous as the review's is a description, not a treatment effect.
 """
 
-from thyroid_evidence.proportions._checks import CI_METHODS, POOLING_METHODS, TRANSFORMS
-from thyroid_evidence.proportions.forest import plot_forest
-from thyroid_evidence.proportions.intervals import proportion_ci
-from thyroid_evidence.proportions.pooling import PooledProportion, pool_proportions
+from thyroid_evidence._lazy import lazy_exports
 
+#: Public name -> submodule; imported on first use (statsmodels and scipy are slow to load).
+_EXPORTS = {
+    "CI_METHODS": "_checks",
+    "POOLING_METHODS": "_checks",
+    "TRANSFORMS": "_checks",
+    "PooledProportion": "pooling",
+    "plot_forest": "forest",
+    "pool_proportions": "pooling",
+    "proportion_ci": "intervals",
+}
 __all__ = [
     "CI_METHODS",
     "POOLING_METHODS",
@@ -24,3 +31,4 @@ __all__ = [
     "pool_proportions",
     "proportion_ci",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -402,32 +402,39 @@ def _quantile_times(dens: dict, key: int, k: int, t0: float, t1: float,
                     warp: float = 1.0) -> np.ndarray:
     if k <= 0:
         return np.empty(0)
-    p = ((np.arange(k) + 0.5) / k) ** warp
+    p = (np.arange(k) + 0.5) / k
+    if warp != 1.0:
+        p = p**warp
     cum = dens[key]
     u = dens["u"]
     if cum[-1] <= 1e-12:
         return t0 + p * (t1 - t0)
     x = np.interp(p * cum[-1], cum, u)
     # strictly inside the segment, so nothing lands exactly on a reported time
-    return np.clip(x, t0 + 1e-6 * (t1 - t0), t1 - 1e-6 * (t1 - t0))
+    # (np.minimum/np.maximum: what np.clip does, without its per-call overhead; this runs
+    # tens of thousands of times per reconstruction)
+    return np.minimum(np.maximum(x, t0 + 1e-6 * (t1 - t0)), t1 - 1e-6 * (t1 - t0))
 
 
 def _evaluate(state: _State, t1: np.ndarray, t2: np.ndarray, tc: np.ndarray
               ) -> tuple[float, float, float]:
     """All-cause survival, Aalen-Johansen incidence of event 1 and the Kaplan-Meier of event 1
     (event 2 as censored) after a segment's fates, taken in time order."""
-    times = np.concatenate((t1, t2, tc))
-    types = np.concatenate((np.ones(t1.size, int), np.full(t2.size, 2), np.zeros(tc.size, int)))
-    if times.size == 0:
+    n1 = t1.size
+    n_events = n1 + t2.size
+    n = n_events + tc.size
+    if n == 0:
         return state.s, state.f, state.km
-    order = np.lexsort((types == 0, times))  # events before censorings at equal times
-    ty = types[order]
-    r = state.r - np.arange(ty.size)
-    fac = np.where(ty > 0, 1.0 - 1.0 / r, 1.0)
-    surv = state.s * np.cumprod(fac)
+    # A stable sort of (t1, t2, tc) puts events before censorings at equal times; the
+    # position in that concatenation tells the fate.
+    order = np.concatenate((t1, t2, tc)).argsort(kind="stable")
+    r = state.r - np.arange(n)
+    q = 1.0 - 1.0 / r
+    first = order < n1
+    surv = state.s * np.where(order < n_events, q, 1.0).cumprod()
     before = np.concatenate(([state.s], surv[:-1]))
-    f = state.f + float(np.sum(np.where(ty == 1, before / r, 0.0)))
-    km = state.km * float(np.prod(np.where(ty == 1, 1.0 - 1.0 / r, 1.0)))
+    f = state.f + float(np.where(first, before / r, 0.0).sum())
+    km = state.km * float(np.where(first, q, 1.0).prod())
     return float(surv[-1]), f, km
 
 
@@ -452,12 +459,18 @@ def _segment_options(state: _State, knot: _Knot, t0: float, kind: str, hz: Hazar
         c_values = sorted({min(max(0, round(ec) + j * step), r - d2) for j in range(-4, 5)})
     options = []
     t2 = _quantile_times(dens, 2, d2, t0, knot.time)
+    event_times: dict[int, np.ndarray] = {}  # d1 -> its event times (the same for every c)
+
+    def times_of(d1: int) -> np.ndarray:
+        if d1 not in event_times:
+            event_times[d1] = _quantile_times(dens, 1, d1, t0, knot.time)
+        return event_times[d1]
+
     for c in c_values:
         tc_model = _quantile_times(dens, 0, c, t0, knot.time)
 
         def model_q(d1: int, tc: np.ndarray = tc_model) -> float:
-            t1 = _quantile_times(dens, 1, d1, t0, knot.time)
-            return _quantity(kind, *_evaluate(state, t1, t2, tc))
+            return _quantity(kind, *_evaluate(state, times_of(d1), t2, tc))
 
         # q is monotone in d1: bisect for the d1 nearest the target at the model ordering
         lo_d, hi_d = 0, r - d2 - c
@@ -471,7 +484,7 @@ def _segment_options(state: _State, knot: _Knot, t0: float, kind: str, hz: Hazar
             else:
                 hi_d = mid
         for d1 in sorted({max(0, lo_d - 1), lo_d, hi_d, min(r - d2 - c, hi_d + 1)}):
-            t1 = _quantile_times(dens, 1, d1, t0, knot.time)
+            t1 = times_of(d1)
 
             def value(log_warp: float, t1: np.ndarray = t1, c: int = c
                       ) -> tuple[float, float, float, np.ndarray]:

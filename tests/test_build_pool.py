@@ -1,0 +1,128 @@
+"""The kernel pool's prestart: kernels started (and warmed up) before the runs ask for them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_core.utils import run_sync
+
+from thyroid_evidence.build.worker import KernelPool, RunTask, import_statements
+
+
+def kernel_says(manager, code: str) -> str:
+    """stdout of ``code`` run in the kernel of ``manager``."""
+    client = BlockingKernelClient(**manager.get_connection_info(session=True),
+                                  connection_file=manager.connection_file, parent=manager)
+    client.start_channels()
+    out: list[str] = []
+    try:
+        client.wait_for_ready(timeout=60)
+
+        def hook(msg: dict) -> None:
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+
+        client.execute_interactive(code, timeout=60, output_hook=hook, store_history=False)
+    finally:
+        client.stop_channels()
+    return "".join(out).strip()
+
+
+def task(tmp_path: Path, name: str = "t") -> RunTask:
+    return RunTask(run_id=name, input_path=str(tmp_path / "nb.ipynb"),
+                   staging_dir=str(tmp_path / "staging"), final_notebook=str(tmp_path / "o"),
+                   parameters={}, cwd=str(tmp_path),
+                   env={**os.environ, "THYROID_EVIDENCE_TEST_VAR": name},
+                   log_path=str(tmp_path / "logs" / f"{name}.log"))
+
+
+@pytest.fixture
+def notebook(tmp_path: Path) -> Path:
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps({"metadata": {"kernelspec": {"name": "python3"}}, "cells": []}))
+    return path
+
+
+def test_prestarted_kernel_is_handed_out_warm_and_with_the_runs_environment(
+    tmp_path: Path, notebook: Path
+) -> None:
+    pool = KernelPool()
+    try:
+        pool.prestart(1, "python3", dict(os.environ), str(tmp_path),
+                      log_path=str(tmp_path / "logs" / "start.log"), warm_code="import colorsys")
+        spare = pool._spares[0].result(timeout=120).manager
+        manager = pool.acquire(task(tmp_path))
+        assert manager is spare
+        said = kernel_says(manager, "import os, sys; print('colorsys' in sys.modules, "
+                                    "os.environ.get('THYROID_EVIDENCE_TEST_VAR'), os.getcwd())")
+        assert said == f"True t {tmp_path}"
+        assert pool._spares == []
+    finally:
+        pool.close()
+    assert not run_sync(spare.is_alive)()
+
+
+def test_close_shuts_down_spares_never_handed_out(tmp_path: Path) -> None:
+    pool = KernelPool()
+    pool.prestart(2, "python3", dict(os.environ), str(tmp_path))
+    managers = [f.result(timeout=120).manager for f in pool._spares]
+    pool.close()
+    assert [run_sync(m.is_alive)() for m in managers] == [False, False]
+
+
+def test_spare_of_another_kernel_name_is_not_used(tmp_path: Path, notebook: Path) -> None:
+    pool = KernelPool()
+    try:
+        pool.prestart(1, "python3", dict(os.environ), str(tmp_path))
+        spare = pool._spares[0].result(timeout=120)
+        spare.kernel_name = "another"  # as if prestarted for notebooks of another kernel
+        manager = pool.acquire(task(tmp_path))
+        assert manager is not spare.manager
+        assert not run_sync(spare.manager.is_alive)()
+    finally:
+        pool.close()
+
+
+def test_failing_warm_up_leaves_a_usable_kernel(tmp_path: Path, notebook: Path) -> None:
+    pool = KernelPool()
+    try:
+        pool.prestart(1, "python3", dict(os.environ), str(tmp_path),
+                      warm_code="import no_such_module_anywhere")
+        manager = pool.acquire(task(tmp_path))
+        assert kernel_says(manager, "print(6 * 7)") == "42"
+    finally:
+        pool.close()
+
+
+def test_import_statements_are_the_imports_above_the_parameters_cell(tmp_path: Path) -> None:
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "import not_code"},
+        {"cell_type": "code", "metadata": {}, "source": [
+            "from __future__ import annotations\n", "import os\n", "x = 1\n",
+            "from pathlib import Path as P\n", "%matplotlib inline\n"]},
+        {"cell_type": "code", "metadata": {}, "source": "import json, sys\nprint('side effect')"},
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "a = 1"},
+        {"cell_type": "code", "metadata": {}, "source": "import after_parameters"},
+    ]
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps({"metadata": {}, "cells": cells}))
+    # the cell with a magic does not parse as Python: skipped whole
+    assert import_statements(path) == ["import json, sys"]
+    cells[1]["source"] = cells[1]["source"][:-1]
+    path.write_text(json.dumps({"metadata": {}, "cells": cells}))
+    assert import_statements(path) == ["import os", "from pathlib import Path as P",
+                                       "import json, sys"]
+    assert import_statements(tmp_path / "missing.ipynb") == []
+
+
+def test_project_notebooks_warm_up_with_imports_only() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        statements = import_statements(path)
+        assert statements, path.name
+        assert all(s.startswith(("import ", "from ")) for s in statements), path.name
+        compile("\n".join(statements), path.name, "exec")

@@ -1,0 +1,45 @@
+"""Lazy package namespaces: light submodules load without the scientific stack."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+
+def loaded_after(code: str) -> list[str]:
+    """Which heavy libraries a fresh interpreter has loaded after running ``code``."""
+    probe = ("import sys\n" + code + "\nprint(sorted(m for m in ('statsmodels', 'scipy', "
+             "'pandas', 'matplotlib', 'lifelines') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    return eval(result.stdout.strip().splitlines()[-1])  # noqa: S307 - our own list literal
+
+
+def test_the_builds_parameter_rules_resolve_without_the_scientific_stack() -> None:
+    code = ("from thyroid_evidence.build.params import COMMON_RULES\n"
+            "rules = {k: r.resolved() for k, r in COMMON_RULES.items()}\n"
+            "assert 'clopper-pearson' in rules['interval_method'].choices\n"
+            "assert 'REML' in rules['pool_method'].choices\n"
+            "assert 'inconsistent' in rules['status_filter'].subset_of")
+    assert loaded_after(code) == []
+
+
+@pytest.mark.parametrize("package", ["thyroid_evidence.proportions", "thyroid_evidence.audit"])
+def test_lazy_package_is_light_and_exports_every_name(package: str) -> None:
+    assert loaded_after(f"import {package}") == []
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+    assert set(module.__all__) <= set(dir(module))
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        module.nothing_here  # noqa: B018
+
+
+def test_grim_is_the_function_even_after_its_submodule_is_imported() -> None:
+    code = ("import thyroid_evidence.audit.evidence_audit\n"
+            "from thyroid_evidence.audit import grim\n"
+            "assert callable(grim), grim")
+    loaded_after(code)  # raises CalledProcessError if the assertion fails
