@@ -392,13 +392,15 @@ def _merge(states: dict[int, list], key: int, entry: list) -> None:
     if len(reps) > 2:
         # keep the paths with the lowest and highest survival in the cell, and those with the
         # fewest and the most at risk at each milestone passed so far
+        # (each key computed once per path: the survival is a ratio of big integers; the
+        # first path of lowest / highest key wins, as with min() / max() over the paths)
         keep: dict[int, tuple] = {}
-        for pick in (min, max):
-            rep = pick(reps, key=lambda rep: rep[0] / rep[1])
-            keep[id(rep)] = rep
-        for m in range(len(reps[0][3])):
+        index = range(len(reps))
+        columns = [[rep[0] / rep[1] for rep in reps]]
+        columns += [[rep[3][m] for rep in reps] for m in range(len(reps[0][3]))]
+        for column in columns:
             for pick in (min, max):
-                rep = pick(reps, key=lambda rep, m=m: rep[3][m])
+                rep = reps[pick(index, key=column.__getitem__)]
                 keep[id(rep)] = rep
         reps = list(keep.values())
     states[key] = [

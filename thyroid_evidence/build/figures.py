@@ -90,9 +90,13 @@ def render_figure(fig: Any, formats: Sequence[str], *, dpi: int = PNG_DPI) -> di
         finally:
             fig.dpi = figure_dpi
     out: dict[str, bytes] = {}
-    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+    # (autolayout and constrained_layout.use off, so that set_layout_engine(None) removes the
+    # engine: with any engine, even "none", savefig lays the figure out again for each file)
+    rc = {"svg.hashsalt": SVG_HASHSALT, "figure.autolayout": False,
+          "figure.constrained_layout.use": False}
+    with matplotlib.rc_context(rc):
         if bbox != "tight" and engine is not None:
-            fig.set_layout_engine("none")  # laid out above: keep that layout for every file
+            fig.set_layout_engine(None)  # laid out above: keep that layout for every file
         try:
             for fmt in formats:
                 buffer = io.BytesIO()

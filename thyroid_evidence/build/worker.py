@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import concurrent.futures as cf
 import json
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ from typing import Any
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.util import run_hook
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger as _papermill_logger
@@ -138,6 +140,51 @@ class _KeepKernelClient(PapermillNotebookClient):
             if self.kc is not None:
                 self.kc.stop_channels()
                 self.kc = None
+
+    async def async_start_new_kernel_client(self) -> Any:
+        """nbclient's, without ``wait_for_ready``'s closing IOPub flush (0.2 s every run).
+
+        The kept kernel has just answered its reset, so it is up and idle; what must be known
+        before the first cell is that this client's IOPub subscription is live (else the first
+        outputs could be missed): a ``kernel_info`` request is repeated until its own status
+        message arrives on IOPub. Messages of other requests are ignored by nbclient anyway.
+        """
+        assert self.km is not None
+        try:
+            self.kc = self.km.client()
+            await ensure_async(self.kc.start_channels())
+            await _confirm_channels(self.kc, self.km, self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
+        return self.kc
+
+    # papermill enters nbclient's synchronous setup_kernel, which calls this wrapper
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+
+async def _confirm_channels(client: Any, manager: Any, timeout: float) -> None:
+    """Return once ``client`` gets shell replies and IOPub messages of its own requests."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = client.kernel_info()
+        try:
+            while True:
+                reply = await ensure_async(client.shell_channel.get_msg(timeout=1.0))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    # as wait_for_ready does (adapts the message protocol to old kernels)
+                    getattr(client, "_handle_kernel_info_reply", lambda _: None)(reply)
+                    break
+            while True:  # this request's busy/idle status: the subscription is live
+                msg = await ensure_async(client.iopub_channel.get_msg(timeout=0.5))
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return
+        except queue.Empty:
+            if not await ensure_async(manager.is_alive()):
+                raise RuntimeError("the kernel died before the run started") from None
+    raise TimeoutError(f"the kernel did not answer within {timeout:g} s")
 
 
 class _KeepKernelEngine(NBClientEngine):
@@ -417,11 +464,20 @@ def _run_silently(manager: AsyncKernelManager, code: str, timeout: float,
                                   connection_file=manager.connection_file, parent=manager)
     client.start_channels()
     try:
-        client.wait_for_ready(timeout=timeout)
+        # No wait_for_ready: only the shell reply is read here (zmq queues a request sent
+        # before the connection is up), and its closing IOPub flush always waits 0.2 s.
         msg_id = client.execute(code, silent=True, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + timeout
         while True:
-            reply = client.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.01))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"could not {what} the kernel: no answer in {timeout:g} s")
+            try:
+                reply = client.get_shell_msg(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                if not run_sync(manager.is_alive)():
+                    raise RuntimeError(f"could not {what} the kernel: it died") from None
+                continue
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
     finally:
