@@ -317,8 +317,9 @@ def _prestart(pool: Any, out: Path, todo: list[Run], matrix: Matrix, jobs: int) 
         kernel_name = notebook_kernel_name(str(todo[0].path))
     except (OSError, ValueError, AttributeError):
         return  # the run reports the unreadable notebook
-    pool.prestart(jobs, kernel_name, env, str(todo[0].path.parent),
-                  log_path=str(out / STATE_DIR / "logs" / "kernel-start.log"),
+    log = out / STATE_DIR / "logs" / "kernel-start.log"  # this build's kernels only
+    log.unlink(missing_ok=True)
+    pool.prestart(jobs, kernel_name, env, str(todo[0].path.parent), log_path=str(log),
                   warm_code="\n".join(statements))
 
 
