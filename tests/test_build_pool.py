@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -53,14 +54,15 @@ def test_prestarted_kernel_is_handed_out_warm_and_with_the_runs_environment(
     pool = KernelPool()
     try:
         pool.prestart(1, "python3", dict(os.environ), str(tmp_path),
-                      log_path=str(tmp_path / "logs" / "start.log"), warm_code="import colorsys")
-        spare = pool._spares[0].result(timeout=120).manager
+                      log_path=str(tmp_path / "logs" / "start.log"),
+                      warm_imports=["import colorsys"])
+        spare = pool._spares[0][1].result(timeout=120).manager
         manager = pool.acquire(task(tmp_path))
         assert manager is spare
         said = kernel_says(manager, "import os, sys; print('colorsys' in sys.modules, "
                                     "os.environ.get('THYROID_EVIDENCE_TEST_VAR'), os.getcwd())")
         assert said == f"True t {tmp_path}"
-        assert pool._spares == []
+        assert pool._available == []
     finally:
         pool.close()
     assert not run_sync(spare.is_alive)()
@@ -69,7 +71,7 @@ def test_prestarted_kernel_is_handed_out_warm_and_with_the_runs_environment(
 def test_close_shuts_down_spares_never_handed_out(tmp_path: Path) -> None:
     pool = KernelPool()
     pool.prestart(2, "python3", dict(os.environ), str(tmp_path))
-    managers = [f.result(timeout=120).manager for f in pool._spares]
+    managers = [f.result(timeout=120).manager for _, f in pool._spares]
     pool.close()
     assert [run_sync(m.is_alive)() for m in managers] == [False, False]
 
@@ -77,23 +79,46 @@ def test_close_shuts_down_spares_never_handed_out(tmp_path: Path) -> None:
 def test_spare_of_another_kernel_name_is_not_used(tmp_path: Path, notebook: Path) -> None:
     pool = KernelPool()
     try:
+        # first in line: a spare for notebooks of another kernel spec (it fails to start: no
+        # such kernel here), then one for python3
+        pool.prestart(1, "no-such-kernel", dict(os.environ), str(tmp_path))
         pool.prestart(1, "python3", dict(os.environ), str(tmp_path))
-        spare = pool._spares[0].result(timeout=120)
-        spare.kernel_name = "another"  # as if prestarted for notebooks of another kernel
+        spare = pool._spares[1][1].result(timeout=120)
         manager = pool.acquire(task(tmp_path))
-        assert manager is not spare.manager
-        assert not run_sync(spare.manager.is_alive)()
+        assert manager is spare.manager
+        assert [name for name, _ in pool._available] == ["no-such-kernel"]
     finally:
         pool.close()
+
+
+def test_stopped_pool_hands_out_no_kernel_and_leaves_none_running(
+    tmp_path: Path, notebook: Path
+) -> None:
+    pool = KernelPool()
+    pool.prestart(1, "python3", dict(os.environ), str(tmp_path),
+                  warm_imports=["import time; time.sleep(2)"] * 30)
+    deadline = time.monotonic() + 60
+    while not any(run_sync(m.is_alive)() for m in list(pool._kernels)):
+        assert time.monotonic() < deadline, "the spare kernel did not start"
+        time.sleep(0.1)
+    time.sleep(1)  # the warm-up is under way
+    pool.stop()  # as on Ctrl-C: the warm-up stops after its current statement
+    with pytest.raises(RuntimeError, match="interrupted"):
+        pool.acquire(task(tmp_path))
+    spare = pool._spares[0][1].result(timeout=20)  # the whole warm-up would take 60 s
+    pool.close()
+    assert not run_sync(spare.manager.is_alive)()
 
 
 def test_failing_warm_up_leaves_a_usable_kernel(tmp_path: Path, notebook: Path) -> None:
     pool = KernelPool()
     try:
         pool.prestart(1, "python3", dict(os.environ), str(tmp_path),
-                      warm_code="import no_such_module_anywhere")
+                      warm_imports=["import no_such_module_anywhere", "import colorsys"])
         manager = pool.acquire(task(tmp_path))
-        assert kernel_says(manager, "print(6 * 7)") == "42"
+        # the failing import is skipped, the one after it still warms the kernel up
+        assert kernel_says(manager, "import sys; print('colorsys' in sys.modules, 6 * 7)") == (
+            "True 42")
     finally:
         pool.close()
 

@@ -320,7 +320,7 @@ def _prestart(pool: Any, out: Path, todo: list[Run], matrix: Matrix, jobs: int) 
     log = out / STATE_DIR / "logs" / "kernel-start.log"  # this build's kernels only
     log.unlink(missing_ok=True)
     pool.prestart(jobs, kernel_name, env, str(todo[0].path.parent), log_path=str(log),
-                  warm_code="\n".join(statements))
+                  warm_imports=statements)
 
 
 def _skip_slow_optional_imports() -> None:
@@ -444,6 +444,8 @@ def _run_all(
     except BaseException:
         for future in futures:
             future.cancel()
+        if pool is not None:
+            pool.stop()  # workers waiting for a kernel get none
         kill_kernels()  # the running notebooks fail at once and their threads return
         threads.shutdown(wait=True)
         raise

@@ -81,14 +81,17 @@ def render_figure(fig: Any, formats: Sequence[str], *, dpi: int = PNG_DPI) -> di
     if get_renderer is not None:
         # One layout (engine included; nothing is rasterised) at the PNG's resolution, as
         # savefig would make it for the PNG: constrained layout depends a little on the dpi.
+        # (forward=False: change the dpi without resizing a window on screen, as savefig
+        # does; Figure.dpi's public setter would resize it)
+        set_dpi = getattr(fig, "_set_dpi", None) or (lambda v, forward: setattr(fig, "dpi", v))
         figure_dpi = fig.dpi
-        fig.dpi = dpi
+        set_dpi(dpi, forward=False)
         try:
             fig.draw_without_rendering()
             bbox = fig.get_tightbbox(get_renderer()).padded(
                 matplotlib.rcParams["savefig.pad_inches"])
         finally:
-            fig.dpi = figure_dpi
+            set_dpi(figure_dpi, forward=False)
     out: dict[str, bytes] = {}
     # (autolayout and constrained_layout.use off, so that set_layout_engine(None) removes the
     # engine: with any engine, even "none", savefig lays the figure out again for each file)

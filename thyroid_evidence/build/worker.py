@@ -27,6 +27,7 @@ import json
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,8 +304,11 @@ class KernelPool:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._kernels: set[AsyncKernelManager] = set()
-        #: Kernels being started (or started) by :meth:`prestart`, not yet handed out.
-        self._spares: list[cf.Future[_KeptKernel]] = []
+        #: Every kernel :meth:`prestart` started, as (kernel name, future); kept until close.
+        self._spares: list[tuple[str, cf.Future[_KeptKernel]]] = []
+        #: Those not handed out yet.
+        self._available: list[tuple[str, cf.Future[_KeptKernel]]] = []
+        self._stopped = threading.Event()
 
     def prestart(
         self,
@@ -313,7 +317,7 @@ class KernelPool:
         env: dict[str, str],
         cwd: str,
         log_path: str | None = None,
-        warm_code: str = "",
+        warm_imports: Sequence[str] = (),
         timeout: float = 120,
     ) -> None:
         """Start ``count`` kernels in the background; :meth:`acquire` hands them out.
@@ -323,7 +327,7 @@ class KernelPool:
         count : int
             Kernels to start (one per worker that will ask for one).
         kernel_name : str
-            Kernel spec; a spare of another kernel name is not handed out.
+            Kernel spec; a spare is handed out only for a notebook of that kernel.
         env : dict
             Environment the kernels are launched with (each run's differences are applied by
             the reset before it, as for any kept kernel).
@@ -331,43 +335,58 @@ class KernelPool:
             Working directory at launch.
         log_path : str, optional
             File for the kernels' own stdout/stderr until their first run.
-        warm_code : str
-            Code run (silently) in each kernel once it is up, e.g. the notebooks' imports;
-            its errors are ignored: the run that needs the import reports them.
+        warm_imports : sequence of str
+            Import statements run (silently, one by one) in each kernel once it is up, e.g.
+            the notebooks' (see :func:`import_statements`); a failing one is skipped: the run
+            that needs it reports the error.
         timeout : float
-            Seconds to wait for each kernel to be ready.
+            Seconds to wait for each kernel to answer.
         """
         if count < 1:
             return
         starter = cf.ThreadPoolExecutor(max_workers=count, thread_name_prefix="kernel-start")
         with self._lock:
             for _ in range(count):
-                self._spares.append(starter.submit(
-                    self._start_spare, kernel_name, env, cwd, log_path, warm_code, timeout))
+                entry = (kernel_name, starter.submit(
+                    self._start_spare, kernel_name, env, cwd, log_path, tuple(warm_imports),
+                    timeout))
+                self._spares.append(entry)
+                self._available.append(entry)
         starter.shutdown(wait=False)
 
+    def stop(self) -> None:
+        """Start no more kernels and hand none out (the build is being interrupted)."""
+        self._stopped.set()
+
     def _start_spare(self, kernel_name: str, env: dict[str, str], cwd: str,
-                     log_path: str | None, warm_code: str, timeout: float) -> _KeptKernel:
+                     log_path: str | None, warm_imports: tuple[str, ...],
+                     timeout: float) -> _KeptKernel:
+        if self._stopped.is_set():
+            raise RuntimeError("the build was interrupted")
         manager = self._new_manager(kernel_name, env, cwd, log_path)
         run_sync(manager.start_kernel)(extra_arguments=list(_KERNEL_ARGS))
-        if warm_code:
+        for statement in warm_imports:
+            if self._stopped.is_set():
+                break
             try:
-                _run_silently(manager, warm_code, timeout, what="warm up")
-            except Exception:  # noqa: BLE001 - the run that imports it reports the error
-                pass
+                _run_silently(manager, statement, timeout, what="warm up")
+            except Exception:  # noqa: BLE001, S112 - the run that imports it reports the error
+                continue
         return _KeptKernel(manager, kernel_name, dict(env))
 
     def _take_spare(self, kernel_name: str) -> _KeptKernel | None:
         """A prestarted kernel of ``kernel_name`` for the calling thread, if one is left."""
         with self._lock:
-            future = self._spares.pop(0) if self._spares else None
-        if future is None:
+            entry = next((e for e in self._available if e[0] == kernel_name), None)
+            if entry is not None:
+                self._available.remove(entry)
+        if entry is None:
             return None
         try:
-            kept = future.result()
+            kept = entry[1].result()
         except Exception:  # noqa: BLE001 - it failed to start: start one the usual way
             return None
-        if kept.kernel_name != kernel_name or not run_sync(kept.manager.is_alive)():
+        if self._stopped.is_set() or not run_sync(kept.manager.is_alive)():
             self._shutdown(kept.manager)
             return None
         self._local.kernel = kept
@@ -375,6 +394,8 @@ class KernelPool:
 
     def acquire(self, task: RunTask) -> AsyncKernelManager:
         """The calling thread's kernel, prepared for ``task``; raises when it cannot be."""
+        if self._stopped.is_set():
+            raise RuntimeError("the build was interrupted")
         kernel_name = notebook_kernel_name(task.input_path)
         kept: _KeptKernel | None = getattr(self._local, "kernel", None)
         if kept is not None and (kept.kernel_name != kernel_name
@@ -387,7 +408,11 @@ class KernelPool:
                 return kept.manager
             except Exception:  # a kernel that cannot be reset is not trusted: start anew
                 self.discard()
-        kept = self._take_spare(kernel_name) or self._start(task, kernel_name)
+        kept = self._take_spare(kernel_name)
+        if kept is None:
+            if self._stopped.is_set():
+                raise RuntimeError("the build was interrupted")
+            kept = self._start(task, kernel_name)
         try:
             self._prepare(kept, task)
         except Exception:
@@ -403,15 +428,16 @@ class KernelPool:
             self._shutdown(kept.manager)
 
     def close(self) -> None:
-        """Shut down every kernel of the pool (the worker threads must be done)."""
-        with self._lock:
-            spares, self._spares = self._spares, []
-        for future in spares:  # wait for kernels still starting, so that none is left behind
+        """Shut down every kernel of the pool, spares included (the worker threads must be
+        done); the pool hands out no kernel afterwards."""
+        self._stopped.set()  # spares still warming up stop after their current import
+        for _, future in self._spares:  # wait for those still starting: none is left behind
             try:
                 future.result()
             except Exception:  # noqa: BLE001, S110 - nothing to shut down
                 pass
         with self._lock:
+            self._available.clear()
             managers = list(self._kernels)
         for manager in managers:
             self._shutdown(manager)
