@@ -488,7 +488,9 @@ def _run_silently(manager: AsyncKernelManager, code: str, timeout: float,
     # As the manager makes its own clients: sharing its session (and so its signing key).
     client = BlockingKernelClient(**manager.get_connection_info(session=True),
                                   connection_file=manager.connection_file, parent=manager)
-    client.start_channels()
+    # The shell channel only: no heartbeat thread, which (for a client this short-lived) could
+    # try to open its socket after stop_channels has destroyed the client's zmq context.
+    client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
     try:
         # No wait_for_ready: only the shell reply is read here (zmq queues a request sent
         # before the connection is up), and its closing IOPub flush always waits 0.2 s.
