@@ -184,6 +184,30 @@ def test_run_hash_follows_every_input(inputs, monkeypatch: pytest.MonkeyPatch) -
     assert len(seen) == 6
 
 
+def test_run_hash_ignores_what_an_execution_stores(inputs) -> None:
+    notebook, evidence, package = inputs
+    fingerprint = Fingerprint.compute(evidence, package)
+    cell = {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "a = 1",
+            "outputs": [], "execution_count": None}
+    notebook.write_text(json.dumps({"cells": [cell], "metadata": {"kernelspec": {"name": "p"}}}))
+    base = run_hash(notebook, {}, fingerprint)
+    executed = {**cell, "execution_count": 7,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": "1"}],
+                "metadata": {**cell["metadata"], "execution": {"iopub.status.idle": "t"},
+                             "papermill": {"duration": 1.0}}}
+    notebook.write_text(json.dumps({"cells": [executed], "metadata": {
+        "kernelspec": {"name": "p"}, "language_info": {"version": "3.11.7"},
+        "papermill": {"duration": 2.0}}}, indent=2))
+    assert run_hash(notebook, {}, fingerprint) == base
+    for changed in ({**executed, "source": "a = 2"},
+                    {**executed, "metadata": {"tags": []}}):
+        notebook.write_text(json.dumps({"cells": [changed],
+                                        "metadata": {"kernelspec": {"name": "p"}}}))
+        assert run_hash(notebook, {}, fingerprint) != base
+    notebook.write_text(json.dumps({"cells": [cell], "metadata": {"kernelspec": {"name": "q"}}}))
+    assert run_hash(notebook, {}, fingerprint) != base
+
+
 def test_manifest_notices_replaced_or_missing_outputs(tmp_path: Path) -> None:
     atomic_write_bytes(tmp_path / "figures" / "r.png", b"png")
     manifest = Manifest(tmp_path)

@@ -44,6 +44,48 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+#: Records of a previous execution, in a cell and in a cell's or the notebook's metadata: not
+#: part of what a run executes.
+_CELL_RECORDS = ("outputs", "execution_count")
+_CELL_METADATA_RECORDS = ("execution", "papermill", "ExecuteTime")
+_NOTEBOOK_METADATA_RECORDS = ("papermill", "language_info", "widgets")
+
+
+def notebook_digest(path: Path) -> str:
+    """SHA-256 of what running a notebook depends on: its cells and metadata, without the
+    outputs, execution counts and timings stored by its last execution.
+
+    Refreshing the committed outputs (``make notebooks``) or saving the notebook after running
+    it in JupyterLab therefore leaves every run of the build current. A file that is not a
+    notebook's JSON is digested whole (its run reports the problem).
+    """
+    try:
+        nb = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return file_digest(path)
+    if not isinstance(nb, dict):
+        return file_digest(path)
+
+    def strip(cell: Any) -> Any:
+        if not isinstance(cell, dict):
+            return cell
+        kept = {k: v for k, v in cell.items() if k not in _CELL_RECORDS}
+        if isinstance(kept.get("metadata"), dict):
+            kept["metadata"] = {k: v for k, v in kept["metadata"].items()
+                                if k not in _CELL_METADATA_RECORDS}
+        return kept
+
+    cells = nb.get("cells")
+    metadata = nb.get("metadata")
+    payload = {
+        **nb,
+        "cells": [strip(c) for c in cells] if isinstance(cells, list) else cells,
+        "metadata": ({k: v for k, v in metadata.items() if k not in _NOTEBOOK_METADATA_RECORDS}
+                     if isinstance(metadata, dict) else metadata),
+    }
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+
+
 def tree_digest(root: Path, pattern: str = "*") -> str:
     """SHA-256 over the relative names and bytes of the files below ``root`` matching pattern."""
     digest = hashlib.sha256()
@@ -105,7 +147,7 @@ def canonical_json(value: Any) -> str:
 def run_hash(notebook_path: Path, parameters: Mapping[str, Any], fingerprint: Fingerprint) -> str:
     """The content hash of one run."""
     payload = {
-        "notebook": file_digest(notebook_path),
+        "notebook": notebook_digest(notebook_path),
         "parameters": {k: v for k, v in parameters.items() if k != "output_dir"},
         "inputs": fingerprint.as_dict(),
     }
