@@ -148,6 +148,7 @@ def test_project_notebooks_warm_up_with_imports_only() -> None:
     root = Path(__file__).resolve().parent.parent
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         statements = import_statements(path)
-        assert statements, path.name
-        assert all(s.startswith(("import ", "from ")) for s in statements), path.name
-        compile("\n".join(statements), path.name, "exec")
+        # every notebook imports the build's parameter check and matplotlib before its
+        # parameters cell: both must be found, so that the warm-up loads them
+        assert "import thyroid_evidence.build" in statements, path.name
+        assert "import matplotlib.pyplot as plt" in statements, path.name

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from thyroid_evidence.cli import main
 from thyroid_evidence.paths import PROJ_ROOT
 
@@ -52,8 +54,7 @@ def test_malformed_csv_gives_a_message_not_a_traceback(evidence_copy):
 
 
 def test_unknown_subcommand_is_a_usage_error(capsys):
-    try:
+    with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
-    except SystemExit as exc:
-        assert exc.code == 2
+    assert exc.value.code == 2
     assert "invalid choice: 'frobnicate'" in capsys.readouterr().err

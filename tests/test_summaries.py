@@ -14,7 +14,12 @@ def table():
 
 
 def test_columns(table):
-    assert set(table.reset_index().columns) == set(PROPORTION_COLUMNS)
+    assert list(table.reset_index().columns) == [
+        "outcome_ids", "series_id", "endpoint", "category", "subgroup", "unit_of_analysis",
+        "time_months", "reported", "k", "n", "k_basis", "estimate", "ci_low", "ci_high",
+        "method",
+    ]
+    assert set(PROPORTION_COLUMNS) == set(table.reset_index().columns)
 
 
 def test_count_and_percent_rows_make_one_result_with_the_stated_count(table):

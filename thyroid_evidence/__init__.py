@@ -6,18 +6,14 @@ The top level is lazy: ``import thyroid_evidence`` loads nothing heavy, so that 
 nothing to do (a no-op ``thyroid-evidence build``) stay fast.
 """
 
-import importlib
-from typing import Any
+from thyroid_evidence._lazy import lazy_exports
 
-__all__ = ["Evidence", "EvidenceError", "load_evidence"]
+__all__ = ["DISCLAIMER", "Evidence", "EvidenceError", "load_evidence"]
 __version__ = "0.1.0"
 
+#: The line every figure, report and staging result carries.
+DISCLAIMER = "Research and teaching material, not clinical decision support."
 
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("thyroid_evidence.evidence"), name)
-    raise AttributeError(f"module 'thyroid_evidence' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+#: Public name -> submodule; imported on first use.
+_EXPORTS = {"Evidence": "evidence", "EvidenceError": "evidence", "load_evidence": "evidence"}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from thyroid_evidence import DISCLAIMER
+
 __all__ = [
     "HISTOTYPE_COLORS",
     "HISTOTYPE_LABELS",
@@ -51,7 +53,6 @@ __all__ = [
     "stratification_table",
 ]
 
-DISCLAIMER = "Research and teaching material, not clinical decision support."
 
 #: Display names of the histotypes of Table 1 (and "differentiated" = PTC + FTC).
 HISTOTYPE_LABELS: Mapping[str, str] = {
@@ -78,7 +79,6 @@ LEVEL_COLORS: Mapping[str, str] = {
     "indeterminate": "#e0e0e0",
 }
 SHAPES = ("range", "value", "upper_bound", "lower_bound")
-PROPORTION_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
 
 _SITE_LABELS = {"lung_mediastinum": "lung / mediastinum"}
 _UNIT_SUFFIX = {"percent": "%", "years": " years", "ratio": ""}

@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -67,11 +67,9 @@ class _Progress:
     stream: TextIO
     done: int = 0
     width: int = 24
-    failures: int = field(default=0)
 
     def line(self, status: str, run_id: str, detail: str = "") -> None:
         self.done += 1
-        self.failures += status == "FAILED"
         tty = self.stream.isatty()
         if tty:
             self.stream.write("\r\033[K")
@@ -164,7 +162,7 @@ def run_notebook(
     """
     matrix = matrix if matrix is not None else load_matrix()
     spec = matrix.spec(notebook)
-    path = matrix.notebook_dir / f"{spec.name}.ipynb"
+    path = matrix.path(spec.name)
     if not path.is_file():
         raise ValueError(f"notebook {path} does not exist")
     values = dict(spec.parameters)

@@ -44,11 +44,6 @@ def _metadata(fmt: str) -> dict[str, Any]:
     raise ValueError(f"format must be one of {', '.join(FIGURE_FORMATS)}; got {fmt!r}")
 
 
-def figure_bytes(fig: Any, fmt: str, *, dpi: int = PNG_DPI) -> bytes:
-    """The bytes of ``fig`` in ``fmt`` ({"png", "svg", "pdf"}), deterministically."""
-    return render_figure(fig, (fmt,), dpi=dpi)[fmt]
-
-
 def render_figure(fig: Any, formats: Sequence[str], *, dpi: int = PNG_DPI) -> dict[str, bytes]:
     """The bytes of ``fig`` in each of ``formats``, deterministically, laid out once.
 

@@ -44,23 +44,18 @@ class EvidenceIndex:
     """
 
     series: tuple[str, ...]
-    titles: Mapping[str, str]
     outcomes: frozenset[tuple[str, str, str]]
 
     @classmethod
     def from_dir(cls, evidence_dir: str | Path) -> EvidenceIndex:
         """Read ``series.csv`` and ``outcomes.csv`` of an evidence folder."""
         root = Path(evidence_dir)
-        series: list[str] = []
-        titles: dict[str, str] = {}
-        for row in _read_csv(root / "series.csv", ("series_id",)):
-            series.append(row["series_id"])
-            titles[row["series_id"]] = row.get("title") or row["series_id"]
+        series = [row["series_id"] for row in _read_csv(root / "series.csv", ("series_id",))]
         outcomes = frozenset(
             (row["series_id"], row["endpoint"], row["statistic"])
             for row in _read_csv(root / "outcomes.csv", ("series_id", "endpoint", "statistic"))
         )
-        return cls(series=tuple(series), titles=titles, outcomes=outcomes)
+        return cls(series=tuple(series), outcomes=outcomes)
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
@@ -231,7 +226,7 @@ class Matrix:
                 if combo:
                     title += " — " + " · ".join(str(v) for v in combo.values())
                 runs.append(
-                    Run(spec.name, run_id, parameters, self.notebook_dir / f"{spec.name}.ipynb",
+                    Run(spec.name, run_id, parameters, self.path(spec.name),
                         title)
                 )
         return runs

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from thyroid_evidence.build.figures import FIGURE_FORMATS
 from thyroid_evidence.build.matrix import (
     EvidenceIndex,
     Matrix,
@@ -34,8 +35,6 @@ from thyroid_evidence.build.matrix import (
 )
 from thyroid_evidence.paths import BUILD_DIR
 
-#: Figure formats :func:`thyroid_evidence.build.figures.save_figure` writes.
-FIGURE_FORMATS = ("png", "svg", "pdf")
 #: Set by the build in its kernels: outputs go there and are moved into place on success.
 STAGING_ENV = "THYROID_EVIDENCE_STAGING_DIR"
 _KEY = re.compile(r"^[a-z0-9_]+$")
@@ -314,7 +313,7 @@ def check_parameters(
     matrix = matrix if matrix is not None else load_matrix()
     spec = notebook if isinstance(notebook, NotebookSpec) else matrix.spec(notebook)
     if defaults is None:
-        defaults = read_parameter_defaults(matrix.notebook_dir / f"{spec.name}.ipynb")
+        defaults = read_parameter_defaults(matrix.path(spec.name))
     problems: list[str] = []
 
     unknown = sorted(set(parameters) - set(defaults))
@@ -555,7 +554,7 @@ def check_notebook_parameters(notebook: str, namespace: Mapping[str, Any]) -> Ru
     """
     matrix = load_matrix()
     spec = matrix.spec(notebook)
-    defaults = read_parameter_defaults(matrix.notebook_dir / f"{spec.name}.ipynb")
+    defaults = read_parameter_defaults(matrix.path(spec.name))
     names = set(defaults) | _injected_names(namespace)
     given = {name: namespace[name] for name in sorted(names) if name in namespace}
     effective = check_parameters(spec, given, matrix=matrix, defaults=defaults)

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from thyroid_evidence import DISCLAIMER
 from thyroid_evidence.build.manifest import Manifest, library_versions
 from thyroid_evidence.build.matrix import Matrix
 from thyroid_evidence.build.outputs import atomic_write_text
 
-DISCLAIMER = "Research and teaching material, not clinical decision support."
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1200px;
 padding:0 1.5rem 4rem;color:#1d1d1f;line-height:1.45}

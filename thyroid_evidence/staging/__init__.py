@@ -125,9 +125,9 @@ Examples
 'high'
 """
 
+from thyroid_evidence import DISCLAIMER
 from thyroid_evidence.staging.features import (
     ATA_LEVELS,
-    DISCLAIMER,
     EXTRATHYROIDAL_EXTENSION,
     FIELD_NAMES,
     HISTOLOGIES,

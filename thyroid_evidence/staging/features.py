@@ -13,8 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DISCLAIMER = "Research and teaching material, not clinical decision support."
-
 #: ATA levels, least to most severe.
 ATA_LEVELS = ("low", "intermediate", "high")
 #: TNM risk groups of Table 2, least to most severe.

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from thyroid_evidence.staging.features import DISCLAIMER, INDETERMINATE
+from thyroid_evidence import DISCLAIMER
+from thyroid_evidence.staging.features import INDETERMINATE
 
 
 @dataclass(frozen=True)
