@@ -94,3 +94,14 @@ def test_weibull_model_through_two_constraints():
 def test_bad_input_raises_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         reconstruct_from_summary(**kwargs)
+
+
+def test_event_count_search_keeps_follow_up_reaching_the_last_reported_time():
+    # made-up summary: median follow-up 35 months, last milestone at 48 months, 90 events
+    pseudo = reconstruct_from_summary(200, survival_at={12: 0.85, 48: 0.5},
+                                      follow_up_median=35, events=90)
+    censoring = next(a for a in pseudo.assumptions if "spread widened" in a)
+    assert "spread widened to +/-51%" in censoring
+    assert "(at least +/-51%)" in censoring
+    assert pseudo.data["time"].max() > 1.1 * 48
+    assert pseudo.all_reproduced

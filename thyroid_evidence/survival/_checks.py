@@ -38,7 +38,7 @@ def survival_arrays(
             f"{name}['time'] must be finite and >= 0; found {time[bad][0]!r} "
             f"(row {int(np.flatnonzero(bad)[0])})"
         )
-    allowed = (0, 1, 2) if competing else (0, 1)
+    allowed = EVENT_CODES if competing else EVENT_CODES[:2]
     ok = np.isin(event, allowed)
     if not ok.all():
         raise ValueError(

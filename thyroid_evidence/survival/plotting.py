@@ -6,15 +6,17 @@ Every function takes ``ax=None`` (a new figure) and returns the Axes.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.transforms import blended_transform_factory
 
 from thyroid_evidence.survival.ensemble import EnsembleResult
 from thyroid_evidence.survival.guyot import survival_on
 from thyroid_evidence.survival.summary import PseudoIPD
+
+if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
+    from matplotlib.axes import Axes
 
 _CURVE = "#1f4e79"
 _BAND = "#9dc3e6"
@@ -134,6 +136,8 @@ def _numbers_at_risk(ax: Axes, data: pd.DataFrame, risk_times: object, t_end: fl
              else np.asarray(risk_times, dtype=float))
     times = times[times <= t_end]
     obs = data["time"].to_numpy(float)
+    from matplotlib.transforms import blended_transform_factory
+
     trans = blended_transform_factory(ax.transData, ax.transAxes)
     ax.text(0.0, -0.15, f"Number at risk ({unit}s)", transform=ax.transAxes, fontsize=8,
             ha="left", va="top", fontweight="bold")

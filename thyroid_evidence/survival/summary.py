@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -96,7 +96,6 @@ class PseudoIPD:
     kind: str = "survival"
     unit_of_analysis: str = "patient"
     label: str = ""
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def all_reproduced(self) -> bool:
@@ -288,26 +287,24 @@ class _Knot:
     time: float
     lo: float
     hi: float
-    label: str
 
 
 def _knots(spec: SummarySpec) -> list[_Knot]:
     """Constraint times with the interval the estimate must lie in; checks consistency."""
-    knots = [_Knot(t, max(0.0, v - s / 2), min(1.0, v + s / 2), f"{spec.kind} at {t:g}")
-             for t, v, s in spec.milestones]
+    knots = [_Knot(t, max(0.0, v - s / 2), min(1.0, v + s / 2)) for t, v, s in spec.milestones]
     if spec.median is not None:
         m, step = spec.median
         a, b = m - step / 2, m + step / 2
         if a <= 0:
             raise ValueError(f"median={m!r} with rounding step {step!r} reaches time 0")
-        knots.append(_Knot(a, 0.5 + _EPS, 1.0, f"median above {a:g}"))
-        knots.append(_Knot(b, 0.0, 0.5 - _EPS, f"median at most {b:g}"))
+        knots.append(_Knot(a, 0.5 + _EPS, 1.0))  # the median lies above a ...
+        knots.append(_Knot(b, 0.0, 0.5 - _EPS))  # ... and at most b
     knots.sort(key=lambda k: k.time)
     merged: list[_Knot] = []
     for k in knots:
         if merged and abs(merged[-1].time - k.time) < 1e-12:
             prev = merged.pop()
-            k = _Knot(k.time, max(prev.lo, k.lo), min(prev.hi, k.hi), prev.label + "; " + k.label)
+            k = _Knot(k.time, max(prev.lo, k.lo), min(prev.hi, k.hi))
         merged.append(k)
     for i, a in enumerate(merged):
         if a.lo > a.hi + 1e-12:
@@ -346,9 +343,7 @@ def _hazard_model(spec: SummarySpec, model: str | None = None) -> HazardModel:
     if spec.incidence_estimator == "kaplan-meier":
         surv = _monotone_constraints([(t, 1.0 - v) for t, v in cons if 0 < v < 1])
         return replace(fit_survival_model(surv, model), competing_rate=spec.competing_rate)
-    if model != "piecewise-exponential":
-        # a cause-specific hazard through incidence milestones: only the piecewise form
-        model = "piecewise-exponential"
+    # a cause-specific hazard through incidence milestones: only the piecewise form exists
     return fit_incidence_model(cons, spec.competing_rate)
 
 
@@ -375,7 +370,6 @@ class _State:
     km: float
     cost: float
     pieces: list
-    hits: list
 
 
 def _segment_densities(hz: HazardModel, cens: CensoringModel, t0: float, t1: float,
@@ -551,7 +545,7 @@ def _mode(spec: SummarySpec) -> str:
 
 
 def _allocate(spec: SummarySpec, hz: HazardModel, cens: CensoringModel
-              ) -> tuple[pd.DataFrame, list[bool]]:
+              ) -> pd.DataFrame:
     knots = _knots(spec)
     mode = _mode(spec)
     t_end = max(cens.high, (knots[-1].time if knots else 0.0) * 1.5 + 1.0)
@@ -573,7 +567,7 @@ def _allocate(spec: SummarySpec, hz: HazardModel, cens: CensoringModel
         ahead = st.r * _segment_densities(hz, cens, t_from, t_end)[1][-1]
         return (used + ahead - spec.events) ** 2 / (spec.events + 1)
 
-    beam = [_State(r=spec.n, s=1.0, f=0.0, km=1.0, cost=0.0, pieces=[], hits=[])]
+    beam = [_State(r=spec.n, s=1.0, f=0.0, km=1.0, cost=0.0, pieces=[])]
     t0 = 0.0
     for knot in knots:
         target = target_of[knot.time]
@@ -582,13 +576,13 @@ def _allocate(spec: SummarySpec, hz: HazardModel, cens: CensoringModel
             for opt in _segment_options(st, knot, t0, mode, hz, cens, target)[:KEEP_PER_PATH]:
                 cost, d1, d2, c, _, t1, t2, tc, s, f, km = opt
                 nxt.append(_State(st.r - d1 - d2 - c, s, f, km, st.cost + cost,
-                                  st.pieces + [(t1, t2, tc)], st.hits + [True]))
+                                  st.pieces + [(t1, t2, tc)]))
         if not nxt:
             st = beam[0]
             cost, d1, d2, c, _, t1, t2, tc, s, f, km = _nearest_miss(st, knot, t0, mode, hz,
                                                                        cens, target)
             nxt = [_State(st.r - d1 - d2 - c, s, f, km, st.cost + cost,
-                          st.pieces + [(t1, t2, tc)], st.hits + [False])]
+                          st.pieces + [(t1, t2, tc)])]
         nxt.sort(key=lambda x: x.cost + events_gap(x, knot.time))
         beam = nxt[:BEAM_WIDTH]
         t0 = knot.time
@@ -612,15 +606,15 @@ def _allocate(spec: SummarySpec, hz: HazardModel, cens: CensoringModel
         if dens[0][-1] <= 1e-12 and c:
             tc = np.full(c, t_end)
         cost = st.cost + penalty + (d1 - e1) ** 2 / (e1 + 1)
-        finals.append((cost, st.pieces + [(t1, t2, tc)], st.hits + [penalty == 0]))
+        finals.append((cost, st.pieces + [(t1, t2, tc)]))
     finals.sort(key=lambda x: x[0])
-    _, pieces, hits = finals[0]
+    _, pieces = finals[0]
     time = np.concatenate([np.concatenate(p) for p in pieces])
     event = np.concatenate([np.concatenate((np.ones(p[0].size, int), np.full(p[1].size, 2),
                                             np.zeros(p[2].size, int))) for p in pieces])
     order = np.lexsort((event == 0, time))
     data = pd.DataFrame({"time": time[order], "event": event[order]})
-    return data, hits
+    return data
 
 
 def expected_events(spec: SummarySpec, hz: HazardModel, cens: CensoringModel) -> float:
@@ -645,8 +639,7 @@ def reverse_km_median(data: pd.DataFrame) -> float:
     return kaplan_meier(rev).median
 
 
-def _reproduction_table(spec: SummarySpec, data: pd.DataFrame, hits: list[bool]
-                        ) -> pd.DataFrame:
+def _reproduction_table(spec: SummarySpec, data: pd.DataFrame) -> pd.DataFrame:
     rows = []
     if spec.kind == "survival":
         km = kaplan_meier(data.assign(event=(data["event"] == 1).astype(int)))
@@ -703,8 +696,8 @@ def reconstruct_spec(spec: SummarySpec, *, model: str | None = None) -> PseudoIP
             "no competing event modelled: the reported incidence is read as 1 - Kaplan-Meier"
         )
     cens, note = _choose_censoring(spec, hz, last_time)
-    data, hits = _allocate(spec, hz, cens)
-    table = _reproduction_table(spec, data, hits)
+    data = _allocate(spec, hz, cens)
+    table = _reproduction_table(spec, data)
     # meet the reported median follow-up: rescale the censoring model (bounded secant steps)
     if spec.follow_up_median is not None:
         data, table, cens = _match_follow_up(spec, hz, cens, data, table)
@@ -730,17 +723,21 @@ def _choose_censoring(spec: SummarySpec, hz: HazardModel, last_time: float
         return cens, note
     m = spec.follow_up_median
     extra = []
+    narrowest = 0.0  # the event-count search below may not undo a widening
     if cens.high < 1.1 * last_time:
-        spread = min(1.0, 1.1 * last_time / m - 1.0)
+        spread = narrowest = min(1.0, 1.1 * last_time / m - 1.0)
         extra.append(f"spread widened to +/-{spread:.0%} so that follow-up reaches the last "
                      f"reported time ({last_time:g} months)")
     if spec.events is not None:
         grid = np.linspace(0.05, 1.0, 20)
+        grid = grid[grid >= narrowest - 1e-12]
         gaps = [abs(expected_events(spec, hz, censoring_model(m, None, w, last_time)[0])
                     - spec.events) for w in grid]
         spread = float(grid[int(np.argmin(gaps))])
-        extra.append(f"spread set to +/-{spread:.0%}, whose expected number of events is "
-                     f"closest to the reported {spec.events}")
+        extra.append(f"spread set to +/-{spread:.0%}"
+                     + (f" (at least +/-{narrowest:.0%})" if narrowest else "")
+                     + f", whose expected number of events is closest to the reported "
+                       f"{spec.events}")
     cens, note = censoring_model(m, None, spread, last_time)
     return cens, "; ".join([note] + extra)
 
@@ -765,8 +762,8 @@ def _match_follow_up(spec: SummarySpec, hz: HazardModel, cens: CensoringModel,
             break
         factor *= target / got
         trial = CensoringModel(cens.low * factor, cens.high * factor)
-        d, _ = _allocate(spec, hz, trial)
-        tab = _reproduction_table(spec, d, [])
+        d = _allocate(spec, hz, trial)
+        tab = _reproduction_table(spec, d)
         if score(tab) < best_score:
             best, best_score = (d, tab, trial), score(tab)
     return best
