@@ -475,25 +475,6 @@ def _criterion_texts(ev: Any) -> dict[str, str]:
     return dict(zip(rows["criterion_id"], rows["criterion"], strict=True))
 
 
-# Prefixes of the notes tnm_risk_group writes (stratify joins ATA notes, then TNM notes).
-_TNM_NOTE_PREFIXES = ("Footnote", "This patient's tumour", "histology is unknown: the group")
-
-
-def _split_notes(joined: str) -> dict[str, list[str]]:
-    """Split stratify's ``notes`` (ATA notes, then TNM notes, joined by " / ") by system.
-
-    A note starting like one of tnm_risk_group's goes to TNM; a note seen twice (the
-    out-of-scope note both functions write) is given once to each system.
-    """
-    out: dict[str, list[str]] = {"ata": [], "tnm": []}
-    for note in (n for n in joined.split(" / ") if n):
-        if note.startswith(_TNM_NOTE_PREFIXES) or note in out["ata"]:
-            out["tnm"].append(note)
-        else:
-            out["ata"].append(note)
-    return out
-
-
 def stratification_table(stratified: pd.DataFrame, evidence: Any = None) -> pd.DataFrame:
     """A :func:`~thyroid_evidence.staging.stratify` result as a table to read in class.
 
@@ -521,7 +502,7 @@ def stratification_table(stratified: pd.DataFrame, evidence: Any = None) -> pd.D
         ``evidence/risk_stratification.csv``.
     """
     need = ["patient", "ata_level", "ata_criteria", "ata_missing", "tnm_level", "tnm_criteria",
-            "tnm_missing", "notes"]
+            "tnm_missing", "ata_notes", "tnm_notes"]
     if not isinstance(stratified, pd.DataFrame):
         raise ValueError(f"stratified must be the DataFrame from stratify(); got "
                          f"{type(stratified).__name__}")
@@ -532,14 +513,12 @@ def stratification_table(stratified: pd.DataFrame, evidence: Any = None) -> pd.D
     texts = _criterion_texts(_evidence(evidence))
     records = []
     for row in stratified.itertuples(index=False):
-        notes_by_system = _split_notes(str(row.notes or ""))
         for system in ("ata", "tnm"):
             ids = [c for c in str(getattr(row, f"{system}_criteria") or "").split(", ") if c]
             unknown = [c for c in ids if c not in texts]
             if unknown:
                 raise ValueError(f"criterion id(s) {', '.join(unknown)} are not in "
                                  "evidence/risk_stratification.csv")
-            mine = notes_by_system[system]
             records.append({
                 "patient": row.patient,
                 "system": system.upper(),
@@ -547,7 +526,7 @@ def stratification_table(stratified: pd.DataFrame, evidence: Any = None) -> pd.D
                 "criteria_met": "; ".join(texts[c] for c in ids),
                 "criterion_ids": ", ".join(ids),
                 "missing": str(getattr(row, f"{system}_missing") or ""),
-                "notes": " / ".join(mine),
+                "notes": str(getattr(row, f"{system}_notes") or ""),
             })
     return pd.DataFrame.from_records(
         records,

@@ -358,7 +358,8 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
     -------
     DataFrame
         Columns ``patient``, ``ata_level``, ``ata_criteria``, ``ata_missing``, ``tnm_level``,
-        ``tnm_criteria``, ``tnm_missing``, ``notes`` (lists joined with ", " or " / ").
+        ``tnm_criteria``, ``tnm_missing``, ``ata_notes``, ``tnm_notes``, ``notes`` (both
+        systems' notes); lists joined with ", " or " / ".
 
     Raises
     ------
@@ -383,8 +384,10 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
             "tnm_level": tnm.level,
             "tnm_criteria": ", ".join(tnm.criteria),
             "tnm_missing": ", ".join(tnm.missing),
+            "ata_notes": " / ".join(ata.notes),
+            "tnm_notes": " / ".join(tnm.notes),
             "notes": " / ".join(ata.notes + tnm.notes),
         })
     columns = ["patient", "ata_level", "ata_criteria", "ata_missing", "tnm_level",
-               "tnm_criteria", "tnm_missing", "notes"]
+               "tnm_criteria", "tnm_missing", "ata_notes", "tnm_notes", "notes"]
     return pd.DataFrame.from_records(records, columns=columns)
