@@ -57,3 +57,19 @@ def find_line(root: Path, table: str, key_column: str, key: str) -> int:
             if row[key_column] == key:
                 return line
     raise KeyError(key)
+
+
+def reported(outcome_id: str) -> float:
+    """The value of one row of ``evidence/outcomes.csv`` as printed: tests that feed the
+    review's numbers to a function take them from the evidence, never typed in."""
+    from thyroid_evidence import load_evidence
+
+    outcomes = load_evidence().outcomes.set_index("outcome_id")
+    return float(outcomes.loc[outcome_id, "value"])
+
+
+def series_size(series_id: str, column: str = "n_patients") -> int:
+    """``n_patients`` (or another count column) of one series of ``evidence/series.csv``."""
+    from thyroid_evidence import load_evidence
+
+    return int(load_evidence().series_info(series_id)[column])

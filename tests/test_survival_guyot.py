@@ -117,7 +117,7 @@ def test_pathological_risk_table_terminates_without_negative_counts():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(times=[0, 1], survival=[1, 71.6], n_total=5), "percentages"),
+        (dict(times=[0, 1], survival=[1, 75.0], n_total=5), "percentages"),
         (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], risk_times=[0, 5], n_risk=[5, 4]),
          "within the digitised curve"),
         (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], risk_times=[0, 1], n_risk=[5, 6]),

@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tests.conftest import reported, series_size  # noqa: E402
 from thyroid_evidence.survival import (  # noqa: E402
     ensemble,
     plot_curve,
@@ -15,19 +16,23 @@ from thyroid_evidence.survival import (  # noqa: E402
     reconstruct_km,
 )
 
+BONE_OS = {t: reported(f"bone_os_{t}m") for t in (12, 24, 36)}  # percent, as printed
+
 
 @pytest.fixture(scope="module")
 def result():
-    return reconstruct_from_summary(25, survival_at={12: 0.716, 24: 0.668, 36: 0.601},
-                                    follow_up_median=55.2, precision=0.001)
+    return reconstruct_from_summary(series_size("bone_ir_cazzato"),
+                                    survival_at={t: v / 100 for t, v in BONE_OS.items()},
+                                    follow_up_median=reported("bone_followup_median") * 12,
+                                    precision=0.001)
 
 
 def test_plot_curve_with_band_markers_and_risk_table(result):
     band = ensemble(result, n_draws=100, seed=0, times=np.linspace(0, 60, 61))
     ax = plot_curve(result, band=band, time_max=60, title="Bone metastases: overall survival")
     texts = [t.get_text() for t in ax.texts]
-    assert "71.6%" in texts and "66.8%" in texts and "60.1%" in texts
-    assert "Number at risk (patients)" in texts and "25" in texts
+    assert all(f"{v:.1f}%" in texts for v in BONE_OS.values())
+    assert "Number at risk (patients)" in texts and str(series_size("bone_ir_cazzato")) in texts
     assert ax.get_ylabel() == "Survival (%)" and "Months" in ax.get_xlabel()
     labels = ax.get_legend_handles_labels()[1]
     assert any("rounding interval" in lab for lab in labels)

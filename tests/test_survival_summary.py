@@ -3,20 +3,29 @@
 import numpy as np
 import pytest
 
+from tests.conftest import reported, series_size
 from thyroid_evidence.survival import kaplan_meier, reconstruct_from_summary
+
+# The review's numbers, from evidence/: bone (Cazzato et al.) and liver RFA overall survival.
+BONE_N = series_size("bone_ir_cazzato")
+BONE_OS = {t: reported(f"bone_os_{t}m") / 100 for t in (12, 24, 36)}
+BONE_FOLLOW_UP = reported("bone_followup_median") * 12  # printed in years
+LIVER_N = series_size("liver_rfa_crc")
+LIVER_OS_60 = reported("liver_rfa_os_60m") / 100
+LIVER_MEDIAN = reported("liver_rfa_os_median")
 
 
 def test_milestones_reproduced_within_rounding_and_deterministic():
-    kw = dict(survival_at={12: 0.716, 24: 0.668, 36: 0.601}, follow_up_median=55.2,
+    kw = dict(survival_at=BONE_OS, follow_up_median=BONE_FOLLOW_UP,
               precision={"milestones": 0.001, "follow_up_median": 1.2})
-    a = reconstruct_from_summary(25, **kw)
-    b = reconstruct_from_summary(25, **kw)
+    a = reconstruct_from_summary(BONE_N, **kw)
+    b = reconstruct_from_summary(BONE_N, **kw)
     assert a.all_reproduced
     assert a.data.equals(b.data)
     km = kaplan_meier(a.data)
     got = km.survival_at([12, 24, 36])
-    assert np.all(np.abs(got - np.array([0.716, 0.668, 0.601])) <= 0.0005 + 1e-12)
-    assert len(a.data) == 25 and set(a.data["event"]) <= {0, 1}
+    assert np.all(np.abs(got - np.array(list(BONE_OS.values()))) <= 0.0005 + 1e-12)
+    assert len(a.data) == BONE_N and set(a.data["event"]) <= {0, 1}
 
 
 def _lifelines_km(data):
@@ -26,10 +35,11 @@ def _lifelines_km(data):
 
 
 def test_median_and_milestone_reproduced():
-    res = reconstruct_from_summary(162, survival_at={60: 0.31}, median=36)
+    res = reconstruct_from_summary(LIVER_N, survival_at={60: LIVER_OS_60}, median=LIVER_MEDIAN)
     km = _lifelines_km(res.data)  # recomputed independently of the package
-    assert 35.5 <= km.median_survival_time_ <= 36.5
-    assert 0.305 <= float(km.survival_function_at_times([60]).iloc[0]) <= 0.315
+    assert LIVER_MEDIAN - 0.5 <= km.median_survival_time_ <= LIVER_MEDIAN + 0.5
+    assert (LIVER_OS_60 - 0.005 <= float(km.survival_function_at_times([60]).iloc[0])
+            <= LIVER_OS_60 + 0.005)
     table = res.reported_vs_reproduced.set_index("quantity")
     assert table.loc["median", "reproduced"] == pytest.approx(km.median_survival_time_)
     assert any("no median follow-up reported" in a for a in res.assumptions)
@@ -53,9 +63,9 @@ def test_incidence_with_competing_events_and_event_count():
         at_risk -= len(grp)
         values[t] = cif
     times = np.array(sorted(values))
-    for t, reported in [(12, 0.05), (24, 0.08)]:
+    for t, printed in [(12, 0.05), (24, 0.08)]:
         got = values[times[times <= t].max()]
-        assert abs(got - reported) <= 0.0005 + 1e-12, (t, got)
+        assert abs(got - printed) <= 0.0005 + 1e-12, (t, got)
 
 
 def test_impossible_milestone_is_reported_not_faked():
@@ -69,11 +79,13 @@ def test_impossible_milestone_is_reported_not_faked():
 
 
 def test_weibull_model_through_two_constraints():
-    res = reconstruct_from_summary(162, survival_at={60: 0.31}, median=36, model="weibull")
+    res = reconstruct_from_summary(LIVER_N, survival_at={60: LIVER_OS_60}, median=LIVER_MEDIAN,
+                                   model="weibull")
     assert res.all_reproduced
     km = _lifelines_km(res.data)
-    assert 35.5 <= km.median_survival_time_ <= 36.5
-    assert 0.305 <= float(km.survival_function_at_times([60]).iloc[0]) <= 0.315
+    assert LIVER_MEDIAN - 0.5 <= km.median_survival_time_ <= LIVER_MEDIAN + 0.5
+    assert (LIVER_OS_60 - 0.005 <= float(km.survival_function_at_times([60]).iloc[0])
+            <= LIVER_OS_60 + 0.005)
     assert "weibull" in res.assumptions[0].lower()
 
 
@@ -82,7 +94,7 @@ def test_weibull_model_through_two_constraints():
     [
         (dict(n=0, survival_at={12: 0.5}), "n must be a whole number > 0"),
         (dict(n=10, survival_at={12: 0.5, 24: 0.6}), "rises: 0.6 at 24"),
-        (dict(n=10, survival_at={12: 71.6}), "proportion in"),
+        (dict(n=10, survival_at={12: 75.0}), "proportion in"),
         (dict(n=50, survival_at={12: 0.4}, median=24), "median=24.0 months is inconsistent"),
         (dict(n=10, cumulative_incidence_at={12: 0.2, 24: 0.1}), "falls"),
         (dict(n=10, survival_at={12: 0.5}, model="gompertz"), "allowed: piecewise"),
