@@ -214,7 +214,7 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
         raise EvidenceError(problems, root)
     problems = _schema_problems_cached(root, descriptor)
     frames = {name: _read_table(root, descriptor, name) for name in TABLES}
-    problems += _cross_field_problems(frames, descriptor)
+    problems += _cross_field_problems(frames)
     if problems:
         raise EvidenceError(sorted(problems, key=_problem_order), root)
     return Evidence(root=root, schema=descriptor, **frames)
@@ -488,7 +488,7 @@ def _read_table(root: Path, descriptor: dict, name: str) -> pd.DataFrame:
     return frame
 
 
-def _cross_field_problems(frames: dict[str, pd.DataFrame], descriptor: dict) -> list[Problem]:
+def _cross_field_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     problems: list[Problem] = []
     out = frames["outcomes"]
     f = out.attrs["file"]

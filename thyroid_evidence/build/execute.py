@@ -335,7 +335,7 @@ def _skip_slow_optional_imports() -> None:
 def _check_all(
     runs: list[Run], matrix: Matrix, index: Any
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    from thyroid_evidence.build.params import ParameterError, check_parameters, inspect_defaults
+    from thyroid_evidence.build.params import check_parameters, inspect_defaults
 
     defaults: dict[str, dict[str, Any]] = {}
     effective: dict[str, dict[str, Any]] = {}
@@ -348,9 +348,7 @@ def _check_all(
                 run.notebook, run.parameters, matrix=matrix, defaults=defaults[run.notebook],
                 index=index,
             )
-        except ParameterError as exc:
-            refused.append(f"{run.run_id}: {exc}")
-        except ValueError as exc:
+        except ValueError as exc:  # ParameterError included
             refused.append(f"{run.run_id}: {exc}")
     return effective, refused
 

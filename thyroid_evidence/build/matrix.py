@@ -10,6 +10,7 @@ the parameter check in each notebook stay fast.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -299,5 +300,4 @@ def load_matrix(ref: str | None = None) -> Matrix:
 
 
 def _with_ref(matrix: Matrix, ref: str) -> Matrix:
-    return Matrix(matrix.notebooks, matrix.notebook_dir, matrix.evidence_dir, ref,
-                  matrix.package_dir)
+    return dataclasses.replace(matrix, ref=ref)
