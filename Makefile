@@ -35,6 +35,7 @@ report: validate
 	@echo "Report: $(OUT)/report/index.html"
 
 test: validate
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 lab: setup

@@ -1,0 +1,138 @@
+"""Every path and environment variable of the kit, resolved here and only here.
+
+The project root (the folder holding ``evidence/`` and ``notebooks/``) is, in order:
+
+1. the folder named by ``THYROID_EVIDENCE_ROOT``;
+2. the source checkout this package was imported from (``pip install -e .`` or a clone);
+3. the current folder, when it holds ``evidence/`` and ``notebooks/`` (``pip install .``
+   from a clone, then commands run from the repository root).
+
+When none fits, :func:`project_root` raises :class:`ProjectRootError` naming where it looked.
+Paths are looked up when asked for, never at import time, so that importing the package
+works anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from thyroid_evidence.exceptions import ThyroidEvidenceError
+
+#: Names the project root (the folder holding evidence/ and notebooks/).
+ROOT_ENV = "THYROID_EVIDENCE_ROOT"
+#: Names the review's full text, for the quote check.
+SOURCE_ENV = "THYROID_EVIDENCE_SOURCE"
+#: Names the folder where passed schema validations are remembered.
+CACHE_ENV = "THYROID_EVIDENCE_CACHE"
+#: Names another run matrix; the build sets it for its kernels so that a notebook's own check
+#: uses the same matrix.
+MATRIX_ENV = "THYROID_EVIDENCE_MATRIX"
+#: Names the folder a notebook run writes its figures and tables to (set by the build).
+STAGING_ENV = "THYROID_EVIDENCE_STAGING_DIR"
+#: Every environment variable the kit reads, in this order.
+ENVIRONMENT_VARIABLES: tuple[str, ...] = (
+    ROOT_ENV,
+    SOURCE_ENV,
+    CACHE_ENV,
+    MATRIX_ENV,
+    STAGING_ENV,
+)
+
+#: The source checkout this package sits in (it may not be a project root).
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+class ProjectRootError(ThyroidEvidenceError, LookupError):
+    """No project root (a folder with evidence/ and notebooks/) was found."""
+
+
+def _is_root(path: Path) -> bool:
+    return (path / "evidence").is_dir() and (path / "notebooks").is_dir()
+
+
+def project_root(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Return the project root (see the module doc for the order it is looked for in).
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment to read (default ``os.environ``).
+    cwd : Path, optional
+        The current folder (default ``Path.cwd()``).
+
+    Raises
+    ------
+    ProjectRootError
+        When no candidate holds ``evidence/`` and ``notebooks/``; the message names each
+        place looked at.
+    """
+    environ = os.environ if environ is None else environ
+    looked: list[str] = []
+    named = environ.get(ROOT_ENV)
+    if named:
+        path = Path(named).expanduser().resolve()
+        if _is_root(path):
+            return path
+        raise ProjectRootError(
+            f"{ROOT_ENV}={named} does not name a project root: {path} must hold evidence/ "
+            "and notebooks/"
+        )
+    looked.append(f"{ROOT_ENV} (not set)")
+    if _is_root(_PACKAGE_PARENT):
+        return _PACKAGE_PARENT
+    looked.append(f"the package's source checkout {_PACKAGE_PARENT}")
+    here = (Path.cwd() if cwd is None else cwd).resolve()
+    if _is_root(here):
+        return here
+    looked.append(f"the current folder {here}")
+    raise ProjectRootError(
+        "cannot find the project root (a folder holding evidence/ and notebooks/); looked at "
+        + "; ".join(looked)
+        + f". Run from the repository root or set {ROOT_ENV}."
+    )
+
+
+def evidence_dir() -> Path:
+    """The project's evidence data package."""
+    return project_root() / "evidence"
+
+
+def notebooks_dir() -> Path:
+    """The project's parameterised notebooks."""
+    return project_root() / "notebooks"
+
+
+def build_dir() -> Path:
+    """The default output folder of the build."""
+    return project_root() / "build"
+
+
+def review_text_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """Return the path of the review's full text, or None when it is not available.
+
+    ``THYROID_EVIDENCE_SOURCE`` wins; otherwise ``../shared/source/review.txt`` next to the
+    project root (where the project keeps it).
+    """
+    environ = os.environ if environ is None else environ
+    named = environ.get(SOURCE_ENV)
+    candidates = [Path(named)] if named else []
+    try:
+        candidates.append(project_root(environ).parent / "shared" / "source" / "review.txt")
+    except ProjectRootError:
+        pass
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Folder for remembered schema validations (``THYROID_EVIDENCE_CACHE``, else XDG)."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(CACHE_ENV)
+    if named:
+        return Path(named)
+    base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "thyroid-evidence"

@@ -1,0 +1,1 @@
+"""Notebook support: what a notebook calls first (parameter check, run context, saving)."""

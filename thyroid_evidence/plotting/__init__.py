@@ -1,0 +1,1 @@
+"""Plotting: every ``plot_*`` function and figure saving."""

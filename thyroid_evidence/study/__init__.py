@@ -1,0 +1,1 @@
+"""Study glue: the only code besides the evidence layer that knows the evidence schema."""

@@ -1,0 +1,105 @@
+"""The kit's vocabularies, each written once (standard library only).
+
+Every list of allowed words the package checks against or offers lives here, in a stable order
+(declaration order; never a ``set``), so that messages and menus do not change with
+``PYTHONHASHSEED``. The evidence schema (``evidence/datapackage.json``) holds the vocabularies
+of the data; these are the ones the code needs to decide what to compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# --- pseudo-individual data -------------------------------------------------------------------
+
+#: Event code of a censored observation.
+CENSORED = 0
+#: Event code of the event of interest.
+EVENT = 1
+#: Event code of a competing event (for example death before local progression).
+COMPETING = 2
+#: Event codes of pseudo-IPD, in order.
+EVENT_CODES: tuple[int, ...] = (CENSORED, EVENT, COMPETING)
+
+# --- endpoints --------------------------------------------------------------------------------
+
+#: Time-to-event endpoints whose reported rates are survival probabilities (Kaplan-Meier).
+SURVIVAL_ENDPOINTS: tuple[str, ...] = (
+    "overall_survival",
+    "progression_free_survival",
+    "local_tumor_progression_free_survival",
+)
+#: Time-to-event endpoints whose reported rates are cumulative incidences (competing deaths).
+INCIDENCE_ENDPOINTS: tuple[str, ...] = ("local_tumor_progression",)
+#: THE list of time-to-event endpoints: every one can be reconstructed from reported numbers.
+TIME_TO_EVENT_ENDPOINTS: tuple[str, ...] = SURVIVAL_ENDPOINTS + INCIDENCE_ENDPOINTS
+
+# --- statistics -------------------------------------------------------------------------------
+
+#: Interval methods for one proportion (``proportion_ci``).
+CI_METHODS: tuple[str, ...] = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull")
+#: Pooling methods (metafor's names).
+POOLING_METHODS: tuple[str, ...] = ("FE", "DL", "REML", "PM", "ML", "GLMM")
+#: Transforms for pooling and the metafor ``measure`` each one reproduces.
+TRANSFORMS: Mapping[str, str] = MappingProxyType(
+    {"logit": "PLO", "arcsine": "PAS", "log": "PLN", "raw": "PR"}
+)
+
+# --- the audit --------------------------------------------------------------------------------
+
+#: Rounding modes the audit tries, round-to-nearest first.
+ROUNDING_MODES: tuple[str, ...] = ("half_up", "half_even", "half_down", "truncate", "ceiling")
+#: Round-to-nearest modes (they differ only on exact ties).
+NEAREST_MODES: tuple[str, ...] = ("half_up", "half_even", "half_down")
+#: Directed modes: digits cut off (towards zero) or rounded up (towards +infinity).
+DIRECTED_MODES: tuple[str, ...] = ("truncate", "ceiling")
+#: The audit's statuses, from best to worst; see :mod:`thyroid_evidence.audit.rounding`.
+STATUSES: tuple[str, ...] = (
+    "consistent",
+    "consistent_only_if_truncated",
+    "inconsistent",
+    "cannot_check",
+)
+#: Output formats of ``thyroid-evidence audit``.
+AUDIT_FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
+
+# --- outputs ----------------------------------------------------------------------------------
+
+#: File formats every saved figure is written in.
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+# --- units ------------------------------------------------------------------------------------
+
+#: Units of analysis and the plural word for counting them.
+UNIT_OF_ANALYSIS_WORDS: Mapping[str, str] = MappingProxyType(
+    {"patient": "patients", "lesion": "lesions", "procedure": "procedures"}
+)
+#: Units of analysis, in order.
+UNITS_OF_ANALYSIS: tuple[str, ...] = tuple(UNIT_OF_ANALYSIS_WORDS)
+#: Time units and their length in months (a month is 365.25 / 12 days).
+MONTHS_PER_UNIT: Mapping[str, float] = MappingProxyType(
+    {"months": 1.0, "years": 12.0, "days": 12.0 / 365.25}
+)
+#: How a value's unit is written after the number in figures and tables, abbreviated.
+UNIT_ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "percent": "%",
+        "months": " mo",
+        "years": " y",
+        "days": " d",
+        "celsius": " ℃",
+        "mm": " mm",
+        "cm": " cm",
+        "mCi": " mCi",
+        "ng/mL": " ng/mL",
+        "ratio": "",
+        "events": "",
+        "patients": "",
+    }
+)
+#: How a value's unit is written after the number in words (figure annotations).
+UNIT_WORDS: Mapping[str, str] = MappingProxyType(
+    {"percent": "%", "years": " years", "months": " months", "days": " days", "ratio": ""}
+)
+
