@@ -442,6 +442,7 @@ def test_boundary_four_foci_of_vascular_invasion_in_ftc(foci, level, criteria):
     if foci == 4:  # "<4 foci" is low, ">4 foci" is high: exactly 4 is a gap of the table
         assert result.possible_levels == () and result.missing == ()
         assert "vascular_invasion_foci < 4 (vascular_invasion_foci=4)" in result.notes[0]
+    assert (result.in_gap, result.out_of_scope) == (foci == 4, False)
 
 
 def test_ftc_without_capsular_invasion_is_not_the_minimal_ftc_row():
@@ -540,6 +541,7 @@ def test_histologies_outside_table_2(histology):
         assert result.notes == (
             f"Table 2 stratifies differentiated thyroid cancer; histology='{histology}' is "
             "outside it (in scope: papillary, follicular, hurthle).",)
+        assert (result.out_of_scope, result.in_gap) == (True, False)
 
 
 def test_hurthle_cell_cancer_has_no_low_risk_description():
@@ -548,6 +550,7 @@ def test_hurthle_cell_cancer_has_no_low_risk_description():
     clean = ata_risk(patient(histology="hurthle"))
     assert (clean.level, clean.possible_levels) == ("indeterminate", ())
     assert clean.notes[1].startswith("Table 2's low-risk descriptions name PTC and FTC only")
+    assert (clean.in_gap, clean.out_of_scope, high.in_gap) == (True, False, False)
 
 
 # --------------------------------------------------------------------------- TNM
@@ -660,6 +663,14 @@ def test_stratify_several_patients():
     assert frame.loc[0, "ata_criteria"] == ", ".join(PTC_LOW)
     assert list(frame["tnm_level"]) == ["indeterminate", "very_low"]
     assert frame.loc[0, "tnm_missing"] == "t_category"
+    flags = ["ata_in_gap", "ata_out_of_scope", "tnm_in_gap", "tnm_out_of_scope"]
+    assert not frame[flags].to_numpy().any()
+    edge = stratify({
+        "gap": dict(FTC_MINIMAL, vascular_invasion_foci=4),
+        "mtc": {"histology": "medullary", "t_category": "T4a"},
+    })
+    assert edge[flags].to_numpy().tolist() == [[True, False, False, False],
+                                               [False, True, False, True]]
     with pytest.raises(ValueError, match="patient 'C': t_category='T9' is not allowed"):
         stratify({"C": {"t_category": "T9"}})
 

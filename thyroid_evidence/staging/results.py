@@ -57,6 +57,14 @@ class RiskResult:
         Footnotes that apply, gaps, scope remarks.
     checks : tuple of CriterionCheck
         Every row of the system, evaluated.
+    in_gap : bool
+        True when the patient is in the table's scope but Table 2 as printed places them in no
+        level: every row is known and none decides (a gap of the table; ``possible_levels`` is
+        empty and ``notes`` says which descriptions were not met).
+    out_of_scope : bool
+        True when the patient is outside the table's scope (a histology other than
+        differentiated thyroid cancer); no row is applied and ``possible_levels`` is empty.
+        At most one of ``in_gap`` and ``out_of_scope`` is True.
     """
 
     system: str
@@ -66,6 +74,8 @@ class RiskResult:
     possible_levels: tuple[str, ...]
     notes: tuple[str, ...]
     checks: tuple[CriterionCheck, ...] = field(repr=False)
+    in_gap: bool = False
+    out_of_scope: bool = False
 
     @property
     def decided(self) -> bool:

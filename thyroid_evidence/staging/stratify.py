@@ -186,7 +186,9 @@ def _out_of_scope(system: str, p: PatientFeatures, values: Mapping[str, Any],
         return None
     note = (f"Table 2 stratifies differentiated thyroid cancer; histology={p.histology!r} is "
             f"outside it (in scope: {', '.join(IN_SCOPE_HISTOLOGIES)}).")
-    return RiskResult(system, INDETERMINATE, (), (), (), (note,), _checks(rows, values))
+    return RiskResult(system=system, level=INDETERMINATE, criteria=(), missing=(),
+                      possible_levels=(), notes=(note,), checks=_checks(rows, values),
+                      out_of_scope=True)
 
 
 def _checks(rows: tuple[Criterion, ...], values: Mapping[str, Any]) -> tuple[CriterionCheck, ...]:
@@ -211,8 +213,10 @@ def _run(system: str, p: Any, evidence: Any
     shown = (outcome.level,) if outcome.level != INDETERMINATE else outcome.possible
     criteria = tuple(c.criterion_id for level, parts, value in outcome.descriptions
                      if level in shown and value is True for c in parts)
-    result = RiskResult(system, outcome.level, criteria, _missing(order, rows, values, outcome),
-                        outcome.possible, (), _checks(rows, values))
+    result = RiskResult(system=system, level=outcome.level, criteria=criteria,
+                        missing=_missing(order, rows, values, outcome),
+                        possible_levels=outcome.possible, notes=(),
+                        checks=_checks(rows, values), in_gap=not outcome.possible)
     return result, p, outcome, rows
 
 
@@ -359,7 +363,9 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
     DataFrame
         Columns ``patient``, ``ata_level``, ``ata_criteria``, ``ata_missing``, ``tnm_level``,
         ``tnm_criteria``, ``tnm_missing``, ``ata_notes``, ``tnm_notes``, ``notes`` (both
-        systems' notes); lists joined with ", " or " / ".
+        systems' notes), then the booleans ``ata_in_gap``, ``ata_out_of_scope``,
+        ``tnm_in_gap``, ``tnm_out_of_scope`` (:attr:`RiskResult.in_gap` and
+        :attr:`RiskResult.out_of_scope` of each system); lists joined with ", " or " / ".
 
     Raises
     ------
@@ -387,7 +393,12 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
             "ata_notes": " / ".join(ata.notes),
             "tnm_notes": " / ".join(tnm.notes),
             "notes": " / ".join(ata.notes + tnm.notes),
+            "ata_in_gap": ata.in_gap,
+            "ata_out_of_scope": ata.out_of_scope,
+            "tnm_in_gap": tnm.in_gap,
+            "tnm_out_of_scope": tnm.out_of_scope,
         })
     columns = ["patient", "ata_level", "ata_criteria", "ata_missing", "tnm_level",
-               "tnm_criteria", "tnm_missing", "ata_notes", "tnm_notes", "notes"]
+               "tnm_criteria", "tnm_missing", "ata_notes", "tnm_notes", "notes",
+               "ata_in_gap", "ata_out_of_scope", "tnm_in_gap", "tnm_out_of_scope"]
     return pd.DataFrame.from_records(records, columns=columns)
