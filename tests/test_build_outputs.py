@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from thyroid_evidence.build.figures import save_figure
+from thyroid_evidence.plotting.figures import save_figure
 from thyroid_evidence.build.manifest import Fingerprint, Manifest, run_hash
 from thyroid_evidence.build.outputs import (
     STATE_DIR,
@@ -29,7 +29,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from thyroid_evidence.build.figures import save_figure
+from thyroid_evidence.plotting.figures import save_figure
 fig, ax = plt.subplots(figsize=(4, 3))
 x = np.linspace(0, 60, 50)
 ax.step(x, np.exp(-x / 40), where="post", label="survival µ")
@@ -235,7 +235,7 @@ def test_one_layout_for_all_formats_gives_matplotlibs_own_png(tmp_path: Path, la
     """The PNG laid out once for all formats is the PNG ``savefig(bbox_inches="tight")`` makes."""
     import io
 
-    from thyroid_evidence.build.figures import render_figure
+    from thyroid_evidence.plotting.figures import render_figure
 
     def drawing():
         fig, ax = plt.subplots(figsize=(6, 3), layout=layout)
@@ -261,7 +261,7 @@ def test_one_layout_for_all_formats_gives_matplotlibs_own_png(tmp_path: Path, la
 
 
 def test_show_saved_outside_a_kernel_does_nothing() -> None:
-    from thyroid_evidence.build.figures import render_figure, show_saved
+    from thyroid_evidence.plotting.figures import render_figure, show_saved
 
     fig, ax = plt.subplots()
     ax.plot([0, 1])

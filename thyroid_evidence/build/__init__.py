@@ -26,7 +26,7 @@ _EXPORTS = {
     "NotebookSpec": "thyroid_evidence.build.matrix",
     "Run": "thyroid_evidence.build.matrix",
     "MATRIX": "thyroid_evidence.build.matrix",
-    "save_figure": "thyroid_evidence.build.figures",
+    "save_figure": "thyroid_evidence.plotting.figures",
     "save_table": "thyroid_evidence.build.outputs",
     "build": "thyroid_evidence.build.execute",
     "run_notebook": "thyroid_evidence.build.execute",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from thyroid_evidence.build.figures import FIGURE_FORMATS
+from thyroid_evidence.plotting.figures import FIGURE_FORMATS
 from thyroid_evidence.build.matrix import (
     EvidenceIndex,
     Matrix,
@@ -477,7 +477,7 @@ class RunContext:
         caption goes into the report. In a notebook, the cell shows the saved file (the SVG
         when written) and the figure is closed, so what the reader sees is what was written.
         """
-        from thyroid_evidence.build.figures import save_figure
+        from thyroid_evidence.plotting.figures import save_figure
 
         stem = self.stem(key)
         paths = save_figure(fig, self.write_dir / "figures" / stem, self.figure_formats,

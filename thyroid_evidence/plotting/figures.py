@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from thyroid_evidence.build.outputs import atomic_write_bytes
+from thyroid_evidence.files import atomic_write_bytes
+from thyroid_evidence.vocab import FIGURE_FORMATS
 
-#: Formats :func:`save_figure` writes.
-FIGURE_FORMATS = ("png", "svg", "pdf")
+__all__ = ["FIGURE_FORMATS", "PNG_DPI", "SVG_HASHSALT", "render_figure", "save_figure",
+           "show_saved", "write_figure"]
 #: Fixed salt for the ids matplotlib writes into SVG files.
 SVG_HASHSALT = "thyroid-evidence"
 #: Default resolution of PNG files.
