@@ -12,14 +12,14 @@ import pytest
 
 matplotlib.use("Agg")
 
-from thyroid_evidence.paths import EVIDENCE_DIR  # noqa: E402
+from thyroid_evidence.config import evidence_dir  # noqa: E402
 
 
 @pytest.fixture
 def evidence_copy(tmp_path: Path) -> Path:
     """A fresh copy of the repository's evidence folder."""
     target = tmp_path / "evidence"
-    shutil.copytree(EVIDENCE_DIR, target)
+    shutil.copytree(evidence_dir(), target)
     return target
 
 
@@ -40,7 +40,7 @@ def evidence_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of evidence/ shared by one test module (the real one may be edited
     while the tests run); tests must not modify it."""
     target = tmp_path_factory.mktemp("evidence") / "evidence"
-    shutil.copytree(EVIDENCE_DIR, target)
+    shutil.copytree(evidence_dir(), target)
     return target
 
 

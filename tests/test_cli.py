@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from thyroid_evidence.cli import main
-from thyroid_evidence.paths import PROJ_ROOT
+from thyroid_evidence.config import project_root
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "thyroid_evidence", *args], cwd=PROJ_ROOT,
+    return subprocess.run([sys.executable, "-m", "thyroid_evidence", *args], cwd=project_root(),
                           capture_output=True, text=True, timeout=120)
 
 

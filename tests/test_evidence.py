@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import find_line
+from tests.conftest import find_line
 from thyroid_evidence import EvidenceError, load_evidence
+from thyroid_evidence.config import evidence_dir, review_text_path
 from thyroid_evidence.evidence import TABLES
-from thyroid_evidence.paths import EVIDENCE_DIR, review_text_path
 
 
 def problems_of(root: Path) -> list[str]:
@@ -87,9 +87,10 @@ def test_non_review_sources_would_need_their_own_quote_source():
 
 
 def test_loading_never_writes_into_evidence():
-    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in EVIDENCE_DIR.iterdir()}
+    root = evidence_dir()
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.iterdir()}
     load_evidence()
-    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in EVIDENCE_DIR.iterdir()}
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.iterdir()}
     assert before == after
 
 
@@ -263,6 +264,35 @@ def test_empty_table(evidence_copy):
     assert problems_of(evidence_copy) == ["context.csv: empty file: no header, no rows"]
 
 
+def test_extra_cells_and_a_blank_row_are_named_once_per_row(evidence_copy):
+    path = evidence_copy / "series.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",zz"
+    lines.insert(4, "")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert problems_of(evidence_copy) == [
+        "series.csv:3: malformed CSV: 13 cells where the header has 12",
+        "series.csv:5: malformed CSV: 0 cells where the header has 12",
+    ]
+
+
+def test_an_empty_lookup_table_is_one_problem_not_one_per_referring_row(evidence_copy):
+    (evidence_copy / "sources.csv").write_text("", encoding="utf-8")
+    assert problems_of(evidence_copy) == ["sources.csv: empty file: no header, no rows"]
+
+
+def test_columns_out_of_the_schemas_order(evidence_copy):
+    frame = pd.read_csv(evidence_copy / "context.csv", dtype=str, keep_default_na=False)
+    columns = list(frame.columns)
+    columns[0], columns[1] = columns[1], columns[0]
+    frame[columns].to_csv(evidence_copy / "context.csv", index=False)
+    assert problems_of(evidence_copy) == [
+        f"context.csv:1: {name}: {label} — column in the wrong place (columns follow the "
+        "schema's order)"
+        for name, label in [(columns[1], columns[0]), (columns[0], columns[1])]
+    ]
+
+
 def test_unknown_and_missing_columns(evidence_copy):
     frame = pd.read_csv(evidence_copy / "series.csv", dtype=str, keep_default_na=False)
     frame = frame.rename(columns={"follow_up": "followup"})
@@ -313,7 +343,7 @@ def test_descriptor_of_the_wrong_shape_is_named_not_a_traceback(evidence_copy):
         return d
 
     (evidence_copy / "datapackage.json").write_text(
-        (EVIDENCE_DIR / "datapackage.json").read_text(encoding="utf-8"), encoding="utf-8")
+        (evidence_dir() / "datapackage.json").read_text(encoding="utf-8"), encoding="utf-8")
     _rewrite_descriptor(evidence_copy, no_path)
     assert problems_of(evidence_copy) == [
         "datapackage.json: resource 'sources': 'path' must be a file name (a string)"]

@@ -7,13 +7,24 @@ nothing to do (a no-op ``thyroid-evidence build``) stay fast.
 """
 
 from thyroid_evidence._lazy import lazy_exports
+from thyroid_evidence.vocab import DISCLAIMER
 
-__all__ = ["DISCLAIMER", "Evidence", "EvidenceError", "load_evidence"]
+__all__ = [
+    "DISCLAIMER",
+    "Evidence",
+    "EvidenceError",
+    "ThyroidEvidenceError",
+    "ThyroidEvidenceWarning",
+    "load_evidence",
+]
 __version__ = "0.1.0"
 
-#: The line every figure, report and staging result carries.
-DISCLAIMER = "Research and teaching material, not clinical decision support."
-
 #: Public name -> submodule; imported on first use.
-_EXPORTS = {"Evidence": "evidence", "EvidenceError": "evidence", "load_evidence": "evidence"}
+_EXPORTS = {
+    "Evidence": "evidence",
+    "EvidenceError": "exceptions",
+    "ThyroidEvidenceError": "exceptions",
+    "ThyroidEvidenceWarning": "exceptions",
+    "load_evidence": "evidence",
+}
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

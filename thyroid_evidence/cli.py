@@ -1,7 +1,9 @@
 """Command line: ``thyroid-evidence validate | audit | build | run``.
 
 Every failure a user can cause ends in a plain message and a non-zero exit status, never a
-traceback. Imports are lazy so that ``build`` with nothing to do stays fast.
+traceback: each command's :class:`~thyroid_evidence.exceptions.ThyroidEvidenceError` (invalid
+evidence, refused parameters, no project root found) is printed and exits 1. Imports are lazy
+so that ``build`` with nothing to do stays fast.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-AUDIT_FORMATS = ("table", "csv", "json", "markdown")
+from thyroid_evidence.build.cli import register
+from thyroid_evidence.exceptions import EvidenceError, ThyroidEvidenceError
+from thyroid_evidence.vocab import AUDIT_FORMATS, DISCLAIMER
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="thyroid-evidence",
         description=(
             "Evidence kit for the review of interventional radiology in metastatic thyroid "
-            "cancer. Research and teaching material, not clinical decision support."
+            f"cancer. {DISCLAIMER}"
         ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -26,49 +30,35 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="validate the evidence data package")
     validate.add_argument("path", nargs="?", default=None,
-                          help="evidence folder (default: the repository's evidence/)")
+                          help="evidence folder (default: the project's evidence/)")
     validate.set_defaults(handler=_validate)
 
     audit = sub.add_parser("audit", help="consistency audit of the reported numbers")
     audit.add_argument("path", nargs="?", default=None,
-                       help="evidence folder (default: the repository's evidence/)")
+                       help="evidence folder (default: the project's evidence/)")
     audit.add_argument("--format", choices=AUDIT_FORMATS, default="table",
                        help="output format (default: table)")
     audit.set_defaults(handler=_audit)
 
-    try:
-        from thyroid_evidence.build.cli import register
-    except ImportError:  # the build package is optional while it is being written
-        register = None
-    if register is not None:
-        register(sub)
+    register(sub)
     return parser
 
 
-def _load(path: str | None):
-    from thyroid_evidence.evidence import EvidenceError, load_evidence
-
-    try:
-        return load_evidence(path), None
-    except EvidenceError as exc:
-        return None, str(exc)
-
-
 def _validate(args: argparse.Namespace) -> int:
-    evidence, error = _load(args.path)
-    if error:
-        print(error, file=sys.stderr)
-        return 1
-    print(evidence.summary())
+    from thyroid_evidence.evidence import load_evidence
+
+    print(load_evidence(args.path).summary())
     return 0
 
 
 def _audit(args: argparse.Namespace) -> int:
-    evidence, error = _load(args.path)
-    if error:
+    from thyroid_evidence.evidence import load_evidence
+
+    try:
+        evidence = load_evidence(args.path)
+    except EvidenceError:
         print("The audit could not run: the evidence does not validate.", file=sys.stderr)
-        print(error, file=sys.stderr)
-        return 1
+        raise
     from thyroid_evidence.audit import audit_evidence, format_audit
 
     sys.stdout.write(format_audit(audit_evidence(evidence), args.format))
@@ -81,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
+    except ThyroidEvidenceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

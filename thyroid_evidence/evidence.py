@@ -1,8 +1,11 @@
 """Load the evidence data package and validate it, listing every problem at once.
 
-The schema rules (types, required fields, enums, ranges, primary and foreign keys) come from
-``evidence/datapackage.json`` and are checked by the Frictionless library; only the rules that
-span several fields or rows are written here (see :data:`CROSS_FIELD_RULES`).
+The schema rules (header, row shape, types, required fields, enums, ranges, primary and foreign
+keys) come from ``evidence/datapackage.json`` and are checked by the Frictionless library, whose
+errors are reworded here as ``file:row: column: value — rule``. Written here are only what
+Frictionless does not check or cannot locate (a missing file, the line of an undecodable byte,
+a CSV quoting error, a header without rows) and the rules that span several fields or rows (see
+:data:`CROSS_FIELD_RULES`).
 """
 
 from __future__ import annotations
@@ -14,16 +17,25 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from thyroid_evidence.paths import EVIDENCE_DIR
+from thyroid_evidence.config import CACHE_ENV, cache_dir, evidence_dir
+from thyroid_evidence.exceptions import EvidenceError
+from thyroid_evidence.vocab import TIME_POINT_STATISTICS
 
-#: Environment variable naming the folder where successful schema validations are remembered.
-CACHE_ENV = "THYROID_EVIDENCE_CACHE"
+__all__ = [
+    "CACHE_ENV",
+    "CROSS_FIELD_RULES",
+    "TABLES",
+    "Evidence",
+    "EvidenceError",
+    "Problem",
+    "load_evidence",
+    "validation_key",
+]
 
 #: Tables every evidence package must hold, in load order.
 TABLES = (
@@ -34,8 +46,6 @@ TABLES = (
     "risk_stratification",
     "context",
 )
-#: Statistics that describe a value at a time point and therefore need ``time_months``.
-TIME_POINT_STATISTICS = frozenset({"survival", "cumulative_incidence"})
 #: Our own rules, checked after the schema; each problem names one of them.
 CROSS_FIELD_RULES = {
     "numerator_le_denominator": "numerator must not exceed denominator",
@@ -78,18 +88,6 @@ def _show(value: object) -> str:
         return "(empty)"
     text = str(value)
     return "(empty)" if text == "" else text
-
-
-class EvidenceError(ValueError):
-    """Raised when the evidence package fails validation; ``problems`` lists every problem."""
-
-    def __init__(self, problems: Iterable[Problem], root: Path | None = None) -> None:
-        self.problems = list(problems)
-        self.root = root
-        where = f" in {root}" if root is not None else ""
-        lines = [f"{len(self.problems)} problem(s) found{where}:"]
-        lines += [f"  {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -191,8 +189,8 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
     Parameters
     ----------
     root : str or Path, optional
-        Folder holding ``datapackage.json`` and the CSV tables; defaults to the repository's
-        ``evidence/``.
+        Folder holding ``datapackage.json`` and the CSV tables; defaults to the project's
+        ``evidence/`` (see :func:`thyroid_evidence.config.project_root`).
 
     Returns
     -------
@@ -202,17 +200,22 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
     ------
     EvidenceError
         Listing every problem found, each as ``file:row: column: value — rule``.
+    ProjectRootError
+        When ``root`` is not given and no project root is found.
 
     Notes
     -----
     Nothing is ever written into ``root``.
     """
-    root = Path(root) if root is not None else EVIDENCE_DIR
+    root = Path(root) if root is not None else evidence_dir()
     descriptor = _read_descriptor(root)
     problems = _precheck_files(root, descriptor)
     if problems:
         raise EvidenceError(problems, root)
-    problems = _schema_problems_cached(root, descriptor)
+    problems, broken = _schema_problems_cached(root, descriptor)
+    if broken:  # a table whose header or rows do not have the schema's shape cannot be read
+        # Sorted by place only: a header's unknown columns come before its missing ones.
+        raise EvidenceError(sorted(problems, key=lambda p: (p.file, p.row or 0)), root)
     frames = {name: _read_table(root, descriptor, name) for name in TABLES}
     problems += _cross_field_problems(frames)
     if problems:
@@ -294,15 +297,17 @@ def _resource_names(descriptor: dict) -> list[str]:
 
 
 def _precheck_files(root: Path, descriptor: dict) -> list[Problem]:
-    """File-level problems (missing, undecodable, malformed, empty, wrong header).
+    """What Frictionless does not check or cannot locate, checked before it runs.
 
-    Checked before the schema so each gets a message naming its file rather than a library
-    exception.
+    A missing file (the validation cache hashes every table), the line of the first byte that
+    is not UTF-8 (Frictionless names a byte position only, and under every table that looks
+    the file up), a CSV quoting error (Frictionless's reader accepts it) and a header without
+    rows (Frictionless accepts it). The header, the shape of each row and an empty file are
+    checked by Frictionless (see :func:`_reword_table_errors`).
     """
     problems: list[Problem] = []
     for name in TABLES:
-        resource = _resource(descriptor, name)
-        rel = resource["path"]
+        rel = _resource(descriptor, name)["path"]
         path = root / rel
         if not path.is_file():
             problems.append(Problem(rel, None, None, None, "file not found"))
@@ -321,37 +326,30 @@ def _precheck_files(root: Path, descriptor: dict) -> list[Problem]:
         except csv.Error as exc:
             problems.append(Problem(rel, None, None, None, f"malformed CSV: {exc}"))
             continue
-        if not rows:
-            problems.append(Problem(rel, None, None, None, "empty file: no header, no rows"))
-            continue
-        expected = [f["name"] for f in resource["schema"]["fields"]]
-        header = rows[0]
-        for col in header:
-            if col not in expected:
-                problems.append(
-                    Problem(rel, 1, col, col, "unknown column; allowed: " + ", ".join(expected))
-                )
-        for col in expected:
-            if col not in header:
-                problems.append(Problem(rel, 1, col, None, "required column is missing"))
         if len(rows) == 1:
             problems.append(Problem(rel, None, None, None, "empty table: a header but no rows"))
-        for lineno, row in enumerate(rows[1:], start=2):
-            if len(row) != len(header):
-                problems.append(
-                    Problem(
-                        rel,
-                        lineno,
-                        None,
-                        None,
-                        f"malformed CSV: {len(row)} cells where the header has {len(header)}",
-                    )
-                )
     return problems
 
 
-def _schema_problems(root: Path, descriptor: dict) -> list[Problem]:
-    """Schema problems reported by Frictionless, reworded in our format."""
+#: Frictionless error types saying a table's header differs from its schema.
+_HEADER_ERRORS = frozenset(
+    {"blank-header", "blank-label", "duplicate-label", "extra-label", "incorrect-label",
+     "missing-label"}
+)
+#: Frictionless error types saying a row does not have one cell per column.
+_ROW_SHAPE_ERRORS = frozenset({"blank-row", "extra-cell", "missing-cell"})
+
+
+def _schema_problems(root: Path, descriptor: dict) -> tuple[list[Problem], set[str]]:
+    """Schema problems reported by Frictionless, reworded in our format.
+
+    Returns
+    -------
+    problems : list of Problem
+    broken : set of str
+        The tables whose header or rows do not have the schema's shape (or that are empty):
+        they cannot be read column by column.
+    """
     from frictionless import FrictionlessException, Package
 
     try:
@@ -359,22 +357,25 @@ def _schema_problems(root: Path, descriptor: dict) -> list[Problem]:
         report = package.validate()
     except FrictionlessException as exc:  # an invalid descriptor, e.g. an unknown field type
         note = getattr(getattr(exc, "error", None), "note", None) or str(exc)
-        return [Problem("datapackage.json", None, None, None, f"invalid descriptor: {note}")]
-    problems = []
+        problems = [Problem("datapackage.json", None, None, None, f"invalid descriptor: {note}")]
+        return problems, set(TABLES)
+    broken = {
+        task.name
+        for task in report.tasks
+        if any(e.type in _HEADER_ERRORS | _ROW_SHAPE_ERRORS or e.type == "source-error"
+               for e in task.errors)
+    }
+    problems: list[Problem] = []
     for task in report.tasks:
         resource = _resource(descriptor, task.name)
-        fields = {f["name"]: f for f in resource["schema"]["fields"]}
-        for error in task.errors:
-            problems.append(_reword(resource, fields, error))
-    return problems
-
-
-def _cache_dir() -> Path:
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "thyroid-evidence"
+        # A table that cannot be read is not used to look keys up: its absent keys would
+        # repeat its own problem once per row of every table that refers to it.
+        errors = [
+            e for e in task.errors
+            if not (e.type == "foreign-key" and getattr(e, "reference_name", None) in broken)
+        ]
+        problems += _reword_table_errors(resource, errors)
+    return list(dict.fromkeys(problems)), broken
 
 
 def validation_key(root: Path, descriptor: dict) -> str:
@@ -395,7 +396,7 @@ def validation_key(root: Path, descriptor: dict) -> str:
     return digest.hexdigest()
 
 
-def _schema_problems_cached(root: Path, descriptor: dict) -> list[Problem]:
+def _schema_problems_cached(root: Path, descriptor: dict) -> tuple[list[Problem], set[str]]:
     """:func:`_schema_problems`, skipped when these exact bytes have already passed.
 
     Frictionless validation takes about a second per process (mostly imports); every
@@ -404,10 +405,10 @@ def _schema_problems_cached(root: Path, descriptor: dict) -> list[Problem]:
     to a table, the schema, this module or the library version changes the key.
     """
     key = validation_key(root, descriptor)
-    marker = _cache_dir() / f"validated-{key}"
+    marker = cache_dir() / f"validated-{key}"
     if marker.is_file():
-        return []
-    problems = _schema_problems(root, descriptor)
+        return [], set()
+    problems, broken = _schema_problems(root, descriptor)
     if not problems:
         try:
             marker.parent.mkdir(parents=True, exist_ok=True)
@@ -416,6 +417,44 @@ def _schema_problems_cached(root: Path, descriptor: dict) -> list[Problem]:
             os.replace(tmp, marker)
         except OSError:  # a read-only home only costs the next process a re-validation
             pass
+    return problems, broken
+
+
+def _reword_table_errors(resource: dict, errors: list) -> list[Problem]:
+    """The Frictionless errors of one table as :class:`Problem` s a curator can act on.
+
+    Frictionless matches a header to the schema by position, so one renamed, added or
+    dropped column shifts every label after it; the header is reported instead as the
+    unknown and the missing column names. When the header is wrong the rows are not
+    checked cell by cell (the cells are misaligned), and a row without one cell per column
+    is reported once, as such, not once per cell.
+    """
+    rel = resource["path"]
+    fields = {f["name"]: f for f in resource["schema"]["fields"]}
+    header = [e for e in errors if e.type in _HEADER_ERRORS]
+    if header:
+        labels = next((e.labels for e in header if getattr(e, "labels", None)), [])
+        allowed = ", ".join(fields)
+        problems = [
+            Problem(rel, 1, label, label, "unknown column; allowed: " + allowed)
+            for label in labels if label not in fields
+        ]
+        problems += [
+            Problem(rel, 1, name, None, "required column is missing")
+            for name in fields if name not in labels
+        ]
+        return problems or [_reword(resource, fields, e) for e in header]
+    problems = []
+    misshapen = {e.row_number for e in errors if e.type in _ROW_SHAPE_ERRORS}
+    for error in errors:
+        if error.type in _ROW_SHAPE_ERRORS:
+            problems.append(
+                Problem(rel, error.row_number, None, None,
+                        f"malformed CSV: {len(error.cells)} cells where the header has "
+                        f"{len(fields)}")
+            )
+        elif getattr(error, "row_number", None) not in misshapen:
+            problems.append(_reword(resource, fields, error))
     return problems
 
 
@@ -424,6 +463,11 @@ def _reword(resource: dict, fields: dict, error) -> Problem:
     rel = resource["path"]
     row = getattr(error, "row_number", None)
     kind = error.type
+    if kind == "source-error" and "empty" in (error.note or ""):
+        return Problem(rel, None, None, None, "empty file: no header, no rows")
+    if kind == "incorrect-label":
+        return Problem(rel, 1, error.field_name, error.label,
+                       "column in the wrong place (columns follow the schema's order)")
     if kind == "type-error":
         name = error.field_name
         return Problem(rel, row, name, error.cell, f"not a valid {fields[name]['type']}")

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+#: The line every figure, report and staging result carries.
+DISCLAIMER = "Research and teaching material, not clinical decision support."
+
 # --- pseudo-individual data -------------------------------------------------------------------
 
 #: Event code of a censored observation.
@@ -34,6 +37,12 @@ SURVIVAL_ENDPOINTS: tuple[str, ...] = (
 INCIDENCE_ENDPOINTS: tuple[str, ...] = ("local_tumor_progression",)
 #: THE list of time-to-event endpoints: every one can be reconstructed from reported numbers.
 TIME_TO_EVENT_ENDPOINTS: tuple[str, ...] = SURVIVAL_ENDPOINTS + INCIDENCE_ENDPOINTS
+
+# --- reported statistics ----------------------------------------------------------------------
+
+#: Statistics of ``outcomes.csv`` that describe a value at a time point (they need
+#: ``time_months``): a survival probability or a cumulative incidence, in that order.
+TIME_POINT_STATISTICS: tuple[str, ...] = ("survival", "cumulative_incidence")
 
 # --- statistics -------------------------------------------------------------------------------
 
@@ -102,4 +111,7 @@ UNIT_ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
 UNIT_WORDS: Mapping[str, str] = MappingProxyType(
     {"percent": "%", "years": " years", "months": " months", "days": " days", "ratio": ""}
 )
-
+#: How a value's comparator is written before the number (``"≥55 ℃"``, ``"around −40 ℃"``).
+COMPARATOR_SYMBOLS: Mapping[str, str] = MappingProxyType(
+    {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "~": "around "}
+)
