@@ -69,10 +69,11 @@ def project_root(environ: Mapping[str, str] | None = None, cwd: Path | None = No
         place looked at.
     """
     environ = os.environ if environ is None else environ
+    here = (Path.cwd() if cwd is None else Path(cwd)).resolve()
     looked: list[str] = []
     named = environ.get(ROOT_ENV)
     if named:
-        path = Path(named).expanduser().resolve()
+        path = (here / Path(named).expanduser()).resolve()  # a relative name is from `cwd`
         if _is_root(path):
             return path
         raise ProjectRootError(
@@ -82,11 +83,10 @@ def project_root(environ: Mapping[str, str] | None = None, cwd: Path | None = No
     looked.append(f"{ROOT_ENV} (not set)")
     if _is_root(_PACKAGE_PARENT):
         return _PACKAGE_PARENT
-    looked.append(f"the package's source checkout {_PACKAGE_PARENT}")
-    here = (Path.cwd() if cwd is None else cwd).resolve()
+    looked.append(f"the folder holding the package ({_PACKAGE_PARENT})")
     if _is_root(here):
         return here
-    looked.append(f"the current folder {here}")
+    looked.append(f"the current folder ({here})")
     raise ProjectRootError(
         "cannot find the project root (a folder holding evidence/ and notebooks/); looked at "
         + "; ".join(looked)
