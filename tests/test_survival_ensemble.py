@@ -5,7 +5,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import reported, series_size
-from thyroid_evidence.survival import ensemble, reconstruct_from_summary
+from thyroid_evidence.survival import (
+    cumulative_incidence,
+    ensemble,
+    kaplan_meier,
+    reconstruct_from_summary,
+)
 
 LIVER_MEDIAN = reported("liver_rfa_os_median")  # liver RFA overall survival, from evidence/
 
@@ -64,3 +69,32 @@ def test_incidence_ensemble_and_bootstrap_of_plain_data():
 def test_bad_arguments(liver_like, kwargs, message):
     with pytest.raises(ValueError, match=message):
         ensemble(liver_like, **kwargs)
+
+
+def test_tied_event_after_censoring_is_scored_against_the_full_risk_set():
+    # at time 1 the censored subject was still at risk: S(1) = 1 - 1/5 = 0.80, not 1 - 1/4
+    data = pd.DataFrame({"time": [1, 1, 2, 3, 4.0], "event": [0, 1, 1, 0, 1]})
+    grid = np.array([0, 1, 2, 3, 4.0])
+    res = ensemble(data, n_draws=20, seed=0, times=grid)
+    assert res.estimate[1] == pytest.approx(0.80)
+    np.testing.assert_allclose(res.estimate, kaplan_meier(data).survival_at(grid), rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ensemble_estimate_equals_lifelines_on_data_with_many_ties(seed):
+    from lifelines import KaplanMeierFitter
+
+    rng = np.random.default_rng(seed)
+    time = rng.integers(1, 12, size=150).astype(float)  # 11 distinct times: ties everywhere
+    event = (rng.uniform(size=150) < 0.6).astype(int)
+    grid = np.arange(0, 13.0)
+    res = ensemble(pd.DataFrame({"time": time, "event": event}), n_draws=5, seed=0, times=grid)
+    expected = KaplanMeierFitter().fit(time, event).survival_function_at_times(grid)
+    np.testing.assert_allclose(res.estimate, expected.to_numpy(), rtol=1e-12)
+    # with competing events (code 2) the estimate is Aalen-Johansen: compared with
+    # cumulative_incidence (checked against R cmprsk; lifelines' fitter jitters tied times)
+    competing = np.where(rng.uniform(size=150) < 0.2, 2, event)
+    inc = ensemble(pd.DataFrame({"time": time, "event": competing}), n_draws=5, seed=0,
+                   times=grid)
+    ours = cumulative_incidence(pd.DataFrame({"time": time, "event": competing}))
+    np.testing.assert_allclose(inc.estimate, ours.cumulative_incidence_at(grid), rtol=1e-12)

@@ -92,3 +92,25 @@ def test_parametric_fit_marks_extrapolation():
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):
         call(_frame(REF["km_aml"]))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_km_kernel_equals_lifelines_and_both_forms_agree_on_tied_data(seed):
+    from lifelines import KaplanMeierFitter
+
+    from thyroid_evidence.survival import km
+
+    rng = np.random.default_rng(seed)
+    time = rng.integers(0, 15, size=200).astype(float)
+    event = (rng.uniform(size=200) < 0.5).astype(int)
+    x, s = km.km_step(time, event)
+    expected = KaplanMeierFitter().fit(time, event).survival_function_at_times(x)
+    assert_allclose(s, expected.to_numpy(), rtol=1e-12)
+    # subject by subject, events first at tied times: the same curve at each distinct time
+    order = km.tie_order(time, event == 1)
+    per_subject = km.product_limit(km.sequential_at_risk(time.size, time.size), event[order])
+    last_of_time = np.append(np.diff(time[order]) > 0, True)
+    assert_allclose(per_subject[last_of_time], s, rtol=1e-12)
+    assert_allclose(km.survival_on(time, event, [-1.0, 0.0, 7.5, 99.0]),
+                    km.step_at(x, s, [-1.0, 0.0, 7.5, 99.0], 1.0))
+    assert km.survival_on(time, event, [-1.0])[0] == 1.0

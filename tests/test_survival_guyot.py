@@ -7,7 +7,8 @@ from lifelines import CoxPHFitter
 from lifelines.datasets import load_gbsg2, load_leukemia, load_lung, load_rossi, load_waltons
 
 from thyroid_evidence.survival import reconstruct_km
-from thyroid_evidence.survival.guyot import MAX_ITERATIONS, km_step, survival_on
+from thyroid_evidence.survival.guyot import MAX_ITERATIONS
+from thyroid_evidence.survival.km import km_step, survival_on
 
 DATASETS = {
     "waltons": (load_waltons, "T", "E", "group"),

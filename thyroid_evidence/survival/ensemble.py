@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from thyroid_evidence.survival._checks import check_level, positive_int, survival_arrays
+from thyroid_evidence.survival.km import product_limit, sequential_at_risk, tie_order
 from thyroid_evidence.survival.models import censoring_model
 from thyroid_evidence.survival.summary import (
     PseudoIPD,
@@ -107,17 +108,20 @@ def _curves(times: np.ndarray, events: np.ndarray, grid: np.ndarray, mode: str
     "kaplan-meier" (1 - KM of event 1, event 2 censored).
     """
     b, n = times.shape
-    order = np.argsort(times, axis=1, kind="stable")
+    # the subject-by-subject form of the Kaplan-Meier kernel (survival.km): events first at
+    # tied times; for Aalen-Johansen both causes are events, else only event 1 is
+    is_event = events > 0 if mode == "aalen-johansen" else events == 1
+    order = tie_order(times, is_event, axis=1)
     t = np.take_along_axis(times, order, axis=1)
     e = np.take_along_axis(events, order, axis=1)
-    r = n - np.arange(n)[None, :]
+    r = sequential_at_risk(n, n)
     if mode == "aalen-johansen":
-        s_all = np.cumprod(1.0 - (e > 0) / r, axis=1)
+        s_all = product_limit(r, e > 0, axis=1)
         before = np.concatenate((np.ones((b, 1)), s_all[:, :-1]), axis=1)
         curve = np.cumsum(before * (e == 1) / r, axis=1)
         start = 0.0
     else:
-        curve = np.cumprod(1.0 - (e == 1) / r, axis=1)
+        curve = product_limit(r, e == 1, axis=1)
         start = 1.0
         if mode == "kaplan-meier":
             curve, start = 1.0 - curve, 0.0

@@ -15,31 +15,10 @@ import pandas as pd
 from scipy.stats import norm
 
 from thyroid_evidence.survival._checks import check_level, survival_arrays
+from thyroid_evidence.survival.km import product_limit, risk_table, step_at
 
 #: Parametric families for extrapolation, mapped to their lifelines fitters.
 PARAMETRIC_DISTRIBUTIONS = ("weibull", "lognormal", "loglogistic")
-
-
-def _step_at(x: np.ndarray, y: np.ndarray, at: np.ndarray, start: float) -> np.ndarray:
-    """Right-continuous step function through (x, y), value ``start`` before x[0]."""
-    idx = np.searchsorted(x, np.asarray(at, dtype=float), side="right") - 1
-    out = np.where(idx >= 0, y[np.clip(idx, 0, None)], start)
-    return out.astype(float)
-
-
-def _risk_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
-    """Distinct times with numbers at risk, events by cause and censorings."""
-    order = np.argsort(time, kind="stable")
-    t, e = time[order], event[order]
-    uniq, first = np.unique(t, return_index=True)
-    n = len(t)
-    at_risk = n - first
-    d1 = np.add.reduceat((e == 1).astype(int), first)
-    d2 = np.add.reduceat((e == 2).astype(int), first)
-    c = np.add.reduceat((e == 0).astype(int), first)
-    return pd.DataFrame(
-        {"time": uniq, "n_at_risk": at_risk, "events": d1, "competing": d2, "censored": c}
-    )
 
 
 @dataclass(frozen=True)
@@ -63,7 +42,7 @@ class KaplanMeierResult:
 
     def survival_at(self, times: np.ndarray | list[float]) -> np.ndarray:
         """Survival at ``times`` (1 before the first time)."""
-        return _step_at(self.table["time"].to_numpy(), self.table["survival"].to_numpy(),
+        return step_at(self.table["time"].to_numpy(), self.table["survival"].to_numpy(),
                         np.asarray(times, dtype=float), 1.0)
 
 
@@ -92,7 +71,7 @@ def kaplan_meier(data: pd.DataFrame, *, level: float = 0.95) -> KaplanMeierResul
     level = check_level(level)
     time, event = survival_arrays(data, name="data")
     fitter = KaplanMeierFitter(alpha=1 - level).fit(time, event, ci_labels=("lower", "upper"))
-    risk = _risk_table(time, event)
+    risk = risk_table(time, event)
     sf = fitter.survival_function_.iloc[:, 0]
     ci = fitter.confidence_interval_
     table = risk.drop(columns="competing").assign(
@@ -128,7 +107,7 @@ class CumulativeIncidenceResult:
 
     def cumulative_incidence_at(self, times: np.ndarray | list[float]) -> np.ndarray:
         """Cumulative incidence at ``times`` (0 before the first time)."""
-        return _step_at(self.table["time"].to_numpy(),
+        return step_at(self.table["time"].to_numpy(),
                         self.table["cumulative_incidence"].to_numpy(),
                         np.asarray(times, dtype=float), 0.0)
 
@@ -167,11 +146,11 @@ def cumulative_incidence(
     time, event = survival_arrays(data, competing=True, name="data")
     if event_of_interest == 2:
         event = np.where(event == 0, 0, 3 - event)
-    risk = _risk_table(time, event)
+    risk = risk_table(time, event)
     r = risk["n_at_risk"].to_numpy(float)
     d1 = risk["events"].to_numpy(float)
     d2 = risk["competing"].to_numpy(float)
-    surv = np.cumprod(1.0 - (d1 + d2) / r)
+    surv = product_limit(r, d1 + d2)  # all-cause Kaplan-Meier
     surv_before = np.concatenate(([1.0], surv[:-1]))
     cif = np.cumsum(surv_before * d1 / r)
 
@@ -244,13 +223,12 @@ def rmst(data: pd.DataFrame, tau: float, *, level: float = 0.95) -> RMSTResult:
     if not (isinstance(tau, int | float) and math.isfinite(tau) and tau > 0):
         raise ValueError(f"tau must be a finite number of months > 0; got {tau!r}")
     time, event = survival_arrays(data, name="data")
-    risk = _risk_table(time, event)
+    risk = risk_table(time, event)
     risk = risk[risk["time"] <= tau]
     t = risk["time"].to_numpy(float)
     d = risk["events"].to_numpy(float)
     r = risk["n_at_risk"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - d / r)
+    surv = product_limit(r, d)
     knots = np.concatenate(([0.0], t, [float(tau)]))
     levels = np.concatenate(([1.0], surv))
     areas = levels * np.diff(knots)

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import isotonic_regression
 
+from thyroid_evidence.survival.km import survival_on
+
 #: Upper bound on the censoring adjustments per risk interval.
 MAX_ITERATIONS = 100
 #: Digitised survival this far outside [0, 1] is treated as noise and clipped; beyond, an error.
@@ -437,24 +439,6 @@ def _assemble(t: np.ndarray, d_all: np.ndarray, c_all: np.ndarray, rt: np.ndarra
     event = np.concatenate((np.ones(ev_times.size, int), np.zeros(cen.size + tail.size, int)))
     order = np.lexsort((-event, time))
     return pd.DataFrame({"time": time[order], "event": event[order]})
-
-
-def km_step(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan-Meier estimate at the distinct event times (fast, no CI)."""
-    order = np.argsort(time, kind="stable")
-    t, e = time[order], event[order]
-    uniq, first = np.unique(t, return_index=True)
-    r = t.size - first
-    d = np.add.reduceat(e, first) if t.size else np.empty(0)
-    s = np.cumprod(1.0 - d / r)
-    return uniq, s
-
-
-def survival_on(time: np.ndarray, event: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Kaplan-Meier survival evaluated on ``grid`` (1 before the first time)."""
-    x, y = km_step(np.asarray(time, float), np.asarray(event, int))
-    idx = np.searchsorted(x, grid, side="right") - 1
-    return np.where(idx >= 0, y[np.clip(idx, 0, None)], 1.0)
 
 
 def _diagnostics(t: np.ndarray, s: np.ndarray, data: pd.DataFrame, rt: np.ndarray,

@@ -27,6 +27,7 @@ import pandas as pd
 
 from thyroid_evidence.survival._checks import positive_int
 from thyroid_evidence.survival.estimators import cumulative_incidence, kaplan_meier
+from thyroid_evidence.survival.km import km_factors, product_limit, sequential_at_risk
 from thyroid_evidence.survival.models import (
     MODELS,
     CensoringModel,
@@ -419,16 +420,17 @@ def _evaluate(state: _State, t1: np.ndarray, t2: np.ndarray, tc: np.ndarray
     n = n_events + tc.size
     if n == 0:
         return state.s, state.f, state.km
-    # A stable sort of (t1, t2, tc) puts events before censorings at equal times; the
-    # position in that concatenation tells the fate.
+    # The subject-by-subject form of the Kaplan-Meier kernel (survival.km). A stable sort of
+    # (t1, t2, tc) is its tie order: events before censorings at equal times, and an event 1
+    # before an event 2 (a censoring for the Kaplan-Meier of event 1). The position in that
+    # concatenation tells the fate.
     order = np.concatenate((t1, t2, tc)).argsort(kind="stable")
-    r = state.r - np.arange(n)
-    q = 1.0 - 1.0 / r
+    r = sequential_at_risk(state.r, n)
     first = order < n1
-    surv = state.s * np.where(order < n_events, q, 1.0).cumprod()
+    surv = state.s * product_limit(r, order < n_events)
     before = np.concatenate(([state.s], surv[:-1]))
     f = state.f + float(np.where(first, before / r, 0.0).sum())
-    km = state.km * float(np.where(first, q, 1.0).prod())
+    km = state.km * float(km_factors(r, first).prod())
     return float(surv[-1]), f, km
 
 
