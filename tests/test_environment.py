@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from thyroid_evidence.paths import PROJ_ROOT
+from thyroid_evidence.config import project_root
 
 # Conda-forge names that differ from the PyPI names (none today; kept explicit on purpose).
 CONDA_NAME = {}
@@ -22,7 +22,7 @@ def _split(requirement: str) -> tuple[str, str]:
 
 
 def _pyproject() -> dict[str, str]:
-    project = tomllib.loads((PROJ_ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((project_root() / "pyproject.toml").read_text())["project"]
     requirements = list(project["dependencies"])
     for extra in project["optional-dependencies"].values():
         requirements += extra
@@ -30,7 +30,7 @@ def _pyproject() -> dict[str, str]:
 
 
 def _environment() -> tuple[dict[str, str], list]:
-    env = yaml.safe_load((PROJ_ROOT / "environment.yml").read_text())
+    env = yaml.safe_load((project_root() / "environment.yml").read_text())
     conda, pip = {}, []
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
@@ -57,7 +57,7 @@ def test_environment_yml_installs_the_project_editable():
 
 
 def test_python_floor_matches():
-    project = tomllib.loads((PROJ_ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((project_root() / "pyproject.toml").read_text())["project"]
     assert project["requires-python"] == ">=3.11"
 
 

@@ -1,0 +1,105 @@
+"""``pip install .`` (not editable): the installed command finds the project from its root.
+
+A wheel is built from a copy of the package sources (so that setuptools writes nothing into
+the repository, whose build/ is the kit's output folder) and installed without its
+dependencies into a new virtual environment that sees the dependencies of the test
+environment through a ``.pth`` path line. A path line adds a folder to ``sys.path`` without
+running the ``.pth`` files in it, so the test environment's editable install of this project
+stays invisible: the installed command imports the wheel's copy, which sits in site-packages,
+far from ``evidence/`` and ``notebooks/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from thyroid_evidence.config import ROOT_ENV
+
+#: The checkout under test (the folder holding pyproject.toml).
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def _run(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in (ROOT_ENV, "PYTHONPATH", "PYTHONHOME")}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment holding the project's wheel (and no editable install)."""
+    tmp = tmp_path_factory.mktemp("install")
+    src = tmp / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(CHECKOUT / name, src / name)
+    shutil.copytree(CHECKOUT / "thyroid_evidence", src / "thyroid_evidence",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # The installed setuptools builds the wheel: no download, no build isolation.
+    wheel = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
+                  "--no-build-isolation", "--wheel-dir", str(tmp / "dist"), str(src)], cwd=tmp)
+    assert wheel.returncode == 0, wheel.stderr
+    [built] = (tmp / "dist").glob("thyroid_evidence-*.whl")
+
+    env_dir = tmp / "venv"
+    made = _run([sys._base_executable, "-m", "venv", "--without-pip", str(env_dir)], cwd=tmp)
+    assert made.returncode == 0, made.stderr
+    python = env_dir / "bin" / "python"
+    site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                cwd=tmp).stdout.strip()
+    (Path(site) / "test-dependencies.pth").write_text(
+        sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    installed = _run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                      "--quiet", "--no-deps", "--no-index", str(built)], cwd=tmp)
+    assert installed.returncode == 0, installed.stderr
+    return env_dir
+
+
+def test_the_venv_imports_the_wheel_not_the_checkout(venv: Path, tmp_path: Path):
+    probe = _run([str(venv / "bin" / "python"), "-c",
+                  "import thyroid_evidence; print(thyroid_evidence.__file__)"], cwd=tmp_path)
+    assert probe.returncode == 0, probe.stderr
+    assert Path(probe.stdout.strip()).is_relative_to(venv)
+
+
+def test_validate_from_the_repository_root(venv: Path):
+    result = _run([str(venv / "bin" / "thyroid-evidence"), "validate"], cwd=CHECKOUT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("evidence OK: 6 tables, ")
+    assert result.stdout.rstrip().endswith(f"({CHECKOUT / 'evidence'})")
+
+
+def test_audit_from_the_repository_root(venv: Path):
+    result = _run([str(venv / "bin" / "thyroid-evidence"), "audit", "--format", "csv"],
+                  cwd=CHECKOUT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("outcome_id,")
+
+
+def test_build_from_the_repository_root(venv: Path, tmp_path: Path):
+    command = str(venv / "bin" / "thyroid-evidence")
+    result = _run([command, "build", "--only", "data_audit", "--out", str(tmp_path / "b")],
+                  cwd=CHECKOUT)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b" / "report" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("command", [["validate"], ["audit"], ["build", "--only", "x"],
+                                     ["run", "data_audit"]])
+def test_outside_a_project_every_command_says_where_it_looked(
+    venv: Path, tmp_path: Path, command: list[str]
+):
+    result = _run([str(venv / "bin" / "thyroid-evidence"), *command], cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("cannot find the project root")
+    assert f"{ROOT_ENV} (not set)" in result.stderr
+    assert f"the current folder ({tmp_path.resolve()})" in result.stderr
+    assert "site-packages" in result.stderr
