@@ -62,6 +62,17 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return env_dir
 
 
+def test_the_wheel_holds_every_file_of_the_package(venv: Path):
+    [site] = (venv / "lib").glob("python*/site-packages")
+    installed = site / "thyroid_evidence"
+
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts}
+
+    assert files(installed) == files(CHECKOUT / "thyroid_evidence")
+
+
 def test_the_venv_imports_the_wheel_not_the_checkout(venv: Path, tmp_path: Path):
     probe = _run([str(venv / "bin" / "python"), "-c",
                   "import thyroid_evidence; print(thyroid_evidence.__file__)"], cwd=tmp_path)
