@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from thyroid_evidence.cli import main
-from thyroid_evidence.config import project_root
+from thyroid_evidence.config import ROOT_ENV, project_root
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:
@@ -58,3 +58,15 @@ def test_unknown_subcommand_is_a_usage_error(capsys):
         main(["frobnicate"])
     assert exc.value.code == 2
     assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["validate"], ["audit"], ["build", "--only", "x"],
+                                     ["run", "data_audit"]])
+def test_a_wrong_project_root_is_a_message_and_exit_1_for_every_command(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {ROOT_ENV}={tmp_path} does not name a project root: ")
+    assert "Traceback" not in err

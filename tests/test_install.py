@@ -110,7 +110,7 @@ def test_outside_a_project_every_command_says_where_it_looked(
     result = _run([str(venv / "bin" / "thyroid-evidence"), *command], cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("cannot find the project root")
+    assert result.stderr.startswith("error: cannot find the project root")
     assert f"{ROOT_ENV} (not set)" in result.stderr
     assert f"the current folder ({tmp_path.resolve()})" in result.stderr
     assert "site-packages" in result.stderr

@@ -2,8 +2,8 @@
 
 Every failure a user can cause ends in a plain message and a non-zero exit status, never a
 traceback: each command's :class:`~thyroid_evidence.exceptions.ThyroidEvidenceError` (invalid
-evidence, refused parameters, no project root found) is printed and exits 1. Imports are lazy
-so that ``build`` with nothing to do stays fast.
+evidence, refused parameters, no project root found) is printed after ``error:`` and exits 1.
+Imports are lazy so that ``build`` with nothing to do stays fast.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except ThyroidEvidenceError as exc:
-        print(exc, file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
