@@ -8,6 +8,8 @@ evidence loader remembers passed validations in a temporary folder too.
 import os
 import tempfile
 
+from thyroid_evidence.config import CACHE_ENV, STAGING_ENV
+
 _scratch = tempfile.mkdtemp(prefix="thyroid-evidence-tests-")
-os.environ.setdefault("THYROID_EVIDENCE_STAGING_DIR", os.path.join(_scratch, "staging"))
-os.environ.setdefault("THYROID_EVIDENCE_CACHE", os.path.join(_scratch, "cache"))
+os.environ.setdefault(STAGING_ENV, os.path.join(_scratch, "staging"))
+os.environ.setdefault(CACHE_ENV, os.path.join(_scratch, "cache"))
