@@ -1,11 +1,9 @@
-"""The notebook build: run matrix, parameter checks, papermill execution, manifest, report.
+"""The notebook build: parallel papermill runs of the run matrix, manifest, report.
 
-What a notebook calls (first code cell after the ``parameters`` cell)::
-
-    run = thyroid_evidence.build.check_notebook_parameters("survival", globals())
-    ...
-    run.save_figure(fig, caption="Reconstructed overall survival ...")
-    run.save_table(frame, key="milestones", caption="Reported vs reproduced milestones")
+``thyroid-evidence build`` runs every run of ``notebooks/matrix.toml``; see
+:func:`thyroid_evidence.build.execute.build`. The notebook-facing names (the parameter check,
+the run context) live in :mod:`thyroid_evidence.notebook` and are re-exported here for
+notebooks written as ``thyroid_evidence.build.check_notebook_parameters(...)``.
 
 Names are resolved lazily (PEP 562) so that ``thyroid-evidence build`` with nothing to do
 never imports papermill, pandas or matplotlib.
@@ -13,36 +11,34 @@ never imports papermill, pandas or matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from thyroid_evidence._lazy import lazy_exports
 
+__all__ = [
+    "BuildSummary",
+    "Matrix",
+    "NotebookSpec",
+    "ParameterError",
+    "Rule",
+    "Run",
+    "RunContext",
+    "build",
+    "check_notebook_parameters",
+    "check_parameters",
+    "load_matrix",
+    "run_notebook",
+    "save_table",
+    "write_report",
+]
+
+#: Public name -> module that defines it; imported on first use.
 _EXPORTS = {
-    "check_notebook_parameters": "thyroid_evidence.build.params",
-    "check_parameters": "thyroid_evidence.build.params",
-    "ParameterError": "thyroid_evidence.build.params",
-    "RunContext": "thyroid_evidence.build.params",
-    "Rule": "thyroid_evidence.build.params",
-    "Matrix": "thyroid_evidence.build.matrix",
-    "NotebookSpec": "thyroid_evidence.build.matrix",
-    "Run": "thyroid_evidence.build.matrix",
-    "MATRIX": "thyroid_evidence.build.matrix",
-    "save_figure": "thyroid_evidence.plotting.figures",
-    "save_table": "thyroid_evidence.build.outputs",
+    "BuildSummary": "thyroid_evidence.build.execute",
     "build": "thyroid_evidence.build.execute",
     "run_notebook": "thyroid_evidence.build.execute",
-    "BuildSummary": "thyroid_evidence.build.execute",
     "write_report": "thyroid_evidence.build.report",
+    **{name: "thyroid_evidence.notebook" for name in (
+        "Matrix", "NotebookSpec", "ParameterError", "Rule", "Run", "RunContext",
+        "check_notebook_parameters", "check_parameters", "load_matrix", "save_table",
+    )},
 }
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'thyroid_evidence.build' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

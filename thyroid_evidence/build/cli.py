@@ -89,7 +89,7 @@ def build_command(args: argparse.Namespace) -> int:
     try:
         summary = build(args.out, jobs=args.jobs, force=args.force, only=args.only,
                         fresh_kernels=args.fresh_kernels)
-    except (ValueError, OSError) as exc:
+    except (ValueError, LookupError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return summary.exit_code
@@ -111,16 +111,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         summary = run_notebook(args.notebook, dict(args.parameter), out=args.out,
                                cli_strings=True)
-    except (ValueError, OSError) as exc:
+    except (ValueError, LookupError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return summary.exit_code
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m thyroid_evidence.build``)."""
-    parser = argparse.ArgumentParser(prog="thyroid-evidence")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(argv)
-    return int(args.handler(args))

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from thyroid_evidence import config
 from thyroid_evidence.build.manifest import Fingerprint, Manifest, run_hash
-from thyroid_evidence.build.matrix import MATRIX_ENV, Matrix, Run, load_matrix, run_id_for
 from thyroid_evidence.build.outputs import (
     STATE_DIR,
     build_lock,
@@ -29,7 +29,8 @@ from thyroid_evidence.build.outputs import (
     recover,
     staged_files,
 )
-from thyroid_evidence.paths import BUILD_DIR
+from thyroid_evidence.files import atomic_write_text
+from thyroid_evidence.notebook.matrix import Matrix, Run, load_matrix, run_id_for, run_title
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def build(
     only : str, optional
         Glob on run ids or notebook names, e.g. ``"survival-*"`` or ``"comparison"``.
     matrix : Matrix, optional
-        Defaults to :func:`thyroid_evidence.build.matrix.load_matrix`.
+        Defaults to :func:`thyroid_evidence.notebook.load_matrix`.
     stream : text stream, optional
         Progress and status lines (default: stderr).
     fresh_kernels : bool
@@ -166,36 +167,30 @@ def run_notebook(
     if not path.is_file():
         raise ValueError(f"notebook {path} does not exist")
     values = dict(spec.parameters)
-    if cli_strings:
-        from thyroid_evidence.build.params import inspect_defaults, parse_cli_value
+    from thyroid_evidence.build.params import inspect_defaults, parse_cli_value
+    from thyroid_evidence.notebook import ParameterError, check_parameters
 
-        defaults = inspect_defaults(path)
+    defaults = inspect_defaults(path)
+    if cli_strings:
         values.update(
             {k: parse_cli_value(k, str(v), defaults.get(k, str(v))) for k, v in parameters.items()}
         )
     else:
         values.update(parameters)
-    from thyroid_evidence.build.params import ParameterError, check_parameters, inspect_defaults
-
     stream = stream or sys.stderr
     index = matrix.index() if spec.for_each or "series_id" in values else None
     try:
-        effective = check_parameters(
-            spec, values, matrix=matrix, defaults=inspect_defaults(path), index=index
-        )
+        effective = check_parameters(spec, values, matrix=matrix, defaults=defaults, index=index)
     except ParameterError as exc:
         stream.write(f"{exc}\n")
         return BuildSummary(out=_out_dir(out), refused=(str(exc),))
-    run_id = run_id_for(spec.name, spec.for_each, effective)
-    title = spec.title + (
-        " — " + " · ".join(str(effective[k]) for k in spec.for_each) if spec.for_each else ""
-    )
-    run = Run(spec.name, run_id, values, path, title)
+    run = Run(notebook=spec.name, run_id=run_id_for(spec.name, spec.for_each, effective),
+              parameters=values, path=path, title=run_title(spec, effective))
     return _execute(_out_dir(out), [run], matrix, 1, True, stream, index)
 
 
 def _out_dir(out: str | Path | None) -> Path:
-    return Path(out).resolve() if out is not None else BUILD_DIR
+    return Path(out).resolve() if out is not None else config.build_dir()
 
 
 def _check_jobs(jobs: int | None) -> int:
@@ -306,11 +301,7 @@ def _prestart(pool: Any, out: Path, todo: list[Run], matrix: Matrix, jobs: int) 
     statements: list[str] = []
     for path in dict.fromkeys(r.path for r in todo):
         statements += [s for s in import_statements(path) if s not in statements]
-    env = dict(os.environ)
-    if matrix.ref is not None:
-        env[MATRIX_ENV] = matrix.ref
-    else:
-        env.pop(MATRIX_ENV, None)
+    env = _kernel_env(matrix)
     try:
         kernel_name = notebook_kernel_name(str(todo[0].path))
     except (OSError, ValueError, AttributeError):
@@ -319,6 +310,16 @@ def _prestart(pool: Any, out: Path, todo: list[Run], matrix: Matrix, jobs: int) 
     log.unlink(missing_ok=True)
     pool.prestart(jobs, kernel_name, env, str(todo[0].path.parent), log_path=str(log),
                   warm_imports=statements)
+
+
+def _kernel_env(matrix: Matrix) -> dict[str, str]:
+    """This process's environment, naming the matrix file so that the notebooks read it too."""
+    env = dict(os.environ)
+    if matrix.ref is not None:
+        env[config.MATRIX_ENV] = matrix.ref
+    else:
+        env.pop(config.MATRIX_ENV, None)
+    return env
 
 
 def _skip_slow_optional_imports() -> None:
@@ -335,7 +336,8 @@ def _skip_slow_optional_imports() -> None:
 def _check_all(
     runs: list[Run], matrix: Matrix, index: Any
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    from thyroid_evidence.build.params import check_parameters, inspect_defaults
+    from thyroid_evidence.build.params import inspect_defaults
+    from thyroid_evidence.notebook import check_parameters
 
     defaults: dict[str, dict[str, Any]] = {}
     effective: dict[str, dict[str, Any]] = {}
@@ -354,7 +356,6 @@ def _check_all(
 
 
 def _tasks(out: Path, runs: list[Run], matrix: Matrix, effective: dict) -> list[Any]:
-    from thyroid_evidence.build.params import STAGING_ENV
     from thyroid_evidence.build.worker import RunTask
 
     tasks = []
@@ -368,11 +369,7 @@ def _tasks(out: Path, runs: list[Run], matrix: Matrix, effective: dict) -> list[
             parameters["output_dir"] = str(out)
         # The whole environment travels with the task: worker processes outlive a build
         # (fork server) and must not run kernels with a stale environment.
-        env = {**os.environ, STAGING_ENV: str(staging)}
-        if matrix.ref is not None:
-            env[MATRIX_ENV] = matrix.ref
-        else:
-            env.pop(MATRIX_ENV, None)
+        env = {**_kernel_env(matrix), config.STAGING_ENV: str(staging)}
         tasks.append(
             RunTask(
                 run_id=run.run_id,
@@ -489,26 +486,25 @@ def _keep_failed_notebook(out: Path, run_id: str, staging: Path) -> Path | None:
     return kept
 
 
-def _audit_cached(out: Path, matrix: Matrix, fingerprint: Fingerprint) -> tuple[str, str | None]:
+def _audit_cached(out: Path, matrix: Matrix, fingerprint: Fingerprint) -> Any:
     """The report's audit section, recomputed only when the evidence or the package changed."""
     import hashlib
 
     from thyroid_evidence.build.manifest import canonical_json
-    from thyroid_evidence.build.outputs import atomic_write_text
-    from thyroid_evidence.build.report import audit_section
+    from thyroid_evidence.build.report import AuditSection, audit_section
 
     key = hashlib.sha256(canonical_json(fingerprint.as_dict()).encode()).hexdigest()
     cache = out / STATE_DIR / "audit.json"
     try:
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("key") == key:
-            return stored["html"], stored["problem"]
-    except (OSError, ValueError, KeyError):
+            return AuditSection(rows=tuple(tuple(row) for row in stored["rows"]))
+    except (OSError, ValueError, KeyError, TypeError):
         pass
-    html, problem = audit_section(matrix.evidence_dir)
-    if problem is None:
-        atomic_write_text(cache, json.dumps({"key": key, "html": html, "problem": problem}))
-    return html, problem
+    audit = audit_section(matrix.evidence_dir)
+    if audit.problem is None:
+        atomic_write_text(cache, json.dumps({"key": key, "rows": audit.rows}))
+    return audit
 
 
 def _maybe_report(
@@ -517,17 +513,18 @@ def _maybe_report(
     manifest: Manifest,
     fingerprint: Fingerprint,
     stream: TextIO,
-    audit: tuple[str, str | None] | None = None,
+    audit: Any = None,
 ) -> tuple[Path | None, str | None]:
     import hashlib
 
-    from thyroid_evidence.build.manifest import canonical_json
+    from thyroid_evidence.build.manifest import canonical_json, file_digest
 
     state = {
         "runs": {k: {**v, "outputs": sorted(v.get("outputs", {}))}
                  for k, v in manifest.runs.items()},
         "order": [r.run_id for r in matrix.runs()],
         "inputs": fingerprint.as_dict(),
+        "template": file_digest(Path(__file__).with_name("templates") / "report.html.j2"),
     }
     digest = hashlib.sha256(canonical_json(state).encode()).hexdigest()
     index_html = out / "report" / "index.html"

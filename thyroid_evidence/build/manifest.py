@@ -18,7 +18,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from thyroid_evidence.build.outputs import STATE_DIR, atomic_write_text
+from thyroid_evidence.build.outputs import STATE_DIR
+from thyroid_evidence.files import atomic_write_text
+from thyroid_evidence.notebook.matrix import PACKAGE_DIR
 
 #: Libraries whose version changes what a notebook computes or draws.
 KEY_LIBRARIES = (
@@ -34,9 +36,8 @@ KEY_LIBRARIES = (
     "ipykernel",
     "frictionless",
 )
+#: Format of ``manifest.json``; a manifest of another version is ignored (everything rebuilt).
 MANIFEST_VERSION = 1
-#: The package whose source enters every run's hash.
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def file_digest(path: Path) -> str:

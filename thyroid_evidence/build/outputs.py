@@ -1,10 +1,9 @@
-"""Atomic files and atomic runs.
+"""Atomic runs: a run's outputs are replaced all at once or not at all.
 
-Every file is written to a hidden temporary name in its destination folder and renamed into
-place (``os.replace``), so a reader never sees half a file. A run's files are first written to
-a staging folder; :func:`commit_run` moves them into place under a journal, so an interrupted
-commit is completed by the next build (:func:`recover`) and a run never ends up as a mix of old
-and new files.
+Every file is written atomically (:mod:`thyroid_evidence.files`). A run's files are first
+written to a staging folder; :func:`commit_run` moves them into place under a journal, so an
+interrupted commit is completed by the next build (:func:`recover`) and a run never ends up as
+a mix of old and new files.
 """
 
 from __future__ import annotations
@@ -13,66 +12,13 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+
+from thyroid_evidence.files import atomic_write_text
 
 #: Folder under the output directory that holds the build's own state.
 STATE_DIR = ".build"
-
-
-@contextlib.contextmanager
-def atomic_open(path: str | Path) -> Iterator[IO[bytes]]:
-    """Open a temporary file beside ``path`` for writing; rename it to ``path`` on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; returns the path."""
-    with atomic_open(path) as fh:
-        fh.write(data)
-    return Path(path)
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write UTF-8 ``text`` to ``path`` atomically (``\\n`` line ends); returns the path."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def save_table(table: Any, path: str | Path) -> Path:
-    """Save a DataFrame as CSV: UTF-8, ``\\n`` line ends, no index, written atomically.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Written with its column names; use ``reset_index()`` first to keep an index.
-    path : str or Path
-        Destination; must end in ``.csv``.
-    """
-    path = Path(path)
-    if path.suffix != ".csv":
-        raise ValueError(f"path must end in '.csv', got {path.name!r}")
-    if not hasattr(table, "to_csv"):
-        raise ValueError(f"table must be a pandas DataFrame, got {type(table).__name__}")
-    text = table.to_csv(index=False, lineterminator="\n")
-    return atomic_write_text(path, text)
-
-
-# --- committing a run -----------------------------------------------------------------------
 
 
 def staged_files(staging: Path) -> list[str]:

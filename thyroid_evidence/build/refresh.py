@@ -13,8 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from thyroid_evidence.build.params import STAGING_ENV
-from thyroid_evidence.paths import NOTEBOOKS_DIR
+from thyroid_evidence import config
+from thyroid_evidence.files import atomic_write_text
 
 #: Seconds one cell may run.
 CELL_TIMEOUT = 900
@@ -32,12 +32,10 @@ def refresh(paths: list[Path] | None = None) -> int:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from thyroid_evidence.build.outputs import atomic_write_text
-
-    paths = paths or sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    paths = paths or sorted(config.notebooks_dir().glob("*.ipynb"))
     failures = 0
     with tempfile.TemporaryDirectory(prefix="thyroid-evidence-refresh-") as scratch:
-        os.environ[STAGING_ENV] = scratch
+        os.environ[config.STAGING_ENV] = scratch
         for path in paths:
             nb = nbformat.read(path, as_version=4)
             client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",

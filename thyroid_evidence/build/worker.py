@@ -1,19 +1,22 @@
 """Execute one run: papermill into a staging folder, then the notebook's HTML (nbconvert).
 
-Runs are executed from threads of the build process (papermill and nbconvert imported once);
-each run's kernel gets its own environment and working directory through a kernel-manager
-subclass, so nothing process-wide (``os.environ``, the current directory) changes. Not
-imported by a no-op build.
+Runs are executed from threads of the build process (papermill and nbconvert imported once).
+Every kernel is started here, with the public ``start_kernel`` arguments of jupyter_client
+(the run's environment, working directory and log file), and handed to papermill's own
+``nbclient`` engine (``km=``), so nothing process-wide (``os.environ``, the current directory)
+changes and no method of jupyter_client, nbclient or papermill is overridden. Not imported by
+a no-op build.
 
 With a :class:`KernelPool`, each worker thread keeps one kernel alive across its runs (the
 kernel start and the imports of the scientific stack are paid once per worker, not once per
 run). Before every run the kernel is brought back to the state of a fresh kernel as far as
 the outputs can tell: user namespace and ``In``/``Out`` history cleared, execution count back
 to 1, figures closed and matplotlib's rcParams back to those of a fresh import, pandas'
-options back to their defaults, warning registries cleared; environment, working directory
-and log file those of the run. A run that fails or times out takes its kernel with it: the
-worker's next run starts a new one. State a notebook leaves elsewhere (other libraries'
-global options, monkey-patches, module caches) is not reset.
+options back to their defaults, warning registries cleared; environment and working directory
+those of the run. A run that fails or times out takes its kernel with it: the worker's next run
+starts a new one. State a notebook leaves elsewhere (other libraries' global options,
+monkey-patches, module caches) is not reset. A kept kernel's own output (what it writes outside
+the cells, such as a crash report) goes to the log of the run, or the prestart, that launched it.
 
 :meth:`KernelPool.prestart` starts the workers' kernels (and their imports) in the background
 while the build process is still checking parameters, so that no run waits for a kernel.
@@ -35,17 +38,13 @@ from typing import Any
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import ensure_async, run_sync
-from nbclient.util import run_hook
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.log import logger as _papermill_logger
-from papermill.utils import merge_kwargs, remove_args
+from jupyter_core.utils import run_sync
 
-from thyroid_evidence.build.outputs import atomic_write_text
+from thyroid_evidence.files import atomic_write_text
 
 _EXPORTER: Any = None
 _HTML_LOCK = threading.Lock()
+#: Every kernel started and not yet shut down, for :func:`kill_kernels`.
 _LIVE: set[AsyncKernelManager] = set()
 _LIVE_LOCK = threading.Lock()
 
@@ -103,131 +102,36 @@ class RunResult:
     failure: RunFailure | None = None
 
 
-class _RunKernelManager(AsyncKernelManager):
-    """Starts the kernel with the run's environment and working directory."""
-
-    run_env: dict[str, str] = {}
-    run_cwd: str | None = None
-    run_log: str | None = None
-
-    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
-        kw["env"] = dict(self.run_env)
-        if self.run_cwd is not None:
-            kw["cwd"] = self.run_cwd
-        with _LIVE_LOCK:
-            _LIVE.add(self)
-        return await super()._async_pre_start_kernel(**kw)
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        if self.run_log is None:
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-        Path(self.run_log).parent.mkdir(parents=True, exist_ok=True)
-        with open(self.run_log, "ab") as log:  # the kernel keeps its own copy of the fd
-            kw["stdout"] = kw["stderr"] = log
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-
-class _KeepKernelClient(PapermillNotebookClient):
-    """Papermill's client on a kernel it does not own: stops its channels when done.
+class _KernelManager(AsyncKernelManager):
+    """A kernel manager that closes, after each run, the clients made for it.
 
     nbclient neither shuts down a kernel it was given (``km=``) nor, then, closes the channels
-    of the client it made for it; this closes them so that they do not pile up over runs.
+    of the client it made for it (``km.client()``): they are closed here, so that they do not
+    pile up over the runs of a kept kernel.
     """
 
-    def execute(self, **kwargs: Any) -> Any:
-        try:
-            return super().execute(**kwargs)
-        finally:
-            if self.kc is not None:
-                self.kc.stop_channels()
-                self.kc = None
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.run_clients: list[Any] = []
 
-    async def async_start_new_kernel_client(self) -> Any:
-        """nbclient's, without ``wait_for_ready``'s closing IOPub flush (0.2 s every run).
+    def client(self, **kwargs: Any) -> Any:
+        """The manager's client (as made by jupyter_client), remembered until the run ends."""
+        client = super().client(**kwargs)
+        self.run_clients.append(client)
+        return client
 
-        The kept kernel has just answered its reset, so it is up and idle; what must be known
-        before the first cell is that this client's IOPub subscription is live (else the first
-        outputs could be missed): a ``kernel_info`` request is repeated until its own status
-        message arrives on IOPub. Messages of other requests are ignored by nbclient anyway.
-        """
-        assert self.km is not None
-        try:
-            self.kc = self.km.client()
-            await ensure_async(self.kc.start_channels())
-            await _confirm_channels(self.kc, self.km, self.startup_timeout)
-        except Exception:
-            await self._async_cleanup_kernel()
-            raise
-        self.kc.allow_stdin = False
-        await run_hook(self.on_notebook_start, notebook=self.nb)
-        return self.kc
+    def close_clients(self) -> None:
+        """Stop the channels of every client made since the last call."""
+        while self.run_clients:
+            self.run_clients.pop().stop_channels()
 
-    # papermill enters nbclient's synchronous setup_kernel, which calls this wrapper
-    start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
-
-async def _confirm_channels(client: Any, manager: Any, timeout: float) -> None:
-    """Return once ``client`` gets shell replies and IOPub messages of its own requests."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        msg_id = client.kernel_info()
-        try:
-            while True:
-                reply = await ensure_async(client.shell_channel.get_msg(timeout=1.0))
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    # as wait_for_ready does (adapts the message protocol to old kernels)
-                    getattr(client, "_handle_kernel_info_reply", lambda _: None)(reply)
-                    break
-            while True:  # this request's busy/idle status: the subscription is live
-                msg = await ensure_async(client.iopub_channel.get_msg(timeout=0.5))
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    return
-        except queue.Empty:
-            if not await ensure_async(manager.is_alive()):
-                raise RuntimeError("the kernel died before the run started") from None
-    raise TimeoutError(f"the kernel did not answer within {timeout:g} s")
-
-
-class _KeepKernelEngine(NBClientEngine):
-    """papermill's ``nbclient`` engine with :class:`_KeepKernelClient` (same arguments)."""
-
-    @classmethod
-    def execute_managed_notebook(
-        cls,
-        nb_man: Any,
-        kernel_name: str,
-        log_output: bool = False,
-        stdout_file: Any = None,
-        stderr_file: Any = None,
-        start_timeout: int = 60,
-        execution_timeout: int | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        kwargs = remove_args(["input_path"], **kwargs)
-        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-        final_kwargs = merge_kwargs(
-            safe_kwargs,
-            timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-            startup_timeout=start_timeout,
-            kernel_name=kernel_name,
-            log=_papermill_logger,
-            log_output=log_output,
-            stdout_file=stdout_file,
-            stderr_file=stderr_file,
-        )
-        return _KeepKernelClient(nb_man, **final_kwargs).execute()
-
-
-#: papermill engine name of :class:`_KeepKernelEngine`.
-KEEP_KERNEL_ENGINE = "thyroid_evidence_keep_kernel"
-papermill_engines.register(KEEP_KERNEL_ENGINE, _KeepKernelEngine)
 
 #: What nbclient passes to a kernel it starts itself (no history file on disk).
-_KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
+_KERNEL_ARGS = ("--HistoryManager.hist_file=:memory:",)
 
 #: Run in a kept kernel before each run (silently, outside the history); see the module doc.
 _PREPARE = r"""
-def _thyroid_evidence_prepare(env_set, env_unset, cwd, log_path):
+def _thyroid_evidence_prepare(env_set, env_unset, cwd):
     import os
     import sys
 
@@ -241,16 +145,6 @@ def _thyroid_evidence_prepare(env_set, env_unset, cwd, log_path):
         os.environ.pop(name, None)
     os.environ.update(env_set)
     os.chdir(cwd)
-    if log_path:
-        os.makedirs(os.path.dirname(log_path), exist_ok=True)
-        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            for stream in (sys.stdout, sys.stderr):
-                copy = getattr(stream, "_original_stdstream_copy", None)
-                if copy is not None:
-                    os.dup2(fd, copy)
-        finally:
-            os.close(fd)
     shell.reset(new_session=True)  # user namespace, In/Out, execution count
     if "matplotlib.pyplot" in sys.modules:
         import matplotlib
@@ -280,7 +174,7 @@ _thyroid_evidence_prepare(%s)
 
 @dataclass
 class _KeptKernel:
-    manager: AsyncKernelManager
+    manager: _KernelManager
     kernel_name: str
     #: The environment the kernel was launched with.
     launch_env: dict[str, str]
@@ -363,8 +257,7 @@ class KernelPool:
                      timeout: float) -> _KeptKernel:
         if self._stopped.is_set():
             raise RuntimeError("the build was interrupted")
-        manager = self._new_manager(kernel_name, env, cwd, log_path)
-        run_sync(manager.start_kernel)(extra_arguments=list(_KERNEL_ARGS))
+        manager = self._launch(kernel_name, env, cwd, log_path)
         for statement in warm_imports:
             if self._stopped.is_set():
                 break
@@ -392,7 +285,7 @@ class KernelPool:
         self._local.kernel = kept
         return kept
 
-    def acquire(self, task: RunTask) -> AsyncKernelManager:
+    def acquire(self, task: RunTask) -> _KernelManager:
         """The calling thread's kernel, prepared for ``task``; raises when it cannot be."""
         if self._stopped.is_set():
             raise RuntimeError("the build was interrupted")
@@ -442,42 +335,59 @@ class KernelPool:
         for manager in managers:
             self._shutdown(manager)
 
-    def _new_manager(self, kernel_name: str, env: dict[str, str], cwd: str,
-                     log_path: str | None) -> AsyncKernelManager:
-        manager_class = type(
-            "KeptKernelManager",
-            (_RunKernelManager,),
-            {"run_env": env, "run_cwd": cwd, "run_log": log_path},
-        )
-        manager = manager_class(kernel_name=kernel_name)
+    def _launch(self, kernel_name: str, env: dict[str, str], cwd: str,
+                log_path: str | None) -> _KernelManager:
+        manager = _KernelManager(kernel_name=kernel_name)
         with self._lock:
             self._kernels.add(manager)
+        _start_kernel(manager, env, cwd, log_path)
         return manager
 
     def _start(self, task: RunTask, kernel_name: str) -> _KeptKernel:
-        manager = self._new_manager(kernel_name, task.env, task.cwd, task.log_path)
-        kept = _KeptKernel(manager, kernel_name, dict(task.env))
+        kept = _KeptKernel(_KernelManager(kernel_name=kernel_name), kernel_name, dict(task.env))
+        with self._lock:
+            self._kernels.add(kept.manager)
         self._local.kernel = kept
-        run_sync(manager.start_kernel)(extra_arguments=list(_KERNEL_ARGS))
+        _start_kernel(kept.manager, task.env, task.cwd, task.log_path)
         return kept
 
     def _prepare(self, kept: _KeptKernel, task: RunTask) -> None:
         env_set = {k: v for k, v in task.env.items() if kept.launch_env.get(k) != v}
         env_unset = sorted(k for k in kept.launch_env if k not in task.env)
-        args = ", ".join(repr(a) for a in (env_set, env_unset, task.cwd, task.log_path))
+        args = ", ".join(repr(a) for a in (env_set, env_unset, task.cwd))
         _run_silently(kept.manager, _PREPARE % args, timeout=task.start_timeout)
 
     def _shutdown(self, manager: AsyncKernelManager) -> None:
         with self._lock:
             self._kernels.discard(manager)
-        with _LIVE_LOCK:
-            _LIVE.discard(manager)
-        try:
-            run_sync(manager.shutdown_kernel)(now=True)
-        except Exception:
-            process = getattr(manager.provisioner, "process", None)
-            if process is not None and process.poll() is None:
-                process.kill()
+        _shutdown_kernel(manager)
+
+
+def _start_kernel(manager: _KernelManager, env: dict[str, str], cwd: str,
+                  log_path: str | None) -> None:
+    """Launch the kernel of ``manager`` with this environment, working folder and log file."""
+    with _LIVE_LOCK:
+        _LIVE.add(manager)
+    launch: dict[str, Any] = {"env": dict(env), "cwd": cwd,
+                              "extra_arguments": list(_KERNEL_ARGS)}
+    if log_path is None:
+        run_sync(manager.start_kernel)(**launch)
+        return
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:  # the kernel keeps its own copy of the descriptor
+        run_sync(manager.start_kernel)(**launch, stdout=log, stderr=log)
+
+
+def _shutdown_kernel(manager: AsyncKernelManager) -> None:
+    """Shut the kernel down now (killed when it does not answer)."""
+    with _LIVE_LOCK:
+        _LIVE.discard(manager)
+    try:
+        run_sync(manager.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - a kernel that cannot be asked is killed
+        process = getattr(manager.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
 
 
 def _run_silently(manager: AsyncKernelManager, code: str, timeout: float,
@@ -578,15 +488,13 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     start = time.perf_counter()
     staged_nb = Path(task.staging_dir) / "notebooks" / f"{task.run_id}.ipynb"
     staged_nb.parent.mkdir(parents=True, exist_ok=True)
-    manager_class = type(
-        "RunKernelManager",
-        (_RunKernelManager,),
-        {"run_env": task.env, "run_cwd": task.cwd, "run_log": task.log_path},
-    )
-    kernel: dict[str, Any] = {"kernel_manager_class": manager_class}
+    manager: _KernelManager | None = None
     try:
         if pool is not None:
-            kernel = {"km": pool.acquire(task), "engine_name": KEEP_KERNEL_ENGINE}
+            manager = pool.acquire(task)
+        else:
+            manager = _KernelManager(kernel_name=notebook_kernel_name(task.input_path))
+            _start_kernel(manager, task.env, task.cwd, task.log_path)
         nb = papermill.execute_notebook(
             task.input_path,
             str(staged_nb),
@@ -595,7 +503,7 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
             request_save_on_cell_execute=False,
             start_timeout=task.start_timeout,
             execution_timeout=task.execution_timeout,
-            **kernel,
+            km=manager,  # papermill's nbclient engine runs the notebook in this kernel
         )
     except papermill.PapermillExecutionError as exc:
         if pool is not None:
@@ -615,8 +523,10 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
         failure = RunFailure(ename=type(exc).__name__, evalue=str(exc))
         return RunResult(task.run_id, False, time.perf_counter() - start, failure)
     finally:
-        with _LIVE_LOCK:
-            _LIVE.difference_update([m for m in _LIVE if isinstance(m, manager_class)])
+        if manager is not None:
+            manager.close_clients()
+            if pool is None:
+                _shutdown_kernel(manager)
     # The executed notebook keeps papermill's metadata; point output_path at its final place.
     nb.metadata.papermill["output_path"] = task.final_notebook
     atomic_write_text(staged_nb, nbformat.writes(nb) + "\n")

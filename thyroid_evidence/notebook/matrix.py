@@ -1,0 +1,351 @@
+"""The run matrix: which notebook runs with which parameters, read from a TOML file.
+
+The project's matrix is ``notebooks/matrix.toml``; ``THYROID_EVIDENCE_MATRIX`` names another
+file (the build sets it for its kernels so that a notebook's own check reads the same matrix).
+A :class:`NotebookSpec` names a notebook and the parameters it is run *for each* of
+(``series_id``, ``endpoint`` or none); the series and endpoints come from the evidence, filtered
+by the endpoints and statistics the notebook can use.
+
+The file, for one notebook (every key but ``name`` and ``title`` is optional)::
+
+    [[notebooks]]
+    name = "survival"                   # notebooks/survival.ipynb
+    title = "Survival ..."              # heading of its runs in the report
+    for_each = ["series_id", "endpoint"]
+    endpoints = "SURVIVAL_ENDPOINTS"    # a list, or the name of a list in thyroid_evidence.vocab
+    statistics = ["survival", "median"]
+    parameters = {n_ensemble = 200}     # passed to every run
+    [notebooks.rules.interval_method]   # adds to or replaces rules.COMMON_RULES
+    choices = "CI_METHODS"
+
+Top-level ``notebook_dir``, ``evidence_dir`` and ``package_dir`` (relative to the file's folder)
+default to the file's folder, the project's evidence and this package. Standard library only, so
+that a no-op build and the parameter check in each notebook stay fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from thyroid_evidence import config
+from thyroid_evidence.notebook.rules import Rule, vocabulary
+
+#: Parameters a run can be declared "for each" of.
+FOR_EACH_KEYS = ("series_id", "endpoint")
+#: File name of the project's matrix in the notebooks folder.
+MATRIX_FILE = "matrix.toml"
+#: The package whose source enters every run's hash.
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_NAME = re.compile(r"[a-z0-9_]+")
+_RUN_ID_PART = re.compile(r"[A-Za-z0-9_.]+")
+
+
+@dataclass(frozen=True)
+class EvidenceIndex:
+    """What the run matrix needs from the evidence: series and their (endpoint, statistic) pairs.
+
+    Read with the ``csv`` module; the evidence loader (``load_evidence``) remains the place
+    where the evidence is validated.
+    """
+
+    series: tuple[str, ...]
+    outcomes: frozenset[tuple[str, str, str]]
+
+    @classmethod
+    def from_dir(cls, evidence_dir: str | Path) -> EvidenceIndex:
+        """Read ``series.csv`` and ``outcomes.csv`` of an evidence folder."""
+        root = Path(evidence_dir)
+        series = [row["series_id"] for row in _read_csv(root / "series.csv", ("series_id",))]
+        outcomes = frozenset(
+            (row["series_id"], row["endpoint"], row["statistic"])
+            for row in _read_csv(root / "outcomes.csv", ("series_id", "endpoint", "statistic"))
+        )
+        return cls(series=tuple(series), outcomes=outcomes)
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise ValueError(f"evidence file {path} does not exist")
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [name for name in required if name not in (reader.fieldnames or ())]
+        if missing:
+            raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}")
+        return list(reader)
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """One notebook of the matrix.
+
+    Parameters
+    ----------
+    name : str
+        Notebook stem: ``<notebook_dir>/<name>.ipynb``; also the first part of every output name.
+    title : str
+        Heading of the notebook's runs in the report.
+    for_each : tuple of {"series_id", "endpoint"}
+        One run per series (and per endpoint of that series) in scope; ``()`` = one run.
+    endpoints : tuple of str, optional
+        Endpoints in scope; None = any endpoint.
+    statistics : tuple of str, optional
+        Outcome statistics in scope; None = any statistic.
+    parameters : mapping
+        Parameter values passed to every run (on top of the notebook's defaults).
+    rules : mapping of str to Rule
+        Range/choice rules that add to or replace
+        :data:`thyroid_evidence.notebook.rules.COMMON_RULES`.
+    """
+
+    name: str
+    title: str
+    for_each: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] | None = None
+    statistics: tuple[str, ...] | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            raise ValueError(f"NotebookSpec.name must match [a-z0-9_]+, got {self.name!r}")
+        bad = [key for key in self.for_each if key not in FOR_EACH_KEYS]
+        if bad or ("endpoint" in self.for_each and "series_id" not in self.for_each):
+            raise ValueError(
+                f"NotebookSpec.for_each of {self.name!r} must be (), ('series_id',) or "
+                f"('series_id', 'endpoint'); got {self.for_each!r}"
+            )
+
+    def scope(self, index: EvidenceIndex) -> dict[str, tuple[str, ...]]:
+        """Series in scope, each with its endpoints in scope (evidence order, then sorted)."""
+        by_series: dict[str, set[str]] = {}
+        for series_id, endpoint, statistic in index.outcomes:
+            if self.endpoints is not None and endpoint not in self.endpoints:
+                continue
+            if self.statistics is not None and statistic not in self.statistics:
+                continue
+            by_series.setdefault(series_id, set()).add(endpoint)
+        return {
+            series_id: tuple(sorted(by_series[series_id]))
+            for series_id in index.series
+            if series_id in by_series
+        }
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the matrix: a notebook with its parameter values (beyond the defaults)."""
+
+    notebook: str
+    run_id: str
+    parameters: Mapping[str, Any]
+    path: Path
+    title: str
+
+
+def run_id_for(notebook: str, for_each: tuple[str, ...], parameters: Mapping[str, Any]) -> str:
+    """Stem of a run's outputs: ``notebook[-series_id[-endpoint]]``."""
+    parts = [notebook]
+    for key in for_each:
+        value = str(parameters[key])
+        if not _RUN_ID_PART.fullmatch(value):
+            raise ValueError(
+                f"{key}={value!r} cannot be part of a file name (letters, digits, '_', '.')"
+            )
+        parts.append(value)
+    return "-".join(parts)
+
+
+def run_title(spec: NotebookSpec, parameters: Mapping[str, Any]) -> str:
+    """A run's heading: the notebook's title, then the values it is run for."""
+    if not spec.for_each:
+        return spec.title
+    return spec.title + " — " + " · ".join(str(parameters[k]) for k in spec.for_each)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A set of notebooks, where they live and which evidence decides their runs.
+
+    Attributes
+    ----------
+    notebooks : tuple of NotebookSpec
+    notebook_dir, evidence_dir : Path
+    ref : str or None
+        The TOML file this matrix was read from: a kernel reads it again through
+        ``THYROID_EVIDENCE_MATRIX``. None for a matrix made in Python.
+    package_dir : Path
+        Source folder whose ``*.py`` files enter every run's hash (the package itself).
+    """
+
+    notebooks: tuple[NotebookSpec, ...]
+    notebook_dir: Path = field(default_factory=config.notebooks_dir)
+    evidence_dir: Path = field(default_factory=config.evidence_dir)
+    ref: str | None = None
+    package_dir: Path = PACKAGE_DIR
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Notebook names in declaration order."""
+        return tuple(spec.name for spec in self.notebooks)
+
+    def spec(self, notebook: str) -> NotebookSpec:
+        """The spec of ``notebook`` (a name, or a path whose stem is a name).
+
+        A notebook found in :attr:`notebook_dir` but not declared gets a default spec (one run,
+        with its own defaults).
+
+        Raises
+        ------
+        LookupError
+            If the notebook is neither declared nor present; lists the known notebooks.
+        """
+        name = Path(notebook).stem if str(notebook).endswith(".ipynb") else str(notebook)
+        for spec in self.notebooks:
+            if spec.name == name:
+                return spec
+        if _NAME.fullmatch(name) and (self.notebook_dir / f"{name}.ipynb").is_file():
+            return NotebookSpec(name=name, title=name.replace("_", " ").capitalize())
+        raise LookupError(
+            f"notebook {notebook!r} is not in the run matrix; allowed: {', '.join(self.names)}"
+        )
+
+    def path(self, notebook: str) -> Path:
+        """Path of a notebook's ``.ipynb``."""
+        return self.notebook_dir / f"{self.spec(notebook).name}.ipynb"
+
+    def index(self) -> EvidenceIndex:
+        """The evidence index of :attr:`evidence_dir`."""
+        return EvidenceIndex.from_dir(self.evidence_dir)
+
+    def runs(self, index: EvidenceIndex | None = None) -> list[Run]:
+        """Every run of the matrix, in declaration order."""
+        index = index if index is not None else self.index()
+        runs: list[Run] = []
+        for spec in self.notebooks:
+            combos: list[dict[str, Any]] = [{}]
+            if spec.for_each == ("series_id",):
+                combos = [{"series_id": s} for s in spec.scope(index)]
+            elif spec.for_each:
+                combos = [{"series_id": s, "endpoint": e}
+                          for s, ends in spec.scope(index).items() for e in ends]
+            for combo in combos:
+                parameters = {**spec.parameters, **combo}
+                runs.append(Run(
+                    notebook=spec.name,
+                    run_id=run_id_for(spec.name, spec.for_each, parameters),
+                    parameters=parameters,
+                    path=self.path(spec.name),
+                    title=run_title(spec, parameters),
+                ))
+        return runs
+
+
+# --- reading the TOML file ------------------------------------------------------------------
+
+
+def project_matrix_path() -> Path:
+    """The project's matrix file: ``notebooks/matrix.toml``."""
+    return config.notebooks_dir() / MATRIX_FILE
+
+
+def load_matrix(path: str | Path | None = None) -> Matrix:
+    """The matrix in ``path``, else in ``$THYROID_EVIDENCE_MATRIX``, else the project's.
+
+    Raises
+    ------
+    ValueError
+        If the file is missing, is not TOML, or declares something the matrix cannot hold
+        (the message names the file and the key).
+    """
+    named = path if path is not None else os.environ.get(config.MATRIX_ENV) or None
+    return read_matrix(Path(named) if named is not None else project_matrix_path())
+
+
+def read_matrix(path: str | Path) -> Matrix:
+    """Read a matrix from its TOML file (see the module doc for the format)."""
+    path = Path(path).expanduser().resolve()
+    if path.suffix != ".toml":
+        raise ValueError(f"{config.MATRIX_ENV} must name a .toml file, got {str(path)!r}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"run matrix {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"run matrix {path} is not valid TOML: {exc}") from None
+    where = str(path)
+    _check_keys(data, ("notebooks", "notebook_dir", "evidence_dir", "package_dir"), where)
+    entries = data.get("notebooks", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ValueError(f"{where}: 'notebooks' must be an array of tables ([[notebooks]])")
+    specs = tuple(_spec(entry, f"{where}: notebook {i + 1}") for i, entry in enumerate(entries))
+    names = [spec.name for spec in specs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{where}: notebook(s) declared more than once: {', '.join(repeated)}")
+
+    def folder(key: str, default: Any) -> Path:
+        value = data.get(key)
+        if value is None:
+            return default()
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: {key} must be a path (a string), got {value!r}")
+        return (path.parent / value).resolve()
+
+    return Matrix(
+        notebooks=specs,
+        notebook_dir=folder("notebook_dir", lambda: path.parent),
+        evidence_dir=folder("evidence_dir", config.evidence_dir),
+        ref=str(path),
+        package_dir=folder("package_dir", lambda: PACKAGE_DIR),
+    )
+
+
+def _strings(value: Any, key: str, where: str) -> tuple[Any, ...]:
+    """A list, or the name of a vocabulary list."""
+    if isinstance(value, str):
+        return vocabulary(value, f"{where}: {key}")
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: {key} must be a list or the name of a vocab list, "
+                         f"got {value!r}")
+    return tuple(value)
+
+
+def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    unknown = [key for key in table if key not in allowed]
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: "
+                         f"{', '.join(allowed)}")
+
+
+_SPEC_KEYS = tuple(f.name for f in fields(NotebookSpec))
+
+
+def _spec(entry: Mapping[str, Any], where: str) -> NotebookSpec:
+    _check_keys(entry, _SPEC_KEYS, where)
+    for key in ("name", "title"):
+        if not isinstance(entry.get(key), str):
+            raise ValueError(f"{where}: {key} must be a string, got {entry.get(key)!r}")
+    where = f"{where} ({entry['name']})"
+    parameters = entry.get("parameters", {})
+    rules = entry.get("rules", {})
+    if not isinstance(parameters, dict) or not isinstance(rules, dict):
+        raise ValueError(f"{where}: parameters and rules must be tables")
+    return NotebookSpec(
+        name=entry["name"],
+        title=entry["title"],
+        for_each=_strings(entry.get("for_each", []), "for_each", where),
+        endpoints=(_strings(entry["endpoints"], "endpoints", where)
+                   if "endpoints" in entry else None),
+        statistics=(_strings(entry["statistics"], "statistics", where)
+                    if "statistics" in entry else None),
+        parameters=parameters,
+        rules={name: Rule.from_table(rule, f"{where}: rules.{name}")
+               for name, rule in rules.items()},
+    )
