@@ -17,6 +17,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from venv import create as create_venv
 
 import pytest
 
@@ -49,8 +50,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [built] = (tmp / "dist").glob("thyroid_evidence-*.whl")
 
     env_dir = tmp / "venv"
-    made = _run([sys._base_executable, "-m", "venv", "--without-pip", str(env_dir)], cwd=tmp)
-    assert made.returncode == 0, made.stderr
+    create_venv(env_dir, with_pip=False, symlinks=os.name != "nt")  # the base interpreter's
     python = env_dir / "bin" / "python"
     site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                 cwd=tmp).stdout.strip()
