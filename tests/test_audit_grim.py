@@ -206,7 +206,7 @@ def test_infer_denominators_respects_modes() -> None:
 
 
 def test_float_reported_is_refused() -> None:
-    with pytest.raises(ValueError, match="as a string"):
+    with pytest.raises(TypeError, match="as a string"):
         grim(16.0, 12)  # type: ignore[arg-type]
 
 
@@ -216,8 +216,10 @@ def test_bad_string_is_refused() -> None:
 
 
 def test_bad_n_is_refused() -> None:
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(ValueError, match="n must be a whole number > 0"):
         grim("16", 0)
+    with pytest.raises(TypeError, match="n must be a whole number > 0"):
+        grim("16", "12")
 
 
 def test_items_with_percent_is_refused() -> None:
@@ -226,8 +228,10 @@ def test_items_with_percent_is_refused() -> None:
 
 
 def test_unknown_mode_is_refused() -> None:
-    with pytest.raises(ValueError, match="modes must be a non-empty subset of"):
+    with pytest.raises(ValueError, match="modes must be a non-empty subset of") as info:
         infer_denominators(["16"], modes=("bankers",))
+    # choices in declaration order, not set order
+    assert "{'half_up', 'half_even', 'half_down', 'truncate', 'ceiling'}" in str(info.value)
 
 
 def test_infer_needs_values() -> None:

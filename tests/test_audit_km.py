@@ -178,11 +178,13 @@ def test_budget_exhausted_is_undecided() -> None:
 
 
 def test_input_errors() -> None:
-    with pytest.raises(ValueError, match="n must be a positive integer"):
+    with pytest.raises(ValueError, match="n must be a whole number > 0"):
         km_feasible(0, ["50"])
+    with pytest.raises(TypeError, match="n must be a whole number > 0"):
+        km_feasible("5", ["50"])
     with pytest.raises(ValueError, match="milestones must be a non-empty sequence"):
         km_feasible(5, [])
-    with pytest.raises(ValueError, match=r"milestones\[0\] is a number"):
+    with pytest.raises(TypeError, match=r"milestones\[0\] is a number"):
         km_feasible(5, [50.0])
     with pytest.raises(ValueError, match=r"has 0 decimals but precision says 1"):
         km_feasible(5, ["50"], precision=1)
@@ -276,7 +278,7 @@ def test_agrees_with_exact_enumeration(n: int, texts: list[str]) -> None:
 
 
 def test_precision_is_a_number_of_decimals_not_a_step():
-    with pytest.raises(ValueError, match="number of decimal places .* not a rounding step"):
+    with pytest.raises(TypeError, match="number of decimal places .* not a rounding step"):
         km_feasible(25, ["71.6"], precision=0.1)
     with pytest.raises(ValueError, match="got -1"):
         km_feasible(25, ["71.6"], precision=[-1])

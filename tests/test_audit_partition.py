@@ -108,6 +108,8 @@ def test_partition_input_errors() -> None:
         check_partition()
     with pytest.raises(ValueError, match=r"counts\[0\] must be a non-negative integer"):
         check_partition(counts=[-1, 2], total=1)
+    with pytest.raises(TypeError, match=r"counts\[1\] must be a non-negative integer"):
+        check_partition(counts=[1, 2.0], total=3)
 
 
 def test_complement_holds() -> None:

@@ -18,10 +18,10 @@ from matplotlib.patches import Polygon  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from thyroid_evidence.plotting.forest import plot_forest  # noqa: E402
 from thyroid_evidence.proportions import (  # noqa: E402
     CI_METHODS,
     PooledProportion,
-    plot_forest,
     pool_proportions,
     proportion_ci,
 )
@@ -71,21 +71,25 @@ def test_proportion_ci_default_is_wilson_95():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"k": -1, "n": 5}, "k must be non-negative"),
-        ({"k": 6, "n": 5}, "k must not exceed n"),
-        ({"k": 0, "n": 0}, "n must be a positive count"),
-        ({"k": 2.5, "n": 5}, "k must be whole numbers"),
-        ({"k": 2, "n": 5.5}, "n must be whole numbers"),
-        ({"k": 2, "n": 5, "alpha": 0.0}, "alpha must lie in the open interval"),
-        ({"k": 2, "n": 5, "alpha": 1.0}, "alpha must lie in the open interval"),
-        ({"k": 2, "n": 5, "alpha": "0.05"}, "alpha must be a number"),
-        ({"k": 2, "n": 5, "method": "wald"}, "method must be one of"),
-        ({"k": [1, 2], "n": [5, 5]}, "single counts"),
+        ({"events": -1, "total": 5}, "events must be non-negative"),
+        ({"events": 6, "total": 5}, "events must not exceed total"),
+        ({"events": 0, "total": 0}, "total must be a positive count"),
+        ({"events": 2.5, "total": 5}, "events must be whole numbers"),
+        ({"events": 2, "total": 5.5}, "total must be whole numbers"),
+        ({"events": 2, "total": 5, "alpha": 0.0}, "alpha must lie in the open interval"),
+        ({"events": 2, "total": 5, "alpha": 1.0}, "alpha must lie in the open interval"),
+        ({"events": 2, "total": 5, "method": "wald"}, "method must be one of"),
+        ({"events": [1, 2], "total": [5, 5]}, "single counts"),
     ],
 )
 def test_proportion_ci_rejects_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         proportion_ci(**kwargs)
+
+
+def test_proportion_ci_rejects_wrong_types():
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        proportion_ci(2, 5, alpha="0.05")
 
 
 def test_proportion_ci_unknown_method_lists_allowed_values():
@@ -115,7 +119,6 @@ def test_proportion_ci_unknown_method_lists_allowed_values():
         ([1, 2], [5, 6], {"method": "HS"}, "method must be one of"),
         ([1, 2], [5, 6], {"method": "reml"}, "method must be one of"),
         ([1, 2], [5, 6], {"transform": "probit"}, "transform must be one of"),
-        ([1, 2], [5, 6], {"hakn": "yes"}, "hakn must be True or False"),
         ([1, 2], [5, 6], {"labels": ["a"]}, "labels must have one entry per study"),
         ([1, 2], [5, 6], {"method": "GLMM", "transform": "arcsine"}, "needs transform='logit'"),
         ([0, 0], [5, 6], {"method": "GLMM"}, "no finite maximum-likelihood estimate"),
@@ -125,6 +128,13 @@ def test_proportion_ci_unknown_method_lists_allowed_values():
 def test_pool_proportions_rejects_bad_input(events, totals, kwargs, message):
     with pytest.raises(ValueError, match=message):
         pool_proportions(events, totals, **kwargs)
+
+
+def test_pool_proportions_rejects_wrong_types():
+    with pytest.raises(TypeError, match="hakn must be True or False"):
+        pool_proportions([1, 2], [5, 6], hakn="yes")
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        pool_proportions([1, 2], [5, 6], alpha=None)
 
 
 def test_unknown_method_and_transform_list_allowed_values():
@@ -332,7 +342,7 @@ def test_plot_forest_of_the_review_proportions(tmp_path):
 
 
 def test_counts_given_as_text_are_refused():
-    with pytest.raises(ValueError, match="k must be whole numbers \\(counts\\), not text"):
+    with pytest.raises(TypeError, match="events must be whole numbers \\(counts\\), not text"):
         proportion_ci("1", 3)
-    with pytest.raises(ValueError, match="events must be whole numbers \\(counts\\), not text"):
+    with pytest.raises(TypeError, match="events must be whole numbers \\(counts\\), not text"):
         pool_proportions(["1", "2"], [5, 6])

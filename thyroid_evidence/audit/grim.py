@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from numbers import Integral
 
 from thyroid_evidence.audit.rounding import (
     DIRECTED_MODES,
@@ -29,12 +28,7 @@ from thyroid_evidence.audit.rounding import (
     show_exact,
     union_interval,
 )
-
-
-def _check_positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from thyroid_evidence.validation import positive_int
 
 
 def status_from_modes(modes: Sequence[str]) -> str:
@@ -204,8 +198,8 @@ def grim(reported: str, n: int, *, percent: bool = True, items: int = 1) -> Grim
     (preprint PeerJ 2016). doi:10.1177/1948550616673876
     """
     rep = parse_reported(reported)
-    n = _check_positive_int(n, "n")
-    items = _check_positive_int(items, "items")
+    n = positive_int(n, "n")
+    items = positive_int(items, "items")
     if percent and items != 1:
         raise ValueError(f"items must be 1 when percent=True, got {items}")
     return _grim(rep, n, percent=percent, items=items)
@@ -272,7 +266,7 @@ def infer_denominators(
     values = [parse_reported(r, "reported") for r in reported]
     if not values:
         raise ValueError("reported must hold at least one value")
-    n_max = _check_positive_int(n_max, "n_max")
+    n_max = positive_int(n_max, "n_max")
     allowed = check_modes(modes)
     if partition and not percent:
         raise ValueError("partition=True needs percent=True")

@@ -36,6 +36,7 @@ from thyroid_evidence.audit.rounding import (
     reported_from_value,
     union_interval,
 )
+from thyroid_evidence.validation import positive_int
 
 _INF = math.inf
 
@@ -136,10 +137,18 @@ def _targets(
     complement: bool,
     percent: bool,
 ) -> tuple[tuple[str, ...], list[_Target]]:
-    if isinstance(milestones, str) or not isinstance(milestones, Sequence) or not milestones:
+    if isinstance(milestones, str) or not isinstance(milestones, Sequence):
+        raise TypeError("milestones must be a non-empty sequence of reported values")
+    if not milestones:
         raise ValueError("milestones must be a non-empty sequence of reported values")
+
     def decimals(p: object) -> int:
-        if isinstance(p, bool) or not isinstance(p, Integral) or int(p) < 0:
+        if isinstance(p, bool) or not isinstance(p, Integral):
+            raise TypeError(
+                f"precision must be a number of decimal places (an int >= 0, e.g. 1 for "
+                f"'71.6'), not a rounding step; got {p!r}"
+            )
+        if int(p) < 0:
             raise ValueError(
                 f"precision must be a number of decimal places (an int >= 0, e.g. 1 for "
                 f"'71.6'), not a rounding step; got {p!r}"
@@ -161,7 +170,7 @@ def _targets(
     for i, (value, digits) in enumerate(zip(milestones, precisions, strict=True)):
         if isinstance(value, float) or (digits is not None and not isinstance(value, str)):
             if digits is None:
-                raise ValueError(
+                raise TypeError(
                     f"milestones[{i}] is a number; pass it as a string ('71.6') or give "
                     "precision (decimals)"
                 )
@@ -245,9 +254,7 @@ def km_feasible(
     first, ``at_risk`` holds what was proven attainable and ``at_risk_bounds`` what was
     proven unattainable beyond; values between are undecided.
     """
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    n = int(n)
+    n = positive_int(n, "n")
     allowed = check_modes(modes)
     texts, targets = _targets(milestones, precision, allowed, complement, percent)
     width = min(float(t.interval.hi - t.interval.lo) for t in targets)

@@ -14,25 +14,22 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-#: Every rounding mode the audit knows, in the order results list them.
-MODES: tuple[str, ...] = ("half_up", "half_even", "half_down", "truncate", "ceiling")
-#: Round-to-nearest modes (they differ only on exact ties).
-NEAREST_MODES: tuple[str, ...] = ("half_up", "half_even", "half_down")
-#: Directed modes: digits cut off (towards zero) or rounded up (towards +infinity).
-DIRECTED_MODES: tuple[str, ...] = ("truncate", "ceiling")
+from thyroid_evidence.validation import choices_text
+from thyroid_evidence.vocab import DIRECTED_MODES, NEAREST_MODES, STATUSES
+from thyroid_evidence.vocab import ROUNDING_MODES as MODES
 
-#: The audit's status vocabulary. ``consistent``: some round-to-nearest mode (half_up,
-#: half_even or half_down) reproduces every printed digit; ``consistent_only_if_truncated``:
-#: no round-to-nearest mode does, but a directed mode does for the value(s) that need it
-#: (truncate: digits cut off, or ceiling: rounded up); ``inconsistent``: no mode does;
-#: ``cannot_check``: an input is missing (e.g. no denominator) or the exact search was not
-#: decided within its budget.
-STATUSES: tuple[str, ...] = (
-    "consistent",
-    "consistent_only_if_truncated",
-    "inconsistent",
-    "cannot_check",
-)
+# The vocabularies live in thyroid_evidence.vocab; re-exported here under the audit's names.
+# MODES: every rounding mode the audit knows, in the order results list them; NEAREST_MODES
+# round to nearest (they differ only on exact ties); DIRECTED_MODES cut digits off (towards
+# zero) or round up (towards +infinity). STATUSES, the audit's status vocabulary:
+# ``consistent``: some round-to-nearest mode (half_up, half_even or half_down) reproduces
+# every printed digit; ``consistent_only_if_truncated``: no round-to-nearest mode does, but a
+# directed mode does for the value(s) that need it (truncate: digits cut off, or ceiling:
+# rounded up); ``inconsistent``: no mode does; ``cannot_check``: an input is missing (e.g. no
+# denominator) or the exact search was not decided within its budget.
+__all__ = ["DIRECTED_MODES", "MODES", "NEAREST_MODES", "STATUSES", "Interval", "Reported",
+           "check_modes", "integer_range", "parse_reported", "reported_from_value",
+           "round_fraction", "rounding_interval", "show", "show_exact", "union_interval"]
 
 
 @dataclass(frozen=True)
@@ -99,9 +96,16 @@ def parse_reported(reported: object, name: str = "reported") -> Reported:
     Returns
     -------
     Reported
+
+    Raises
+    ------
+    TypeError
+        For a float, a bool or another type than str, int and Decimal.
+    ValueError
+        For text that is not a finite decimal number.
     """
     if isinstance(reported, bool) or isinstance(reported, float):
-        raise ValueError(
+        raise TypeError(
             f"{name} must be the number as printed, as a string (e.g. '16.0'), not "
             f"{type(reported).__name__} {reported!r}: trailing zeros carry the precision"
         )
@@ -117,7 +121,7 @@ def parse_reported(reported: object, name: str = "reported") -> Reported:
                 f"{name} must be a decimal number such as '46.32', got {reported!r}"
             ) from None
     else:
-        raise ValueError(
+        raise TypeError(
             f"{name} must be a string such as '46.32', got {type(reported).__name__}"
         )
     if not dec.is_finite():
@@ -142,7 +146,8 @@ def check_modes(modes: object, name: str = "modes") -> tuple[str, ...]:
     out = tuple(modes)  # type: ignore[arg-type]
     unknown = [m for m in out if m not in MODES]
     if unknown or not out:
-        raise ValueError(f"{name} must be a non-empty subset of {set(MODES)}, got {out!r}")
+        raise ValueError(f"{name} must be a non-empty subset of {{{choices_text(MODES)}}}, "
+                         f"got {out!r}")
     return tuple(m for m in MODES if m in out)
 
 
@@ -182,7 +187,7 @@ def rounding_interval(reported: Reported, mode: str) -> Interval:
         if r < 0:
             return Interval(r - h, r + h, True, False)
         return Interval(-h, h, True, True)
-    raise ValueError(f"mode must be one of {set(MODES)}, got {mode!r}")
+    raise ValueError(f"mode must be one of {{{choices_text(MODES)}}}, got {mode!r}")
 
 
 def union_interval(reported: Reported, modes: tuple[str, ...]) -> Interval:
@@ -234,7 +239,7 @@ def round_fraction(x: Fraction, decimals: int, mode: str) -> Fraction:
     elif mode == "half_even":
         q = fl if fl % 2 == 0 else fl + 1
     else:
-        raise ValueError(f"mode must be one of {set(MODES)}, got {mode!r}")
+        raise ValueError(f"mode must be one of {{{choices_text(MODES)}}}, got {mode!r}")
     return Fraction(q, scale)
 
 

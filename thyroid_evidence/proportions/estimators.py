@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
 # Convergence settings. metafor's defaults stop Fisher scoring when tau2 changes by less than
 # 1e-5 and its uniroot at tol = eps^0.25; we iterate to the optimum itself, and the reference
@@ -18,7 +18,7 @@ _MAXITER = 1000
 _LL0_TOL = 1e-10
 
 
-def _escalc(events: np.ndarray, totals: np.ndarray, transform: str) -> tuple[np.ndarray, ...]:
+def escalc(events: np.ndarray, totals: np.ndarray, transform: str) -> tuple[np.ndarray, ...]:
     """Observed outcomes yi and sampling variances vi as metafor's ``escalc``."""
     x = events.astype(float)
     n = totals.astype(float)
@@ -37,7 +37,7 @@ def _escalc(events: np.ndarray, totals: np.ndarray, transform: str) -> tuple[np.
     return p, p * (1.0 - p) / n  # raw
 
 
-def _back(values: np.ndarray | float, transform: str) -> np.ndarray:
+def back_transform(values: np.ndarray | float, transform: str) -> np.ndarray:
     """Back-transform to the proportion scale (metafor's transf.* functions), within [0, 1]."""
     z = np.asarray(values, dtype=float)
     if transform == "logit":
@@ -52,33 +52,32 @@ def _back(values: np.ndarray | float, transform: str) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-# --------------------------------------------------------------------------------------------
-# inverse-variance random-effects (rma.uni)
-
-
-def _weighted(yi: np.ndarray, wi: np.ndarray) -> tuple[float, float]:
+def weighted_mean(yi: np.ndarray, wi: np.ndarray) -> tuple[float, float]:
+    """Weighted mean of ``yi`` and the sum of the weights."""
     sw = wi.sum()
     mu = float((wi * yi).sum() / sw)
     return mu, float(sw)
 
 
-def _q_stat(yi: np.ndarray, vi: np.ndarray, tau2: float) -> float:
+def q_statistic(yi: np.ndarray, vi: np.ndarray, tau2: float) -> float:
+    """Generalised Q: weighted squared deviations with weights ``1 / (vi + tau2)``."""
     wi = 1.0 / (vi + tau2)
-    mu, _ = _weighted(yi, wi)
+    mu, _ = weighted_mean(yi, wi)
     return float((wi * (yi - mu) ** 2).sum())
 
 
-def _tau2_dl(yi: np.ndarray, vi: np.ndarray) -> float:
+def tau2_dl(yi: np.ndarray, vi: np.ndarray) -> float:
+    """DerSimonian-Laird tau2 (method of moments), truncated at 0."""
     wi = 1.0 / vi
     sw = wi.sum()
-    q = _q_stat(yi, vi, 0.0)
+    q = q_statistic(yi, vi, 0.0)
     tr_p = sw - (wi**2).sum() / sw
     return max(0.0, (q - (yi.size - 1)) / tr_p)
 
 
 def _loglik(yi: np.ndarray, vi: np.ndarray, tau2: float, reml: bool) -> float:
     wi = 1.0 / (vi + tau2)
-    mu, sw = _weighted(yi, wi)
+    mu, sw = weighted_mean(yi, wi)
     rss = float((wi * (yi - mu) ** 2).sum())
     ll = -0.5 * np.log(vi + tau2).sum() - 0.5 * rss
     if reml:
@@ -86,7 +85,7 @@ def _loglik(yi: np.ndarray, vi: np.ndarray, tau2: float, reml: bool) -> float:
     return float(ll)
 
 
-def _tau2_fisher(yi: np.ndarray, vi: np.ndarray, reml: bool) -> float:
+def tau2_fisher(yi: np.ndarray, vi: np.ndarray, reml: bool) -> float:
     """ML / REML tau2 by metafor's Fisher scoring (start: Hedges' estimator, step halving)."""
     k = yi.size
     rss = float(((yi - yi.mean()) ** 2).sum())
@@ -138,20 +137,16 @@ def _tau2_score_root(yi: np.ndarray, vi: np.ndarray, reml: bool) -> float:
     return float(optimize.brentq(score, 0.0, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps))
 
 
-def _tau2_pm(yi: np.ndarray, vi: np.ndarray) -> float:
+def tau2_pm(yi: np.ndarray, vi: np.ndarray) -> float:
     """Paule-Mandel: the tau2 at which the generalised Q equals k - 1."""
     target = yi.size - 1.0
-    if _q_stat(yi, vi, 0.0) < target:
+    if q_statistic(yi, vi, 0.0) < target:
         return 0.0
-    mad = 1.4826 * float(np.median(np.abs(yi - np.median(yi))))
+    # the bracket only has to contain the root: a multiple of the robust spread of yi
+    mad = float(stats.median_abs_deviation(yi, scale="normal"))
     upper = max(100.0, 10.0 * mad**2)
-    while _q_stat(yi, vi, upper) > target:
+    while q_statistic(yi, vi, upper) > target:
         upper *= 10.0
-    root = optimize.brentq(
-        lambda t: _q_stat(yi, vi, t) - target, 0.0, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps
-    )
+    root = optimize.brentq(lambda t: q_statistic(yi, vi, t) - target, 0.0, upper,
+                           xtol=1e-15, rtol=4 * np.finfo(float).eps)
     return float(root)
-
-
-# --------------------------------------------------------------------------------------------
-# GLMM: random-intercept logistic model by ML with adaptive Gauss-Hermite quadrature

@@ -112,7 +112,7 @@ def _glmm_derivs(
     return grad, hess
 
 
-def _fit_glmm(
+def fit_glmm(
     events: np.ndarray, totals: np.ndarray, mu0: float, tau0: float
 ) -> tuple[float, float, float]:
     """Maximum-likelihood (mu, tau) and var(mu) of the random-intercept logistic model."""
@@ -195,5 +195,6 @@ def _fit_glmm(
     return mu, tau, var_mu
 
 
-def _binom_loglik(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
+def binomial_loglik(x: np.ndarray, n: np.ndarray, p: np.ndarray) -> float:
+    """Binomial log-likelihood of ``x`` events of ``n`` at proportions ``p`` (no constant)."""
     return float(special.xlogy(x, p).sum() + special.xlog1py(n - x, -p).sum())

@@ -11,25 +11,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from thyroid_evidence.proportions._checks import (
-    _FREEMAN_TUKEY,
-    POOLING_METHODS,
-    TRANSFORMS,
-    _as_counts,
-    _check_alpha,
-    _check_choice,
-    _check_pair,
-)
+from thyroid_evidence.proportions._checks import FREEMAN_TUKEY_NAMES, check_pair
 from thyroid_evidence.proportions.estimators import (
-    _back,
-    _escalc,
-    _q_stat,
-    _tau2_dl,
-    _tau2_fisher,
-    _tau2_pm,
-    _weighted,
+    back_transform,
+    escalc,
+    q_statistic,
+    tau2_dl,
+    tau2_fisher,
+    tau2_pm,
+    weighted_mean,
 )
-from thyroid_evidence.proportions.glmm import _binom_loglik, _fit_glmm
+from thyroid_evidence.proportions.glmm import binomial_loglik, fit_glmm
+from thyroid_evidence.validation import as_counts, check_alpha, check_choice, choices_text
+from thyroid_evidence.vocab import POOLING_METHODS, TRANSFORMS
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,10 +133,6 @@ class PooledProportion:
         )
 
 
-# --------------------------------------------------------------------------------------------
-# pooling
-
-
 def pool_proportions(
     events: Sequence[int] | np.ndarray,
     totals: Sequence[int] | np.ndarray,
@@ -229,22 +219,22 @@ def pool_proportions(
     Random effects meta-analysis of event outcome in the framework of the generalized linear
     mixed model. Stat Med 2010;29:3046-3067.
     """
-    if isinstance(transform, str) and transform.lower().replace(" ", "-") in _FREEMAN_TUKEY:
+    if isinstance(transform, str) and transform.lower().replace(" ", "-") in FREEMAN_TUKEY_NAMES:
         raise ValueError(
             "transform 'freeman-tukey' is deliberately not offered: back-transforming a pooled "
             "Freeman-Tukey value needs one sample size for all studies and can give seriously "
             "misleading proportions (Schwarzer et al. 2019). Use one of "
-            f"{set(TRANSFORMS)} or method='GLMM'."
+            f"{choices_text(TRANSFORMS)} or method='GLMM'."
         )
-    method = _check_choice(method, "method", POOLING_METHODS)
-    transform = _check_choice(transform, "transform", tuple(TRANSFORMS))
+    method = check_choice(method, "method", POOLING_METHODS)
+    transform = check_choice(transform, "transform", tuple(TRANSFORMS))
     if not isinstance(hakn, bool | np.bool_):
-        raise ValueError(f"hakn must be True or False; got {hakn!r}")
+        raise TypeError(f"hakn must be True or False; got {hakn!r}")
     hakn = bool(hakn)
-    alpha = _check_alpha(alpha)
-    ev = _as_counts(events, "events")
-    tot = _as_counts(totals, "totals")
-    _check_pair(ev, tot)
+    alpha = check_alpha(alpha)
+    ev = as_counts(events, "events")
+    tot = as_counts(totals, "totals")
+    check_pair(ev, tot)
     k = int(ev.size)
     if labels is None:
         label_list = [f"Study {i + 1}" for i in range(k)]
@@ -258,7 +248,7 @@ def pool_proportions(
             f"transform='logit'; got transform={transform!r}"
         )
 
-    yi, vi = _escalc(ev, tot, transform)
+    yi, vi = escalc(ev, tot, transform)
     z = float(stats.norm.isf(alpha / 2.0))
 
     if k == 1:
@@ -274,7 +264,7 @@ def pool_proportions(
     # heterogeneity statistics from the fixed-effect weights (metafor rma.uni)
     w0 = 1.0 / vi
     sw0 = w0.sum()
-    q_iv = max(0.0, _q_stat(yi, vi, 0.0))
+    q_iv = max(0.0, q_statistic(yi, vi, 0.0))
     tr_p = sw0 - (w0**2).sum() / sw0
     vt = (k - 1) / tr_p
     q_lrt = q_lrt_p = math.nan
@@ -286,10 +276,10 @@ def pool_proportions(
                 "0 events or every study has only events; use an inverse-variance method "
                 "(e.g. method='REML'), which adds 1/2 to such studies"
             )
-        yl, vl = _escalc(ev, tot, "logit")
-        tau2_start = _tau2_dl(yl, vl)
-        mu0, _ = _weighted(yl, 1.0 / (vl + tau2_start))
-        mu, tau, var_mu = _fit_glmm(ev, tot, mu0, math.sqrt(tau2_start))
+        yl, vl = escalc(ev, tot, "logit")
+        tau2_start = tau2_dl(yl, vl)
+        mu0, _ = weighted_mean(yl, 1.0 / (vl + tau2_start))
+        mu, tau, var_mu = fit_glmm(ev, tot, mu0, math.sqrt(tau2_start))
         tau2 = tau * tau
         se = math.sqrt(var_mu)
         crit = float(stats.t.isf(alpha / 2.0, k - 1)) if hakn else z
@@ -297,11 +287,12 @@ def pool_proportions(
         n = tot.astype(float)
         inner = (ev > 0) & (ev < tot)
         if inner.sum() >= 2:
-            q = _q_stat(np.log(x[inner] / (n - x)[inner]), 1.0 / x[inner] + 1.0 / (n - x)[inner], 0)
+            x_in, m_in = x[inner], (n - x)[inner]
+            q = q_statistic(np.log(x_in / m_in), 1.0 / x_in + 1.0 / m_in, 0)
         else:
             q = 0.0
-        ll_fe = _binom_loglik(x, n, np.full(k, x.sum() / n.sum()))
-        ll_sat = _binom_loglik(x, n, x / n)
+        ll_fe = binomial_loglik(x, n, np.full(k, x.sum() / n.sum()))
+        ll_sat = binomial_loglik(x, n, x / n)
         q_lrt = max(0.0, -2.0 * (ll_fe - ll_sat))
         q_lrt_p = float(stats.chi2.sf(q_lrt, k - 1))
         q_iv = q
@@ -312,13 +303,13 @@ def pool_proportions(
         if method == "FE":
             tau2 = 0.0
         elif method == "DL":
-            tau2 = _tau2_dl(yi, vi)
+            tau2 = tau2_dl(yi, vi)
         elif method == "PM":
-            tau2 = _tau2_pm(yi, vi)
+            tau2 = tau2_pm(yi, vi)
         else:
-            tau2 = _tau2_fisher(yi, vi, reml=(method == "REML"))
+            tau2 = tau2_fisher(yi, vi, reml=(method == "REML"))
         weights = 1.0 / (vi + tau2)
-        mu, sw = _weighted(yi, weights)
+        mu, sw = weighted_mean(yi, weights)
         var_mu = 1.0 / sw
         if hakn:
             rss = float((weights * (yi - mu) ** 2).sum())
@@ -339,7 +330,7 @@ def pool_proportions(
     half_pi = crit * math.sqrt(se * se + tau2)
     pi = (mu - half_pi, mu + half_pi)
     studies = _studies_frame(ev, tot, yi, vi, weights, z, label_list, transform)
-    lo, hi, plo, phi, est = _back(np.array([ci[0], ci[1], pi[0], pi[1], mu]), transform)
+    lo, hi, plo, phi, est = back_transform(np.array([ci[0], ci[1], pi[0], pi[1], mu]), transform)
     return PooledProportion(
         estimate=float(est),
         ci_low=float(min(lo, hi)),
@@ -386,8 +377,8 @@ def _studies_frame(
             "yi": yi,
             "vi": vi,
             "weight": 100.0 * weights / weights.sum(),
-            "ci_low": _back(yi - half, transform),
-            "ci_high": _back(yi + half, transform),
+            "ci_low": back_transform(yi - half, transform),
+            "ci_high": back_transform(yi + half, transform),
         }
     )
 
@@ -413,7 +404,7 @@ def _single_study(
     )
     studies = _studies_frame(ev, tot, yi, vi, np.ones(1), z, labels, transform)
     mu, se = float(yi[0]), float(math.sqrt(vi[0]))
-    est = float(_back(mu, transform))
+    est = float(back_transform(mu, transform))
     lo, hi = float(studies["ci_low"].iloc[0]), float(studies["ci_high"].iloc[0])
     return PooledProportion(
         estimate=est,
