@@ -18,12 +18,19 @@ def loaded_after(code: str) -> list[str]:
     return eval(result.stdout.strip().splitlines()[-1])  # noqa: S307 - our own list literal
 
 
-def test_the_builds_parameter_rules_resolve_without_the_scientific_stack() -> None:
-    code = ("from thyroid_evidence.build.params import COMMON_RULES\n"
-            "rules = {k: r.resolved() for k, r in COMMON_RULES.items()}\n"
-            "assert 'clopper-pearson' in rules['interval_method'].choices\n"
-            "assert 'REML' in rules['pool_method'].choices\n"
-            "assert 'inconsistent' in rules['status_filter'].subset_of")
+def test_the_notebooks_parameter_rules_resolve_without_the_scientific_stack() -> None:
+    code = ("from thyroid_evidence.notebook.rules import COMMON_RULES\n"
+            "assert 'clopper-pearson' in COMMON_RULES['interval_method'].choices\n"
+            "assert 'REML' in COMMON_RULES['pool_method'].choices\n"
+            "assert 'inconsistent' in COMMON_RULES['status_filter'].subset_of")
+    assert loaded_after(code) == []
+
+
+def test_the_command_line_and_the_foundation_load_without_the_scientific_stack() -> None:
+    code = ("import thyroid_evidence, thyroid_evidence.cli, thyroid_evidence.config\n"
+            "import thyroid_evidence.exceptions, thyroid_evidence.vocab\n"
+            "assert thyroid_evidence.DISCLAIMER\n"
+            "assert thyroid_evidence.EvidenceError")
     assert loaded_after(code) == []
 
 
@@ -39,7 +46,7 @@ def test_lazy_package_is_light_and_exports_every_name(package: str) -> None:
 
 
 def test_grim_is_the_function_even_after_its_submodule_is_imported() -> None:
-    code = ("import thyroid_evidence.audit.evidence_audit\n"
+    code = ("import thyroid_evidence.study.audit\n"
             "from thyroid_evidence.audit import grim\n"
             "assert callable(grim), grim")
     loaded_after(code)  # fails the test if the assertion in the probe fails
