@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from thyroid_evidence._lazy import lazy_exports
+
 
 def loaded_after(code: str) -> list[str]:
     """Which heavy libraries a fresh interpreter has loaded after running ``code``."""
@@ -50,3 +52,15 @@ def test_grim_is_the_function_even_after_its_submodule_is_imported() -> None:
             "from thyroid_evidence.audit import grim\n"
             "assert callable(grim), grim")
     loaded_after(code)  # fails the test if the assertion in the probe fails
+
+
+def test_lazy_exports_take_submodules_and_full_module_paths() -> None:
+    # Names the real package exports already: looking them up caches the same objects there.
+    getattr_, dir_ = lazy_exports(
+        "thyroid_evidence", {"Evidence": "evidence", "DISCLAIMER": "thyroid_evidence.vocab"}, {}
+    )
+    from thyroid_evidence import evidence, vocab
+
+    assert getattr_("Evidence") is evidence.Evidence
+    assert getattr_("DISCLAIMER") is vocab.DISCLAIMER
+    assert dir_() == ["DISCLAIMER", "Evidence"]

@@ -22,9 +22,11 @@ def lazy_exports(
     package : str
         The package's ``__name__``.
     exports : mapping of str to str
-        Public name -> submodule (relative to ``package``) that defines it. A name that is
-        also a submodule's name must be imported eagerly instead: once that submodule is
-        imported, the package attribute is the module and ``__getattr__`` is not asked.
+        Public name -> the module that defines it: a submodule relative to ``package``, or a
+        full module path starting with ``thyroid_evidence.`` (a re-export from another
+        package). A name that is also a submodule's name must be imported eagerly instead:
+        once that submodule is imported, the package attribute is the module and
+        ``__getattr__`` is not asked.
     namespace : mapping
         The package's ``globals()``, for ``__dir__``.
 
@@ -38,7 +40,9 @@ def lazy_exports(
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        # a full path ("thyroid_evidence.study.series") re-exports from another package
+        full = module if module.startswith("thyroid_evidence.") else f"{package}.{module}"
+        value = getattr(importlib.import_module(full), name)
         importlib.import_module(package).__dict__[name] = value
         return value
 
