@@ -1,4 +1,5 @@
-"""Tests of thyroid_evidence.clinical_plots: Table 1 charts, Table 2 tables, teaching figures."""
+"""Table 1 charts, Table 2 tables, teaching figures: thyroid_evidence.study.clinical and
+stratification (the tables) and thyroid_evidence.plotting (the charts)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import pytest  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from tests.conftest import find_line  # noqa: E402
-from thyroid_evidence import clinical_plots as cp  # noqa: E402
-from thyroid_evidence import load_evidence  # noqa: E402
+from thyroid_evidence import load_evidence, plotting, study  # noqa: E402
 from thyroid_evidence.paths import NOTEBOOKS_DIR  # noqa: E402
+from thyroid_evidence.plotting import style  # noqa: E402
 from thyroid_evidence.proportions import proportion_ci  # noqa: E402
 from thyroid_evidence.staging import stratify  # noqa: E402
 
@@ -61,7 +62,7 @@ LOW_RISK_PTC = {
 
 
 def test_prevalence_rows_are_ranges_in_table_order(ev):
-    frame = cp.clinical_feature_values("prevalence", ev)
+    frame = study.clinical_feature_values("prevalence", ev)
     assert list(frame["histotype"]) == ["papillary", "follicular", "medullary", "anaplastic"]
     assert list(frame["shape"]) == ["range"] * 4
     assert frame.loc[0, ["low", "high"]].tolist() == [80.0, 85.0]
@@ -69,12 +70,12 @@ def test_prevalence_rows_are_ranges_in_table_order(ev):
 
 
 def test_open_bounds_and_single_values(ev):
-    survival = cp.clinical_feature_values("ten_year_survival", ev).set_index("histotype")
+    survival = study.clinical_feature_values("ten_year_survival", ev).set_index("histotype")
     assert survival.loc["anaplastic", "shape"] == "upper_bound"
     assert survival.loc["anaplastic", "high"] == 10.0
     assert pd.isna(survival.loc["anaplastic", "low"])
     assert survival.loc["anaplastic", "printed"] == "<10%"
-    at_presentation = cp.clinical_feature_values("distant_metastases_at_presentation", ev)
+    at_presentation = study.clinical_feature_values("distant_metastases_at_presentation", ev)
     shapes = dict(zip(at_presentation["histotype"], at_presentation["shape"], strict=True))
     assert shapes == {"anaplastic": "value", "medullary": "upper_bound",
                       "differentiated": "value"}
@@ -84,7 +85,7 @@ def test_open_bounds_and_single_values(ev):
 
 
 def test_site_rows_keep_the_printed_number_only(ev):
-    sites = cp.clinical_feature_values("metastatic_site", ev)
+    sites = study.clinical_feature_values("metastatic_site", ev)
     assert len(sites) == 13
     row = sites[(sites["histotype"] == "medullary") & (sites["site"] == "liver")].iloc[0]
     assert (row["printed"], row["low"], row["high"], row["shape"]) == ("49–62%", 49, 62, "range")
@@ -94,19 +95,19 @@ def test_site_rows_keep_the_printed_number_only(ev):
 def test_unknown_feature_lists_the_numeric_features(ev):
     with pytest.raises(ValueError, match=r"feature='cell_of_origin' has no numeric rows; "
                                          r"allowed: prevalence, common_age"):
-        cp.clinical_feature_values("cell_of_origin", ev)
+        study.clinical_feature_values("cell_of_origin", ev)
 
 
 def test_evidence_of_the_wrong_type_is_refused():
-    with pytest.raises(ValueError, match="evidence must be an Evidence"):
-        cp.plot_prevalence(evidence=pd.DataFrame())
+    with pytest.raises(TypeError, match="evidence must be an Evidence"):
+        study.clinical_feature_values("prevalence", pd.DataFrame())
 
 
 # --- Table 1 charts ------------------------------------------------------------------------
 
 
 def test_prevalence_chart_draws_each_range_from_the_evidence(ev):
-    ax = cp.plot_prevalence(evidence=ev)
+    ax = plotting.plot_prevalence(study.clinical_feature_values("prevalence", ev))
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "Papillary (PTC)", "Follicular (FTC)", "Medullary (MTC)", "Anaplastic (ATC)"]
     spans = [(b.get_x(), b.get_x() + b.get_width()) for b in _bars(ax)]
@@ -119,14 +120,16 @@ def test_chart_follows_an_edited_evidence_file(evidence_copy, edit_cell):
     line = find_line(evidence_copy, "clinical_features", "feature_id", "papillary_prevalence")
     edit_cell(evidence_copy, "clinical_features", line, "high", "90")
     edit_cell(evidence_copy, "clinical_features", line, "text", "80–90%")
-    ax = cp.plot_prevalence(evidence=load_evidence(evidence_copy))
+    ax = plotting.plot_prevalence(
+        study.clinical_feature_values("prevalence", load_evidence(evidence_copy)))
     first = _bars(ax)[0]
     assert (first.get_x(), first.get_width()) == (80, 10)
     assert "80–90%" in _texts(ax)
 
 
 def test_upper_bound_is_a_band_from_zero_with_its_wording(ev):
-    ax = cp.plot_metastases_at_presentation(evidence=ev)
+    ax = plotting.plot_metastases_at_presentation(
+        study.clinical_feature_values("distant_metastases_at_presentation", ev))
     bars = _bars(ax)
     assert len(bars) == 1  # MTC only: ATC and DTC are single values
     assert (bars[0].get_x(), bars[0].get_width()) == (0, 25)
@@ -139,13 +142,13 @@ def test_upper_bound_is_a_band_from_zero_with_its_wording(ev):
 
 
 def test_ten_year_survival_marks_the_anaplastic_bound(ev):
-    ax = cp.plot_ten_year_survival(evidence=ev)
+    ax = plotting.plot_ten_year_survival(study.clinical_feature_values("ten_year_survival", ev))
     assert "<10% (upper bound)" in _texts(ax)
     assert "95–98%" in _texts(ax)
 
 
 def test_metastatic_sites_chart_has_one_row_per_site_and_histotype_headers(ev):
-    ax = cp.plot_metastatic_sites(evidence=ev)
+    ax = plotting.plot_metastatic_sites(study.clinical_feature_values("metastatic_site", ev))
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == 13
     assert labels[:3] == ["cervical lymph nodes", "lungs", "bones"]
@@ -157,39 +160,40 @@ def test_metastatic_sites_chart_has_one_row_per_site_and_histotype_headers(ev):
 
 
 def test_plot_feature_ranges_checks_its_inputs(ev):
-    frame = cp.clinical_feature_values("prevalence", ev)
+    frame = study.clinical_feature_values("prevalence", ev)
     with pytest.raises(ValueError, match="frame lacks the column"):
-        cp.plot_feature_ranges(frame.drop(columns="shape"))
+        plotting.plot_feature_ranges(frame.drop(columns="shape"))
     with pytest.raises(ValueError, match="one entry per row"):
-        cp.plot_feature_ranges(frame, labels=["a"])
+        plotting.plot_feature_ranges(frame, labels=["a"])
     bad = frame.assign(shape="blob")
     with pytest.raises(ValueError, match="shape='blob' is not drawable; allowed: range"):
-        cp.plot_feature_ranges(bad)
+        plotting.plot_feature_ranges(bad)
 
 
 def test_given_axes_are_used_and_returned(ev):
     fig, (a, b) = plt.subplots(1, 2)
-    assert cp.plot_prevalence(a, evidence=ev) is a
-    assert cp.plot_ten_year_survival(b, evidence=ev) is b
+    assert plotting.plot_prevalence(study.clinical_feature_values("prevalence", ev), ax=a) is a
+    assert plotting.plot_ten_year_survival(
+        study.clinical_feature_values("ten_year_survival", ev), ax=b) is b
 
 
 # --- Table 2 applied -----------------------------------------------------------------------
 
 
 def test_patients_by_label():
-    out = cp.patients_by_label([{"label": "x", "histology": "papillary"}, {"label": "y"}])
+    out = study.patients_by_label([{"label": "x", "histology": "papillary"}, {"label": "y"}])
     assert out == {"x": {"histology": "papillary"}, "y": {}}
     with pytest.raises(ValueError, match=r"patients\[1\] needs a non-empty string 'label'"):
-        cp.patients_by_label([{"label": "x"}, {"histology": "papillary"}])
+        study.patients_by_label([{"label": "x"}, {"histology": "papillary"}])
     with pytest.raises(ValueError, match="label 'x' is used twice"):
-        cp.patients_by_label([{"label": "x"}, {"label": "x"}])
+        study.patients_by_label([{"label": "x"}, {"label": "x"}])
     with pytest.raises(ValueError, match="patients must be a list of dicts; got dict"):
-        cp.patients_by_label({"label": "x"})
+        study.patients_by_label({"label": "x"})
     with pytest.raises(ValueError, match=r"patients\[0\] \('x'\): histology='thyroid' is not "
                                          r"allowed; allowed: papillary"):
-        cp.patients_by_label([{"label": "x", "histology": "thyroid"}])
+        study.patients_by_label([{"label": "x", "histology": "thyroid"}])
     with pytest.raises(ValueError, match=r"patients\[0\] \('x'\): .*t_stage"):
-        cp.patients_by_label([{"label": "x", "t_stage": "T1"}])
+        study.patients_by_label([{"label": "x", "t_stage": "T1"}])
 
 
 def test_stratification_table_names_the_rows_that_hold(ev):
@@ -198,9 +202,10 @@ def test_stratification_table_names_the_rows_that_hold(ev):
         {"label": "mtc", "histology": "medullary"},
         {"label": "unknown", "t_category": "T1a"},
     ]
-    table = cp.stratification_table(stratify(cp.patients_by_label(patients), ev), ev)
+    table = study.stratification_table(stratify(study.patients_by_label(patients), ev), ev)
     assert list(table.columns) == ["patient", "system", "level", "criteria_met",
-                                   "criterion_ids", "missing", "notes"]
+                                   "criterion_ids", "missing", "notes", "in_gap",
+                                   "out_of_scope"]
     assert list(table["system"]) == ["ATA", "TNM"] * 3
     low_ata, low_tnm = table.iloc[0], table.iloc[1]
     assert low_ata["level"] == "low"
@@ -221,7 +226,7 @@ def test_stratification_table_names_the_rows_that_hold(ev):
 def test_very_low_tnm_group_is_written_with_a_space(ev):
     patient = {"label": "tiny", "histology": "papillary", "t_category": "T1a",
                "n_category": "N0", "m_category": "M0", "multifocal": True}
-    table = cp.stratification_table(stratify(cp.patients_by_label([patient]), ev), ev)
+    table = study.stratification_table(stratify(study.patients_by_label([patient]), ev), ev)
     tnm = table.iloc[1]
     assert tnm["level"] == "very low"
     assert tnm["notes"].startswith("Footnote *, radioiodine is indicated in cases of")
@@ -230,18 +235,19 @@ def test_very_low_tnm_group_is_written_with_a_space(ev):
 
 def test_stratification_table_refuses_other_frames(ev):
     with pytest.raises(ValueError, match="stratified lacks the column"):
-        cp.stratification_table(pd.DataFrame({"patient": ["a"]}), ev)
+        study.stratification_table(pd.DataFrame({"patient": ["a"]}), ev)
     frame = stratify({"a": {"histology": "papillary"}}, ev).assign(ata_criteria="no_such_row")
     with pytest.raises(ValueError, match="no_such_row are not in"):
-        cp.stratification_table(frame, ev)
+        study.stratification_table(frame, ev)
 
 
 def test_plot_stratification_colours_each_cell_by_level(ev):
     patients = [LOW_RISK_PTC, {"label": "meta", "histology": "papillary", "m_category": "M1"}]
-    table = cp.stratification_table(stratify(cp.patients_by_label(patients), ev), ev)
-    ax = cp.plot_stratification(table)
+    table = study.stratification_table(stratify(study.patients_by_label(patients), ev), ev)
+    ax = plotting.plot_stratification(table)
     colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in _bars(ax)]
-    assert colours == [cp.LEVEL_COLORS[level].lower() for level in ["low", "low", "high", "high"]]
+    assert colours == [style.LEVEL_COLORS[level].lower()
+                       for level in ["low", "low", "high", "high"]]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["low", "meta"]
 
 
@@ -249,16 +255,16 @@ def test_plot_stratification_colours_each_cell_by_level(ev):
 
 
 def test_context_facts_print_comparator_value_and_unit(ev):
-    temps = cp.context_facts("ablation_temperature", ev)
+    temps = study.context_facts("ablation_temperature", ev)
     assert list(temps["printed"]) == ["≥55 ℃", "around −40 ℃"]
-    assert cp.context_facts("radioiodine", ev)["printed"].tolist() == ["600 mCi"]
+    assert study.context_facts("radioiodine", ev)["printed"].tolist() == ["600 mCi"]
     with pytest.raises(ValueError, match="topic='nope' is not in context.csv; allowed: "
                                          "epidemiology"):
-        cp.context_facts("nope", ev)
+        study.context_facts("nope", ev)
 
 
 def test_ablation_temperature_chart(ev):
-    ax = cp.plot_ablation_temperatures(evidence=ev)
+    ax = plotting.plot_ablation_temperatures(study.context_facts("ablation_temperature", ev))
     assert {"≥55 ℃", "around −40 ℃"} <= set(_texts(ax))
     low, high = ax.get_ylim()
     assert low < -40 and high > 55
@@ -270,7 +276,7 @@ def test_ablation_temperature_chart(ev):
 
 
 def test_reported_proportions_counts_and_exact_intervals(ev):
-    table = cp.reported_proportions(
+    table = study.reported_proportions(
         ["tae_partial_response_count", "bone_complete_treatment", "song_symptom_relief"], ev)
     assert table[["events", "total"]].values.tolist() == [[5, 12], [30, 54], [8, 8]]
     assert list(table["events_basis"]) == ["stated", "from percent", "stated"]
@@ -284,33 +290,33 @@ def test_reported_proportions_counts_and_exact_intervals(ev):
 
 def test_reported_proportions_refuses_unusable_rows(ev, evidence_copy, edit_cell):
     with pytest.raises(ValueError, match="outcome_id='nope' is not in outcomes.csv"):
-        cp.reported_proportions(["nope"], ev)
+        study.reported_proportions(["nope"], ev)
     with pytest.raises(ValueError, match="'lung_os_median' is a median without a usable"):
-        cp.reported_proportions(["lung_os_median"], ev)
+        study.reported_proportions(["lung_os_median"], ev)
     with pytest.raises(ValueError, match="non-empty list"):
-        cp.reported_proportions("bone_complete_treatment", ev)
+        study.reported_proportions("bone_complete_treatment", ev)
     line = find_line(evidence_copy, "outcomes", "outcome_id", "bone_complete_treatment")
     edit_cell(evidence_copy, "outcomes", line, "value", "55.0")
     with pytest.raises(ValueError, match="no count out of 54 gives 55.0%"):
-        cp.reported_proportions(["bone_complete_treatment"], load_evidence(evidence_copy))
+        study.reported_proportions(["bone_complete_treatment"], load_evidence(evidence_copy))
 
 
 def test_plot_proportions_annotates_counts(ev):
-    table = cp.reported_proportions(["tae_progressive_disease_count", "song_symptom_relief"], ev)
-    ax = cp.plot_proportions(table, title="Rates")
+    table = study.reported_proportions(["tae_progressive_disease_count", "song_symptom_relief"], ev)
+    ax = plotting.plot_proportions(table, title="Rates")
     assert _texts(ax)[:2] == ["2/12 patients   17% [2–48]", "8/8 patients   100% [63–100]"]
     assert _texts(ax)[2].startswith("Counts and denominators from evidence/outcomes.csv.")
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "tumor response: progressive disease", "symptom relief: pain and neurologic"]
     with pytest.raises(ValueError, match="labels must have one entry per row"):
-        cp.plot_proportions(table, labels=["one"])
+        plotting.plot_proportions(table, labels=["one"])
 
 
 # --- the series ----------------------------------------------------------------------------
 
 
 def test_series_overview_classifies_populations(ev):
-    table = cp.series_overview(ev).set_index("series_id")
+    table = study.series_overview(ev).set_index("series_id")
     assert table.loc["lung_rfa_debaere", "population_kind"] == "mixed primaries"
     assert table.loc["lung_rfa_debaere", "thyroid_share_percent"] == 3.0
     assert table.loc["liver_rfa_crc", "population_kind"] == "other primary (no thyroid cancer)"
@@ -319,7 +325,7 @@ def test_series_overview_classifies_populations(ev):
 
 
 def test_series_overview_chart(ev):
-    ax = cp.plot_series_overview(evidence=ev)
+    ax = plotting.plot_series_overview(study.series_overview(ev))
     widths = sorted(b.get_width() for b in _bars(ax) if b.get_height() == pytest.approx(0.6))
     # five series bars plus the thyroid share of the mixed lung series (3% of 566)
     assert widths[-1] == 566

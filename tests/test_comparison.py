@@ -6,20 +6,21 @@ import numpy as np
 import pytest
 
 from thyroid_evidence import load_evidence
-from thyroid_evidence.comparison import (
+from thyroid_evidence.plotting import (
+    plot_complement,
+    plot_proportion_table,
+    plot_survival_comparison,
+)
+from thyroid_evidence.study import (
     key_numbers,
     local_control_table,
-    plot_survival_comparison,
     pooling_rows,
-    series_curves,
-)
-from thyroid_evidence.summaries import plot_proportion_table, proportion_table
-from thyroid_evidence.survival import (
-    complement_table,
-    ensemble,
-    plot_complement,
+    proportion_table,
     reconstruct_series,
+    series_curves,
+    series_styles,
 )
+from thyroid_evidence.survival import complement_table, ensemble
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +39,13 @@ def test_series_curves_cover_every_series_reporting_overall_survival(curves):
 
 
 def test_survival_comparison_draws_one_curve_per_series_with_its_size(evidence, curves):
-    ax = plot_survival_comparison(evidence, curves, horizon_months=72)
+    ax = plot_survival_comparison(curves, series_styles(evidence, curves), horizon_months=72)
     labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
     assert len(labels) == 3
     assert any("n = 566" in label and "lung" in label for label in labels)
     assert ax.get_xlim() == (0.0, 72.0)
     with pytest.raises(ValueError, match="horizon_months must be > 0"):
-        plot_survival_comparison(evidence, curves, horizon_months=0)
+        plot_survival_comparison(curves, series_styles(evidence, curves), horizon_months=0)
 
 
 def test_key_numbers_prints_values_as_reported(evidence):

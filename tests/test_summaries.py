@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from thyroid_evidence import load_evidence
-from thyroid_evidence.summaries import PROPORTION_COLUMNS, proportion_table
+from thyroid_evidence.study.proportions import PROPORTION_COLUMNS, proportion_table
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from tests.conftest import reported, series_size  # noqa: E402
+from thyroid_evidence.plotting import plot_curve, plot_reconstruction_check  # noqa: E402
 from thyroid_evidence.survival import (  # noqa: E402
     ensemble,
-    plot_curve,
-    plot_reconstruction_check,
     reconstruct_from_summary,
     reconstruct_km,
 )

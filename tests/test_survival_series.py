@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 
+from tests.conftest import find_line
 from thyroid_evidence import load_evidence
-from thyroid_evidence.survival import ENDPOINTS, reconstruct_series
+from thyroid_evidence.study import reconstruct_series
+from thyroid_evidence.vocab import TIME_TO_EVENT_ENDPOINTS
 
 CASES = [
     ("bone_ir_cazzato", "overall_survival"),
@@ -89,7 +91,31 @@ def test_local_progression_is_per_lesion_with_competing_deaths(evidence):
 
 
 def test_unknown_endpoint_lists_allowed(evidence):
-    with pytest.raises(ValueError, match="allowed: " + ", ".join(ENDPOINTS)):
+    with pytest.raises(ValueError, match="allowed: " + ", ".join(TIME_TO_EVENT_ENDPOINTS)):
         reconstruct_series(evidence, "bone_ir_cazzato", "tumor_response")
     with pytest.raises(ValueError, match="series_id='nope'"):
         reconstruct_series(evidence, "nope", "overall_survival")
+
+
+def test_the_survival_package_still_offers_reconstruct_series():
+    from thyroid_evidence import survival
+
+    assert survival.reconstruct_series is reconstruct_series
+
+
+def test_progression_free_survival_is_rebuilt_like_overall_survival(evidence_copy, edit_cell):
+    """A series reporting progression-free survival (a survival endpoint) is reconstructable."""
+    ids = [f"bone_os_{t}m" for t in (12, 24, 36)]
+    for oid in ids:
+        line = find_line(evidence_copy, "outcomes", "outcome_id", oid)
+        edit_cell(evidence_copy, "outcomes", line, "endpoint", "progression_free_survival")
+    edited = load_evidence(evidence_copy)
+    pfs = reconstruct_series(edited, "bone_ir_cazzato", "progression_free_survival")
+    assert pfs.kind == "survival"
+    assert pfs.reported_vs_reproduced["within_rounding"].all()
+    table = pfs.reported_vs_reproduced
+    assert list(table.loc[table["quantity"] == "survival", "time_months"]) == [12.0, 24.0, 36.0]
+    # the same numbers as overall survival give the same pseudo-data
+    os_ = reconstruct_series(load_evidence(), "bone_ir_cazzato", "overall_survival")
+    assert pfs.data.equals(os_.data)
+    assert pfs.label.endswith("progression free survival")

@@ -21,14 +21,15 @@ from thyroid_evidence.audit.partition import (
 )
 from thyroid_evidence.audit.rounding import MODES, NEAREST_MODES, STATUSES
 
-#: Public names of the modules that load pandas, imported on first use.
+#: Public names of the modules that load pandas, imported on first use; the audit of an
+#: evidence package and its text forms live in the study layer (full module paths).
 _EXPORTS = {
-    "AUDIT_COLUMNS": "evidence_audit",
-    "COMPLEMENT_ENDPOINTS": "evidence_audit",
-    "FORMATS": "formatting",
+    "AUDIT_COLUMNS": "thyroid_evidence.study.audit",
+    "COMPLEMENT_ENDPOINTS": "thyroid_evidence.study.audit",
+    "FORMATS": "thyroid_evidence.study.audit_text",
     "KmFeasibility": "km_feasibility",
-    "audit_evidence": "evidence_audit",
-    "format_audit": "formatting",
+    "audit_evidence": "thyroid_evidence.study.audit",
+    "format_audit": "thyroid_evidence.study.audit_text",
     "km_feasible": "km_feasibility",
 }
 __all__ = [

@@ -4,7 +4,7 @@ Most numbers the review cites are proportions from small denominators (5 of 12 p
 responses, 4 of 54 asymptomatic lesions). :func:`proportion_ci` gives an honest interval for
 one of them; :func:`pool_proportions` pools several the way R's ``metafor`` does
 (``rma.uni`` for the inverse-variance methods, ``rma.glmm(measure="PLO")`` for the GLMM);
-:func:`plot_forest` draws the result.
+:func:`thyroid_evidence.plotting.plot_forest` draws the result.
 
 Research and teaching material, not clinical decision support: a pooled proportion of
 series as heterogeneous as the review's is a description, not a treatment effect.
@@ -18,7 +18,6 @@ _EXPORTS = {
     "POOLING_METHODS": "_checks",
     "TRANSFORMS": "_checks",
     "PooledProportion": "pooling",
-    "plot_forest": "forest",
     "pool_proportions": "pooling",
     "proportion_ci": "intervals",
 }
@@ -27,7 +26,6 @@ __all__ = [
     "POOLING_METHODS",
     "TRANSFORMS",
     "PooledProportion",
-    "plot_forest",
     "pool_proportions",
     "proportion_ci",
 ]

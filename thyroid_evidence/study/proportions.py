@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from thyroid_evidence.audit import grim
-from thyroid_evidence.audit.rounding import reported_from_value
 from thyroid_evidence.evidence import Evidence
 from thyroid_evidence.proportions import proportion_ci
+from thyroid_evidence.study.checks import check_evidence
+from thyroid_evidence.study.formatting import printed_number, printed_value
+from thyroid_evidence.vocab import UNIT_WORDS
 
 #: Columns of :func:`proportion_table`.
 PROPORTION_COLUMNS = (
@@ -27,11 +29,6 @@ PROPORTION_COLUMNS = (
 
 def _label(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-
-
-def _reported(row: pd.Series) -> str:
-    text = reported_from_value(row["value"], row["decimals"])
-    return f"{text}%" if row["unit"] == "percent" else text
 
 
 def proportion_table(
@@ -84,7 +81,7 @@ def proportion_table(
         first = grp.iloc[0]
         reported = " = ".join(
             [f"{int(r['numerator'])}/{int(r['denominator'])}" for _, r in counts.iterrows()]
-            + [_reported(r) for _, r in shares.iterrows()]
+            + [printed_value(r) for _, r in shares.iterrows()]
         )
         k, n, basis = _count(counts, shares)
         low = high = estimate = np.nan
@@ -144,7 +141,7 @@ def count_for(row: pd.Series) -> tuple[int | None, int | None, str]:
     if pd.isna(row["denominator"]):
         return None, None, "no denominator"
     n = int(row["denominator"])
-    result = grim(reported_from_value(row["value"], row["decimals"]), n)
+    result = grim(printed_number(row["value"], row["decimals"]), n)
     if "half_up" in result.modes:
         return result.best("half_up"), n, "from percent"
     if "truncate" in result.modes:
@@ -152,82 +149,78 @@ def count_for(row: pd.Series) -> tuple[int | None, int | None, str]:
     return None, n, "percentage fits no k/n"
 
 
-def _row_label(row: pd.Series, with_series: bool) -> str:
-    parts = [row["endpoint"].replace("_", " ")]
-    if row["category"]:
-        parts.append(row["category"].replace("_", " "))
-    if row["subgroup"]:
-        parts.append(f"[{row['subgroup']}]")
-    if pd.notna(row["time_months"]):
-        parts.append(f"at {row['time_months']:g} mo")
-    text = ": ".join(parts[:2]) + "".join(f" {p}" for p in parts[2:])
-    return f"{row['series_id']} · {text}" if with_series else text
-
-
-def plot_proportion_table(
-    table: pd.DataFrame,
+def reported_proportions(
+    outcome_ids: Sequence[str],
+    evidence: Evidence,
     *,
-    ax=None,
-    title: str | None = None,
-    with_series: bool = False,
-):
-    """Forest-style plot of reported proportions, one row each, nothing pooled.
-
-    Rows with a count show the observed proportion (filled square) and its interval; rows
-    without one (a time-point rate, no denominator, a percentage that fits no k/n) show the
-    reported value as an open square with the reason on the right.
+    method: str = "clopper-pearson",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Events / total of reported outcomes with a confidence interval for each.
 
     Parameters
     ----------
-    table : DataFrame
-        From :func:`proportion_table`.
-    ax : matplotlib Axes, optional
-    title : str, optional
-    with_series : bool
-        Prefix each label with its series id (for tables spanning several series).
+    outcome_ids : sequence of str
+        ``outcome_id`` values of ``evidence/outcomes.csv`` with statistic ``proportion`` or
+        ``count`` and a denominator.
+    evidence : Evidence
+    method : {"wilson", "clopper-pearson", "jeffreys", "agresti-coull"}
+        Passed to :func:`thyroid_evidence.proportions.proportion_ci`; the exact
+        (Clopper-Pearson) interval by default, as the series are small.
+    alpha : float in (0, 1)
 
     Returns
     -------
-    matplotlib Axes
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.transforms import blended_transform_factory
+    DataFrame
+        ``outcome_id, series_id, endpoint, category, unit_of_analysis, events, total,
+        events_basis, proportion, ci_low, ci_high, reported, quote, location``. The count of
+        events comes from ``numerator`` when the evidence has it (``events_basis`` "stated" or
+        "implied", as ``denominator_basis``), else from the percentage and the denominator
+        (see :func:`count_for`). Unlike :func:`proportion_table`, which groups a count and its
+        percentage into one result, this keeps one row per requested outcome and refuses a
+        row without a count.
 
-    if table.empty:
-        raise ValueError("table is empty: no reported proportion to plot")
-    n_rows = len(table)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10.0, 1.4 + 0.38 * n_rows))
-    ys = np.arange(n_rows, 0, -1, dtype=float)
-    text_tf = blended_transform_factory(ax.transAxes, ax.transData)
-    methods = {m for m in table["method"] if m}
-    for y, (_, row) in zip(ys, table.iterrows(), strict=True):
-        estimate = 100.0 * row["estimate"]
-        if pd.notna(row["ci_low"]):
-            ax.hlines(y, 100 * row["ci_low"], 100 * row["ci_high"], color="0.2", lw=1.3)
-            ax.plot(estimate, y, "s", color="0.2", markersize=6)
-            note = (f"{int(row['k'])}/{int(row['n'])}  {estimate:.1f}% "
-                    f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]")
-            if row["k_basis"] != "stated":
-                note += f"  (k {row['k_basis']})"
-        else:
-            ax.plot(estimate, y, "s", mfc="white", mec="0.2", markersize=6)
-            note = f"{row['reported']}  no interval: {row['k_basis']}"
-        ax.text(1.02, y, note, transform=text_tf, va="center", fontsize=8)
-    ax.set_yticks(ys)
-    ax.set_yticklabels([_row_label(r, with_series) for _, r in table.iterrows()], fontsize=8.5)
-    ax.set_xlim(-2, 102)
-    ax.set_ylim(0.3, n_rows + 0.7)
-    ax.set_xlabel("Proportion (%)")
-    ax.grid(axis="x", color="0.9", lw=0.6)
-    ax.spines[["top", "right"]].set_visible(False)
-    level = ", ".join(sorted(methods)) or "none"
-    confidence = f"{100 * (1 - table.attrs.get('alpha', 0.05)):g}"
-    ax.annotate(f"Filled squares: k/n with {confidence}% interval ({level}); open squares: "
-                "reported "
-                "value without a binomial interval. Nothing is pooled.",
-                xy=(0, 0), xycoords="axes fraction", xytext=(0, -40),
-                textcoords="offset points", fontsize=7.5, color="0.35", va="top")
-    if title:
-        ax.set_title(title, loc="left", fontsize=10)
-    return ax
+    Raises
+    ------
+    ValueError
+        For an unknown id (listing close ones), a row without a denominator, or a count that
+        cannot give the reported percentage.
+    """
+    ev = check_evidence(evidence)
+    if isinstance(outcome_ids, str) or not isinstance(outcome_ids, Sequence) or not outcome_ids:
+        raise ValueError("outcome_ids must be a non-empty list of outcome_id strings")
+    table = ev.outcomes.set_index("outcome_id")
+    records = []
+    for oid in outcome_ids:
+        if oid not in table.index:
+            usable = table.index[table["denominator"].notna()
+                                 & table["statistic"].isin(["proportion", "count"])]
+            raise ValueError(f"outcome_id={oid!r} is not in outcomes.csv; outcomes with a "
+                             f"denominator: {', '.join(usable)}")
+        row = table.loc[oid]
+        if row["statistic"] not in ("proportion", "count") or pd.isna(row["denominator"]):
+            raise ValueError(f"outcome_id={oid!r} is a {row['statistic']} without a usable "
+                             "denominator; allowed: proportion or count rows with a denominator")
+        events, total, basis = count_for(row)
+        if events is None:
+            raise ValueError(f"outcome_id={oid!r}: no count out of {total} gives "
+                             f"{row['value']}% ({basis})")
+        low, high = proportion_ci(events, total, method=method, alpha=alpha)
+        reported = printed_value(row, units=UNIT_WORDS)
+        records.append({
+            "outcome_id": oid,
+            "series_id": row["series_id"],
+            "endpoint": row["endpoint"],
+            "category": None if pd.isna(row["category"]) else row["category"],
+            "unit_of_analysis": row["unit_of_analysis"],
+            "events": events,
+            "total": total,
+            "events_basis": basis,
+            "proportion": events / total,
+            "ci_low": low,
+            "ci_high": high,
+            "reported": reported,
+            "quote": row["quote"],
+            "location": row["location"],
+        })
+    return pd.DataFrame.from_records(records)

@@ -1,4 +1,10 @@
-"""Pseudo-IPD for a series of the review, read entirely from ``evidence/``."""
+"""Pseudo-IPD for a series of the review, read entirely from ``evidence/``.
+
+Every endpoint of :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS` can be rebuilt: the
+survival endpoints (overall, progression-free, local-progression-free survival) from their
+survival milestones and median, the incidence endpoints (local tumour progression) from their
+cumulative incidences, with deaths competing.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,9 @@ import math
 
 import pandas as pd
 
-from thyroid_evidence.survival.summary import PseudoIPD, reconstruct_from_summary
-
-#: Endpoints with a time-to-event reconstruction.
-ENDPOINTS = ("overall_survival", "local_tumor_progression",
-             "local_tumor_progression_free_survival")
-_MONTHS = {"months": 1.0, "years": 12.0, "days": 12.0 / 365.25}
+from thyroid_evidence.evidence import Evidence
+from thyroid_evidence.survival import PseudoIPD, reconstruct_from_summary
+from thyroid_evidence.vocab import INCIDENCE_ENDPOINTS, MONTHS_PER_UNIT, TIME_TO_EVENT_ENDPOINTS
 
 
 def _plain(rows: pd.DataFrame) -> pd.DataFrame:
@@ -22,14 +25,14 @@ def _plain(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _months(row: pd.Series, what: str) -> tuple[float, float]:
     unit = row["unit"]
-    if unit not in _MONTHS:
+    if unit not in MONTHS_PER_UNIT:
         raise ValueError(f"{what}: unit {unit!r} is not a time unit; allowed: "
-                         + ", ".join(_MONTHS))
-    factor = _MONTHS[unit]
+                         + ", ".join(MONTHS_PER_UNIT))
+    factor = MONTHS_PER_UNIT[unit]
     return float(row["value"]) * factor, 10.0 ** (-int(row["decimals"])) * factor
 
 
-def reconstruct_series(evidence: object, series_id: str, endpoint: str) -> PseudoIPD:
+def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> PseudoIPD:
     """Pseudo-IPD of one series and endpoint, with every number read from the evidence.
 
     Parameters
@@ -38,8 +41,8 @@ def reconstruct_series(evidence: object, series_id: str, endpoint: str) -> Pseud
         From :func:`thyroid_evidence.load_evidence`.
     series_id : str
         A series in ``evidence/series.csv``.
-    endpoint : {"overall_survival", "local_tumor_progression",
-                "local_tumor_progression_free_survival"}
+    endpoint : str
+        One of :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS`.
 
     Returns
     -------
@@ -55,16 +58,16 @@ def reconstruct_series(evidence: object, series_id: str, endpoint: str) -> Pseud
     ValueError
         For an unknown series or endpoint, or when the evidence holds nothing to rebuild.
     """
-    if endpoint not in ENDPOINTS:
+    if endpoint not in TIME_TO_EVENT_ENDPOINTS:
         raise ValueError(f"endpoint={endpoint!r} has no time-to-event reconstruction; "
-                         f"allowed: {', '.join(ENDPOINTS)}")
+                         f"allowed: {', '.join(TIME_TO_EVENT_ENDPOINTS)}")
     info = evidence.series_info(series_id)
     rows = _plain(evidence.outcomes_for(series_id, endpoint))
     if rows.empty:
         raise ValueError(f"series_id={series_id!r} reports nothing for endpoint={endpoint!r}")
     units = set(rows["unit_of_analysis"])
     unit = "lesion" if "lesion" in units else "patient"
-    kind_stat = "cumulative_incidence" if endpoint == "local_tumor_progression" else "survival"
+    kind_stat = "cumulative_incidence" if endpoint in INCIDENCE_ENDPOINTS else "survival"
     points = rows[rows["statistic"] == kind_stat]
     milestones = {float(r.time_months): float(r.value) / 100.0 for r in points.itertuples()
                   if r.unit == "percent"}
@@ -125,7 +128,7 @@ def _denominator(info: pd.Series, points: pd.DataFrame, unit: str) -> int:
     return int(value)
 
 
-def _competing_rate(evidence: object, series_id: str) -> tuple[float, str]:
+def _competing_rate(evidence: Evidence, series_id: str) -> tuple[float, str]:
     """Death hazard per month from the series' overall survival (median or last milestone)."""
     rows = _plain(evidence.outcomes_for(series_id, "overall_survival"))
     med = rows[rows["statistic"] == "median"]

@@ -6,15 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from thyroid_evidence.proportions._checks import CI_METHODS, _check_choice
-from thyroid_evidence.proportions.intervals import proportion_ci
-from thyroid_evidence.proportions.pooling import PooledProportion
+from thyroid_evidence.plotting.style import new_axes
+from thyroid_evidence.proportions import PooledProportion, proportion_ci
+from thyroid_evidence.validation import check_choice
+from thyroid_evidence.vocab import CI_METHODS
+
+__all__ = ["plot_forest"]
 
 
 def plot_forest(
     result: PooledProportion,
-    ax: Any = None,
     *,
+    ax: Any = None,
     title: str | None = None,
     xlabel: str = "Proportion",
     percent: bool = True,
@@ -52,13 +55,12 @@ def plot_forest(
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Polygon
     from matplotlib.transforms import blended_transform_factory
 
     if not isinstance(result, PooledProportion):
         raise ValueError(f"result must be a PooledProportion; got {type(result).__name__}")
-    _check_choice(study_ci, "study_ci", (*CI_METHODS, "model"))
+    check_choice(study_ci, "study_ci", (*CI_METHODS, "model"))
     st = result.studies
     k = result.k
     if study_ci == "model":
@@ -69,8 +71,7 @@ def plot_forest(
             for e, n in zip(st["events"], st["total"], strict=True)
         ]
         s_low, s_high = np.array(bounds).T
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9.0, 1.6 + 0.42 * (k + 3)))
+    ax = new_axes(ax, (9.0, 1.6 + 0.42 * (k + 3)))
     scale = 100.0 if percent else 1.0
     unit = "%" if percent else ""
     fmt = "{:.1f}" if percent else "{:.3f}"

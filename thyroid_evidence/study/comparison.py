@@ -8,13 +8,15 @@ notebooks.
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Iterable
+
 import pandas as pd
 
-from thyroid_evidence.audit.rounding import reported_from_value
 from thyroid_evidence.evidence import Evidence
-from thyroid_evidence.summaries import proportion_table
-from thyroid_evidence.survival import PseudoIPD, kaplan_meier, reconstruct_series
+from thyroid_evidence.study.formatting import printed_number, printed_value
+from thyroid_evidence.study.proportions import proportion_table
+from thyroid_evidence.study.series import reconstruct_series
+from thyroid_evidence.survival import PseudoIPD
 
 #: Endpoints shown as "local control" across series.
 LOCAL_CONTROL_ENDPOINTS = ("local_efficacy", "complete_treatment", "disease_control",
@@ -34,8 +36,8 @@ KEY_ROWS = (
     ("Complications", "complications", ("count",)),
     ("Follow-up", "follow_up", ("median",)),
 )
-_SITE_COLOURS = {"lung": "#2166ac", "liver": "#b35806", "bone": "#1b7837"}
-_UNIT_TEXT = {"percent": "%", "months": " mo", "years": " y", "events": "", "patients": ""}
+#: Kinds of technique :func:`series_styles` tells apart (a series' techniques, in words).
+TECHNIQUE_KINDS = ("ablation", "embolization", "consolidation")
 
 
 def series_curves(evidence: Evidence, endpoint: str = "overall_survival") -> dict[str, PseudoIPD]:
@@ -45,7 +47,7 @@ def series_curves(evidence: Evidence, endpoint: str = "overall_survival") -> dic
     ----------
     evidence : Evidence
     endpoint : str
-        A time-to-event endpoint of :data:`thyroid_evidence.survival.ENDPOINTS`.
+        One of :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS`.
 
     Returns
     -------
@@ -61,80 +63,43 @@ def series_curves(evidence: Evidence, endpoint: str = "overall_survival") -> dic
             if s in wanted}
 
 
-def _technique_style(techniques: str) -> str:
-    text = techniques.lower()
-    if "embolization" in text:
-        return "--"
-    if "cementoplasty" in text or "osteoplasty" in text:
-        return "-."
-    return "-"
-
-
-def plot_survival_comparison(
-    evidence: Evidence,
-    curves: dict[str, PseudoIPD],
-    *,
-    horizon_months: float = 60.0,
-    ax=None,
-    title: str = "Overall survival reconstructed for each series (pseudo-data)",
-):
-    """Kaplan-Meier curves of several pseudo-IPD sets on shared axes.
-
-    Colour shows the target organ, line style the technique (solid: ablation, dashed:
-    embolization, dash-dot: consolidation); markers are the reported milestones.
+def series_styles(evidence: Evidence, series_ids: Iterable[str]) -> pd.DataFrame:
+    """What :func:`~thyroid_evidence.plotting.plot_survival_comparison` needs to tell series apart.
 
     Parameters
     ----------
     evidence : Evidence
-    curves : dict
-        From :func:`series_curves`.
-    horizon_months : float > 0
-    ax : matplotlib Axes, optional
-    title : str
+    series_ids : iterable of str
+        For example the keys of :func:`series_curves`.
 
     Returns
     -------
-    matplotlib Axes
+    DataFrame
+        Indexed by ``series_id``: ``label`` (title, size and organ), ``target_site`` and
+        ``technique_kind`` (one of :data:`TECHNIQUE_KINDS`, read from the series' techniques).
     """
-    import matplotlib.pyplot as plt
-
-    if not horizon_months > 0:
-        raise ValueError(f"horizon_months must be > 0; got {horizon_months!r}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8.5, 5.2))
     info = evidence.series.set_index("series_id")
-    for series_id, pseudo in curves.items():
+    records = []
+    for series_id in series_ids:
         row = info.loc[series_id]
-        colour = _SITE_COLOURS.get(row["target_site"], "0.3")
-        table = kaplan_meier(pseudo.data).table
-        times = np.r_[0.0, table["time"].to_numpy()]
-        surv = np.r_[1.0, table["survival"].to_numpy()]
-        keep = times <= horizon_months
-        times = np.r_[times[keep], horizon_months]
-        surv = np.r_[surv[keep], surv[keep][-1]]
-        ax.step(times, 100 * surv, where="post", color=colour,
-                ls=_technique_style(row["techniques"]), lw=2,
-                label=f"{row['title']} (n = {int(row['n_patients'])}, {row['target_site']})")
-        rep = pseudo.reported_vs_reproduced
-        pts = rep[rep["quantity"] == "survival"]
-        ax.plot(pts["time_months"], 100 * pts["reported"], "o", color=colour, mec="white",
-                markersize=7, zorder=5)
-        med = rep[rep["quantity"] == "median"]
-        for _, m in med.iterrows():
-            if m["reported"] <= horizon_months:
-                ax.plot([m["reported"]], [50], marker="|", color=colour, markersize=14, mew=2.5)
-    ax.axhline(50, color="0.6", lw=0.8, ls=":")
-    ax.set(xlim=(0, horizon_months), ylim=(0, 101), xlabel="Months since treatment",
-           ylabel="Overall survival (%)", title=title)
-    ax.set_xticks(np.arange(0, horizon_months + 1, 12))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
-    ax.annotate("Dots: reported survival; vertical ticks on the 50% line: reported medians. "
-                "Curves are pseudo-data rebuilt from summaries; the series differ in organ, "
-                "primary tumour and technique.", xy=(0, 0), xycoords="axes fraction",
-                xytext=(0, -38), textcoords="offset points", fontsize=7.5, color="0.35",
-                va="top", wrap=True)
-    return ax
+        records.append({
+            "series_id": series_id,
+            "label": f"{row['title']} (n = {int(row['n_patients'])}, {row['target_site']})",
+            "target_site": row["target_site"],
+            "technique_kind": _technique_kind(row["techniques"]),
+        })
+    return pd.DataFrame.from_records(
+        records, columns=["series_id", "label", "target_site", "technique_kind"]
+    ).set_index("series_id")
+
+
+def _technique_kind(techniques: str) -> str:
+    text = techniques.lower()
+    if "embolization" in text:
+        return "embolization"
+    if "cementoplasty" in text or "osteoplasty" in text:
+        return "consolidation"
+    return "ablation"
 
 
 def local_control_table(
@@ -151,8 +116,8 @@ def local_control_table(
 
 
 def _format(row: pd.Series) -> str:
-    value = reported_from_value(row["value"], row["decimals"])
-    text = value + _UNIT_TEXT.get(row["unit"], f" {row['unit']}")
+    value = printed_number(row["value"], row["decimals"])
+    text = printed_value(row)
     if row["statistic"] == "median":
         text = f"median {text}"
     if row["statistic"] == "count" and pd.notna(row["denominator"]):

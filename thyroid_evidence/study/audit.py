@@ -21,11 +21,12 @@ from thyroid_evidence.audit.rounding import (
     MODES,
     NEAREST_MODES,
     parse_reported,
-    reported_from_value,
     round_fraction,
     show,
     show_exact,
 )
+from thyroid_evidence.study.formatting import printed_number
+from thyroid_evidence.vocab import UNIT_OF_ANALYSIS_WORDS
 
 #: Columns of the audit table, in order.
 AUDIT_COLUMNS = ("series_id", "outcome_ids", "check", "status", "detail")
@@ -48,8 +49,8 @@ KM_RANGE_MAX_N = 200
 #: Largest denominator tried when inferring implied denominators.
 N_MAX = 1000
 
+#: The series.csv column that counts each unit of analysis.
 _SERIES_SIZE = {"patient": "n_patients", "lesion": "n_lesions", "procedure": "n_procedures"}
-_UNIT_WORD = {"patient": "patients", "lesion": "lesions", "procedure": "procedures"}
 
 
 def _present(value: object) -> bool:
@@ -57,7 +58,7 @@ def _present(value: object) -> bool:
 
 
 def _reported(row: pd.Series) -> str:
-    return reported_from_value(row["value"], int(row["decimals"]))
+    return printed_number(row["value"], row["decimals"])
 
 
 def _row(series_id: str, ids: Sequence[str], check: str, status: str, detail: str) -> dict:
@@ -161,7 +162,7 @@ def _row_checks(series_id: str, chunk: pd.DataFrame) -> list[dict]:
         if not _is_percent_proportion(row):
             continue
         reported = _reported(row)
-        counted = _UNIT_WORD[row["unit_of_analysis"]]
+        counted = UNIT_OF_ANALYSIS_WORDS[row["unit_of_analysis"]]
         oid = [row["outcome_id"]]
         if not _present(row["denominator"]):
             fits = infer_denominators([reported], n_max=N_MAX, modes=NEAREST_MODES)
@@ -224,7 +225,7 @@ def _count_group(series_id: str, ids: list[str], counts: pd.DataFrame) -> dict:
         for _, r in counts.iterrows()
     ]
     totals = set(counts["denominator"].dropna().astype(int))
-    unit = _UNIT_WORD[counts["unit_of_analysis"].iloc[0]]
+    unit = UNIT_OF_ANALYSIS_WORDS[counts["unit_of_analysis"].iloc[0]]
     if len(totals) != 1:
         return _row(
             series_id, ids, "partition", "cannot_check",
@@ -242,7 +243,7 @@ def _share_group(series_id: str, ids: list[str], kind: str, shares: pd.DataFrame
         for _, r in shares.iterrows()
     ]
     units = set(shares["unit_of_analysis"])
-    unit = _UNIT_WORD[units.pop()] if len(units) == 1 else "units"
+    unit = UNIT_OF_ANALYSIS_WORDS[units.pop()] if len(units) == 1 else "units"
     denominators = set(shares["denominator"].dropna().astype(int))
     partition = kind == "partition"
     implied = infer_denominators(texts, n_max=N_MAX, modes=NEAREST_MODES, partition=partition)
@@ -372,7 +373,7 @@ def _km_checks(series_id: str, chunk: pd.DataFrame, size: pd.Series) -> list[dic
     for (_endpoint, kind, unit, _sub, _cat), rows in points.groupby(keys, sort=False):
         rows = rows.sort_values("time_months")
         ids = list(rows["outcome_id"])
-        counted = _UNIT_WORD[unit]
+        counted = UNIT_OF_ANALYSIS_WORDS[unit]
         if rows["time_months"].duplicated().any():
             out.append(_row(series_id, ids, "km_feasibility", "cannot_check",
                             "Two values share a time point, so they are not one curve."))

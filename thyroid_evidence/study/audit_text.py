@@ -7,9 +7,12 @@ import textwrap
 
 import pandas as pd
 
+from thyroid_evidence.study.audit import AUDIT_COLUMNS as _COLUMNS
+from thyroid_evidence.validation import check_choice
+from thyroid_evidence.vocab import AUDIT_FORMATS, STATUSES
+
 #: Output formats accepted by :func:`format_audit`.
-FORMATS = ("table", "csv", "json", "markdown")
-_COLUMNS = ("series_id", "outcome_ids", "check", "status", "detail")
+FORMATS = AUDIT_FORMATS
 
 
 def format_audit(df: pd.DataFrame, fmt: str = "table") -> str:
@@ -29,8 +32,7 @@ def format_audit(df: pd.DataFrame, fmt: str = "table") -> str:
     str
         Ends with a newline; identical input gives identical output.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {set(FORMATS)}, got {fmt!r}")
+    check_choice(fmt, "fmt", FORMATS)
     missing = [c for c in _COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"df lacks the audit column(s) {missing}; pass audit_evidence() output")
@@ -63,6 +65,5 @@ def _table(records: list[dict[str, str]]) -> str:
     counts: dict[str, int] = {}
     for rec in records:
         counts[rec["status"]] = counts.get(rec["status"], 0) + 1
-    order = ("consistent", "consistent_only_if_truncated", "inconsistent", "cannot_check")
-    summary = ", ".join(f"{counts[s]} {s}" for s in order if s in counts)
+    summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
     return "\n".join(blocks) + f"\n\n{len(records)} checks: {summary}.\n"
