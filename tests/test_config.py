@@ -80,6 +80,13 @@ def test_the_current_folder_is_used_when_it_holds_evidence_and_notebooks(
     assert project_root({}, cwd=here) == here
 
 
+def test_a_parent_of_the_current_folder_is_used_nearest_first(tmp_path: Path, installed: Path):
+    outer = make_root(tmp_path / "outer")
+    inner = make_root(outer / "clone")
+    assert project_root({}, cwd=inner / "notebooks") == inner
+    assert project_root({}, cwd=outer / "notebooks") == outer
+
+
 def test_the_error_names_every_place_looked_at(tmp_path: Path, installed: Path):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -88,7 +95,8 @@ def test_the_error_names_every_place_looked_at(tmp_path: Path, installed: Path):
     assert str(info.value) == (
         "cannot find the project root (a folder holding evidence/ and notebooks/); looked at "
         f"{ROOT_ENV} (not set); the folder holding the package ({installed}); the current "
-        f"folder ({empty.resolve()}). Run from the repository root or set {ROOT_ENV}."
+        f"folder ({empty.resolve()}) and its parents. Run from the repository root or set "
+        f"{ROOT_ENV}."
     )
     assert isinstance(info.value, ThyroidEvidenceError)
     assert isinstance(info.value, LookupError)

@@ -4,8 +4,9 @@ The project root (the folder holding ``evidence/`` and ``notebooks/``) is, in or
 
 1. the folder named by ``THYROID_EVIDENCE_ROOT``;
 2. the source checkout this package was imported from (``pip install -e .`` or a clone);
-3. the current folder, when it holds ``evidence/`` and ``notebooks/`` (``pip install .``
-   from a clone, then commands run from the repository root).
+3. the current folder or, nearest first, one of its parents, when it holds ``evidence/`` and
+   ``notebooks/`` (``pip install .`` from a clone, then commands run from the repository root,
+   or a notebook running in ``notebooks/``).
 
 When none fits, :func:`project_root` raises :class:`ProjectRootError` naming where it looked.
 Paths are looked up when asked for, never at import time, so that importing the package
@@ -84,9 +85,10 @@ def project_root(environ: Mapping[str, str] | None = None, cwd: Path | None = No
     if _is_root(_PACKAGE_PARENT):
         return _PACKAGE_PARENT
     looked.append(f"the folder holding the package ({_PACKAGE_PARENT})")
-    if _is_root(here):
-        return here
-    looked.append(f"the current folder ({here})")
+    for folder in (here, *here.parents):
+        if _is_root(folder):
+            return folder
+    looked.append(f"the current folder ({here}) and its parents")
     raise ProjectRootError(
         "cannot find the project root (a folder holding evidence/ and notebooks/); looked at "
         + "; ".join(looked)
