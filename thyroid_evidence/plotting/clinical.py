@@ -353,7 +353,8 @@ def plot_series_overview(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     Parameters
     ----------
     table : DataFrame
-        From :func:`thyroid_evidence.study.series_overview`.
+        From :func:`thyroid_evidence.study.series_overview` (its ``location`` column names
+        the review's sections in the footer).
     ax : matplotlib Axes, optional
 
     Returns
@@ -399,6 +400,8 @@ def plot_series_overview(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     handles = [Patch(color=c, label=k) for k, c in _KIND_COLORS.items()]
     ax.legend(handles=handles, loc="center right", frameon=True, framealpha=0.95,
               edgecolor="#dddddd", fontsize=9.5, title="population treated", title_fontsize=9.5)
-    footer(ax, "Source: evidence/series.csv and outcomes.csv (review, 'Interventional "
-            "techniques and available results'). " + DISCLAIMER)
+    # the review's sections that report the series (the first part of each location)
+    sections = dict.fromkeys(str(loc).split(" > ")[0] for loc in table["location"])
+    footer(ax, "Source: evidence/series.csv and outcomes.csv (review, "
+           + ", ".join(f"'{section}'" for section in sections) + "). " + DISCLAIMER)
     return ax

@@ -151,7 +151,8 @@ def series_overview(evidence: Evidence) -> pd.DataFrame:
     -------
     DataFrame
         ``series_id, title, target_site, n_patients, n_lesions, population_kind,
-        thyroid_share_percent, design, follow_up``. ``population_kind`` is "mixed primaries"
+        thyroid_share_percent, design, follow_up, location`` (where the review reports the
+        series). ``population_kind`` is "mixed primaries"
         when the evidence lists the primary tumours of the series, "thyroid cancer" when the
         population names thyroid cancer, else "other primary (no thyroid cancer)";
         ``thyroid_share_percent`` is the reported share of thyroid primaries (mixed series).
@@ -178,5 +179,6 @@ def series_overview(evidence: Evidence) -> pd.DataFrame:
             "thyroid_share_percent": float(thyroid["value"].iloc[0]) if len(thyroid) else None,
             "design": row.design,
             "follow_up": None if pd.isna(row.follow_up) else row.follow_up,
+            "location": row.location,
         })
     return pd.DataFrame.from_records(records)
