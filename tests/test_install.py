@@ -74,7 +74,8 @@ def test_the_wheel_holds_every_file_of_the_package(venv: Path):
         return {p.relative_to(root).as_posix() for p in root.rglob("*")
                 if p.is_file() and "__pycache__" not in p.parts}
 
-    assert files(installed) == files(CHECKOUT / "thyroid_evidence")
+    # The copy the wheel was built from (the checkout may change while the tests run).
+    assert files(installed) == files(venv.parent / "src" / "thyroid_evidence")
 
 
 def test_the_venv_imports_the_wheel_not_the_checkout(venv: Path, tmp_path: Path):
@@ -104,6 +105,13 @@ def test_build_from_the_repository_root(venv: Path, tmp_path: Path):
                   cwd=CHECKOUT)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "b" / "report" / "index.html").is_file()
+
+
+def test_run_from_the_repository_root(venv: Path, tmp_path: Path):
+    result = _run([str(venv / "bin" / "thyroid-evidence"), "run", "data_audit", "-p",
+                   "status_filter", "inconsistent", "--out", str(tmp_path / "r")], cwd=CHECKOUT)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "r" / "notebooks" / "data_audit.ipynb").is_file()
 
 
 @pytest.mark.parametrize("command", [["validate"], ["audit"], ["build", "--only", "x"],
