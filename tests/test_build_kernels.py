@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.fixture_matrix import matrix_file
 from thyroid_evidence.build.execute import build
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-from fixture_matrix import matrix_file  # noqa: E402
 
 RUN_IDS = [
     "fx_series-liver_rfa_crc-overall_survival",

@@ -13,15 +13,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from thyroid_evidence.plotting.figures import save_figure
 from thyroid_evidence.build.manifest import Fingerprint, Manifest, run_hash
-from thyroid_evidence.build.outputs import (
-    STATE_DIR,
-    atomic_write_bytes,
-    commit_run,
-    recover,
-    save_table,
-)
+from thyroid_evidence.build.outputs import STATE_DIR, commit_run, recover
+from thyroid_evidence.files import atomic_write_bytes
+from thyroid_evidence.notebook import save_table
+from thyroid_evidence.plotting.figures import save_figure
 
 DRAW = """
 import sys
@@ -111,7 +107,7 @@ def test_save_table_is_plain_deterministic_csv(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"path must end in '\.csv', got 't\.txt'"):
         save_table(frame, tmp_path / "t.txt")
-    with pytest.raises(ValueError, match="table must be a pandas DataFrame, got list"):
+    with pytest.raises(TypeError, match="table must be a pandas DataFrame, got list"):
         save_table([1], tmp_path / "u.csv")
 
 

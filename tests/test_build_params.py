@@ -4,38 +4,33 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.fixtures.fixture_matrix import MATRIX as FX
+from tests.fixtures.fixture_matrix import NOTEBOOK_DIR
+from thyroid_evidence import config, vocab
 from thyroid_evidence.build.execute import select_runs
-from thyroid_evidence.build.matrix import (
-    MATRIX,
+from thyroid_evidence.build.params import inspect_defaults, parse_cli_value
+from thyroid_evidence.notebook import (
     EvidenceIndex,
     Matrix,
     NotebookSpec,
-    load_matrix,
-    run_id_for,
-)
-from thyroid_evidence.build.params import (
-    STAGING_ENV,
     ParameterError,
     Rule,
     check_notebook_parameters,
     check_parameters,
-    inspect_defaults,
-    parse_cli_value,
+    load_matrix,
+    read_matrix,
     read_parameter_defaults,
+    run_id_for,
 )
-from thyroid_evidence.paths import NOTEBOOKS_DIR
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-from fixture_matrix import MATRIX as FX  # noqa: E402
-from fixture_matrix import NOTEBOOK_DIR  # noqa: E402
-
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+MATRIX = load_matrix(config.notebooks_dir() / "matrix.toml")
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(config.notebooks_dir().glob("*.ipynb"))
+STAGING_ENV = config.STAGING_ENV
 
 
 def refused(parameters: dict, notebook: str = "fx_series") -> list[str]:
@@ -161,7 +156,7 @@ def test_notebook_rules_replace_common_rules(tmp_path: Path) -> None:
 
 
 def test_unknown_notebook_lists_notebooks() -> None:
-    with pytest.raises(ValueError, match="notebook 'nosuch' is not in the run matrix; allowed: "
+    with pytest.raises(LookupError, match="notebook 'nosuch' is not in the run matrix; allowed: "
                                          "fx_series, fx_single"):
         check_parameters("nosuch", {}, matrix=FX)
 
@@ -199,11 +194,31 @@ def test_project_matrix_covers_every_series_with_survival_data() -> None:
     survival = [r for r in MATRIX.runs(index) if r.notebook == "survival"]
     expected = sorted(
         f"survival-{s}-{e}" for s, e, stat in index.outcomes
-        if stat in ("survival", "median") and e.endswith("survival")
+        if stat in ("survival", "median") and e in vocab.SURVIVAL_ENDPOINTS
     )
     assert sorted({r.run_id for r in survival}) == sorted(set(expected))
     assert "survival-bone_ir_cazzato-overall_survival" in {r.run_id for r in survival}
     assert [r.run_id for r in MATRIX.runs(index) if r.notebook == "comparison"] == ["comparison"]
+
+
+def test_project_matrix_runs_are_those_of_the_notebooks() -> None:
+    """The run list of the project's matrix (notebooks/matrix.toml), in report order."""
+    assert [r.run_id for r in MATRIX.runs(EvidenceIndex.from_dir(MATRIX.evidence_dir))] == [
+        "survival-lung_rfa_debaere-overall_survival",
+        "survival-liver_rfa_crc-local_tumor_progression_free_survival",
+        "survival-liver_rfa_crc-overall_survival",
+        "survival-bone_ir_cazzato-overall_survival",
+        "local_progression-lung_rfa_debaere",
+        "response_and_control-lung_rfa_debaere",
+        "response_and_control-liver_tae_mtc",
+        "response_and_control-bone_ir_cazzato",
+        "response_and_control-bone_osteoplasty_song",
+        "comparison",
+        "data_audit",
+        "clinical_context",
+        "teaching_walkthrough",
+    ]
+    assert MATRIX.notebooks[0].endpoints == vocab.SURVIVAL_ENDPOINTS
 
 
 def test_select_runs_by_glob_and_notebook() -> None:
@@ -228,12 +243,86 @@ def test_spec_and_run_id_validation() -> None:
 def test_load_matrix_from_file_reference(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded = load_matrix(FX.ref)
     assert loaded.names == ("fx_series", "fx_single")
+    assert loaded.notebook_dir == NOTEBOOK_DIR and loaded.package_dir == NOTEBOOK_DIR.parent
     monkeypatch.delenv("THYROID_EVIDENCE_MATRIX", raising=False)
-    assert load_matrix() is MATRIX
+    assert load_matrix() == MATRIX
+    assert MATRIX.notebook_dir == config.notebooks_dir()
+    assert MATRIX.evidence_dir == config.evidence_dir()
     monkeypatch.setenv("THYROID_EVIDENCE_MATRIX", FX.ref)
     assert load_matrix().names == ("fx_series", "fx_single")
-    with pytest.raises(ValueError, match="must be 'module:attr'"):
-        load_matrix("nocolon")
+    with pytest.raises(ValueError, match="THYROID_EVIDENCE_MATRIX must name a .toml file"):
+        load_matrix("fixture_matrix.py:MATRIX")
+    with pytest.raises(ValueError, match=r"run matrix /nowhere/m\.toml does not exist"):
+        load_matrix("/nowhere/m.toml")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "m.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_matrix_file_names_vocabularies_and_rules(tmp_path: Path) -> None:
+    path = write(tmp_path, '''
+notebook_dir = "nb"
+[[notebooks]]
+name = "a"
+title = "A"
+for_each = ["series_id", "endpoint"]
+endpoints = "TIME_TO_EVENT_ENDPOINTS"
+parameters = {n_ensemble = 5}
+[notebooks.rules.interval_method]
+choices = "CI_METHODS"
+[notebooks.rules.title]
+choices = ["x", "y"]
+allow_none = true
+[notebooks.rules.limit]
+minimum = 1
+maximum = 2.5
+exclusive_maximum = true
+kinds = ["int", "float"]
+''')
+    matrix = read_matrix(path)
+    (spec,) = matrix.notebooks
+    assert matrix.notebook_dir == tmp_path / "nb" and matrix.ref == str(path)
+    assert spec.endpoints == vocab.TIME_TO_EVENT_ENDPOINTS
+    assert spec.parameters == {"n_ensemble": 5}
+    assert spec.rules == {
+        "interval_method": Rule(choices=vocab.CI_METHODS),
+        "title": Rule(choices=("x", "y"), allow_none=True),
+        "limit": Rule(minimum=1, maximum=2.5, exclusive_maximum=True, kinds=(int, float)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "message"),
+    [
+        ("[[notebooks]]\nname = 'a'\ntitle = 'A'\nendpoints = 'NO_SUCH'\n", LookupError,
+         "notebook 1 (a): endpoints: 'NO_SUCH' is not a list of thyroid_evidence.vocab; known: "
+         "EVENT_CODES, "),
+        ("[[notebooks]]\nname = 'a'\ntitle = 'A'\ncolour = 1\n", ValueError,
+         "notebook 1: unknown key(s) colour; allowed: name, title, for_each, endpoints, "
+         "statistics, parameters, rules"),
+        ("[[notebooks]]\nname = 'a'\ntitle = 'A'\n[notebooks.rules.x]\nchoices = 3\n",
+         ValueError, "rules.x.choices must be a list or the name of a vocab list, got 3"),
+        ("[[notebooks]]\nname = 'a'\ntitle = 'A'\n[notebooks.rules.x]\nkinds = ['set']\n",
+         LookupError, "rules.x.kinds: unknown type(s) set; known: str, int, float, bool, list"),
+        ("[[notebooks]]\nname = 'a'\ntitle = 'A'\n[[notebooks]]\nname = 'a'\ntitle = 'B'\n",
+         ValueError, "notebook(s) declared more than once: a"),
+        ("[[notebooks]]\nname = 'A-1'\ntitle = 'A'\n", ValueError,
+         "notebook 1 (A-1): NotebookSpec.name must match [a-z0-9_]+, got 'A-1'"),
+        ("[[notebooks]]\nname = 'a'\ntitle = 'A'\nfor_each = ['endpoint']\n", ValueError,
+         "NotebookSpec.for_each of 'a' must be (), ('series_id',) or ('series_id', 'endpoint')"),
+        ("notebooks = [", ValueError, "is not valid TOML"),
+    ],
+)
+def test_matrix_file_problems_name_the_file_and_key(
+    tmp_path: Path, text: str, error: type, message: str
+) -> None:
+    with pytest.raises(error) as info:
+        read_matrix(write(tmp_path, text))
+    assert str(tmp_path / "m.toml") in str(info.value)
+    assert message in str(info.value)
 
 
 def test_notebook_check_sees_injected_unknown_names(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -289,20 +378,20 @@ def test_run_context_writes_into_staging_and_records(
     assert "output_dir" not in record["parameters"]
 
 
-def test_rules_can_take_allowed_values_from_the_package() -> None:
-    from thyroid_evidence.audit import STATUSES
-    from thyroid_evidence.proportions import CI_METHODS
+def test_common_rules_list_the_vocabularies_in_declaration_order() -> None:
+    from thyroid_evidence.notebook import COMMON_RULES
 
-    rule = Rule(choices_from="thyroid_evidence.proportions:CI_METHODS")
-    assert rule.problems("interval_method", "exact") == []
-    assert rule.resolved().problems("interval_method", "exact") == [
-        f"interval_method='exact' is not allowed; allowed: {', '.join(CI_METHODS)}"
+    rule = COMMON_RULES["interval_method"]
+    assert rule.problems("interval_method", "exact") == [
+        "interval_method='exact' is not allowed; allowed: wilson, clopper-pearson, jeffreys, "
+        "agresti-coull"
     ]
-    assert rule.resolved().problems("interval_method", CI_METHODS[0]) == []
-    subset = Rule(subset_from="thyroid_evidence.audit:STATUSES", nonempty=True).resolved()
-    assert subset.problems("status_filter", ["fine"]) == [
-        f"status_filter has fine which is not allowed; allowed: {', '.join(STATUSES)}"
+    assert rule.problems("interval_method", vocab.CI_METHODS[0]) == []
+    assert COMMON_RULES["status_filter"].problems("status_filter", ["fine"]) == [
+        "status_filter has fine which is not allowed; allowed: consistent, "
+        "consistent_only_if_truncated, inconsistent, cannot_check"
     ]
+    assert COMMON_RULES["pool_method"].choices == vocab.POOLING_METHODS
 
 
 def test_out_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):

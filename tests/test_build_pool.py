@@ -11,7 +11,7 @@ import pytest
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_core.utils import run_sync
 
-from thyroid_evidence.build.worker import KernelPool, RunTask, import_statements
+from thyroid_evidence.build.worker import KernelPool, RunTask, execute_task, import_statements
 
 
 def kernel_says(manager, code: str) -> str:
@@ -148,7 +148,38 @@ def test_project_notebooks_warm_up_with_imports_only() -> None:
     root = Path(__file__).resolve().parent.parent
     for path in sorted((root / "notebooks").glob("*.ipynb")):
         statements = import_statements(path)
-        # every notebook imports the build's parameter check and matplotlib before its
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        check = next("".join(c["source"]) for c in cells
+                     if "check_notebook_parameters(" in "".join(c["source"]))
+        module = check.split("run = ", 1)[1].split(".check_notebook_parameters", 1)[0]
+        # every notebook imports the module of its parameter check and matplotlib before its
         # parameters cell: both must be found, so that the warm-up loads them
-        assert "import thyroid_evidence.build" in statements, path.name
+        assert module in ("thyroid_evidence.notebook", "thyroid_evidence.build"), path.name
+        assert f"import {module}" in statements, path.name
         assert "import matplotlib.pyplot as plt" in statements, path.name
+
+
+def test_a_kept_kernel_runs_notebook_after_notebook_and_closes_its_clients(
+    tmp_path: Path,
+) -> None:
+    cells = [{"cell_type": "code", "id": "c1", "metadata": {}, "outputs": [],
+              "execution_count": None,
+              "source": "import os\nx = os.environ['THYROID_EVIDENCE_TEST_VAR']\nx"}]
+    (tmp_path / "nb.ipynb").write_text(json.dumps({
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5, "cells": cells}))
+    pool = KernelPool()
+    try:
+        results = [execute_task(task(tmp_path, name), pool) for name in ("one", "two")]
+        assert [r.ok for r in results] == [True, True], results
+        manager = pool._local.kernel.manager
+        assert manager.run_clients == []  # papermill's clients were closed after each run
+        for name in ("one", "two"):
+            nb = json.loads((tmp_path / "staging" / "notebooks" / f"{name}.ipynb").read_text())
+            (output,) = nb["cells"][0]["outputs"]
+            assert "".join(output["data"]["text/plain"]) == f"'{name}'"
+            assert nb["cells"][0]["execution_count"] == 1
+    finally:
+        pool.close()
+    assert not run_sync(manager.is_alive)()

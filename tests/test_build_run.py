@@ -1,6 +1,6 @@
 """The build end to end on the fixture notebooks: real kernels, real papermill.
 
-Three runs (``tests/fixtures/fixture_matrix.py``); about a dozen kernel starts in all.
+Three runs (``tests/fixtures/matrix.toml``); about a dozen kernel starts in all.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from pathlib import Path
 import papermill
 import pytest
 
+from tests.fixtures.fixture_matrix import MATRIX as FX
+from tests.fixtures.fixture_matrix import NOTEBOOK_DIR, matrix_file
+from thyroid_evidence import config
 from thyroid_evidence.build.execute import build
-from thyroid_evidence.build.params import ParameterError, check_parameters
-from thyroid_evidence.paths import PROJ_ROOT
+from thyroid_evidence.notebook import ParameterError, check_parameters
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-from fixture_matrix import MATRIX as FX  # noqa: E402
-from fixture_matrix import NOTEBOOK_DIR, matrix_file  # noqa: E402
+PROJ_ROOT = config.project_root()
 
 RUN_IDS = [
     "fx_series-liver_rfa_crc-overall_survival",

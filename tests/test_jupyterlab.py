@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from thyroid_evidence.paths import NOTEBOOKS_DIR, PROJ_ROOT
+from thyroid_evidence import config
+
+PROJ_ROOT = config.project_root()
+NOTEBOOKS_DIR = config.notebooks_dir()
 
 
 def free_port() -> int:

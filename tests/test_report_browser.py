@@ -11,17 +11,14 @@ import csv
 import io
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
+from tests.fixtures.fixture_matrix import matrix_file
+from thyroid_evidence import config
 from thyroid_evidence.build.execute import build
-from thyroid_evidence.paths import EVIDENCE_DIR
-
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-from fixture_matrix import matrix_file  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,7 +41,7 @@ pytestmark = pytest.mark.skipif(
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("browser")
     evidence = root / "evidence"
-    shutil.copytree(EVIDENCE_DIR, evidence)
+    shutil.copytree(config.evidence_dir(), evidence)
     with (evidence / "series.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:

@@ -337,15 +337,20 @@ def _spec(entry: Mapping[str, Any], where: str) -> NotebookSpec:
     rules = entry.get("rules", {})
     if not isinstance(parameters, dict) or not isinstance(rules, dict):
         raise ValueError(f"{where}: parameters and rules must be tables")
-    return NotebookSpec(
-        name=entry["name"],
-        title=entry["title"],
-        for_each=_strings(entry.get("for_each", []), "for_each", where),
-        endpoints=(_strings(entry["endpoints"], "endpoints", where)
-                   if "endpoints" in entry else None),
-        statistics=(_strings(entry["statistics"], "statistics", where)
-                    if "statistics" in entry else None),
-        parameters=parameters,
-        rules={name: Rule.from_table(rule, f"{where}: rules.{name}")
-               for name, rule in rules.items()},
-    )
+    try:
+        return NotebookSpec(
+            name=entry["name"],
+            title=entry["title"],
+            for_each=_strings(entry.get("for_each", []), "for_each", where),
+            endpoints=(_strings(entry["endpoints"], "endpoints", where)
+                       if "endpoints" in entry else None),
+            statistics=(_strings(entry["statistics"], "statistics", where)
+                        if "statistics" in entry else None),
+            parameters=parameters,
+            rules={name: Rule.from_table(rule, f"{where}: rules.{name}")
+                   for name, rule in rules.items()},
+        )
+    except ValueError as exc:  # NotebookSpec's own checks: name the file and the notebook
+        if str(exc).startswith(where):
+            raise
+        raise ValueError(f"{where}: {exc}") from None
