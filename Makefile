@@ -16,7 +16,7 @@ help:
 	@echo "make lab        JupyterLab on notebooks/ in the project environment"
 	@echo "make notebooks  re-execute the committed notebooks in place (refreshes their stored outputs)"
 	@echo "make bench      run the benchmarks in benchmarks/"
-	@echo "make lint       ruff over the package, tests and benchmarks"
+	@echo "make lint       ruff over the package, tests and benchmarks, and the layer contracts"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "thyroid-evidence needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -49,6 +49,7 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check thyroid_evidence tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(OUT) .pytest_cache
