@@ -118,14 +118,22 @@ Readings of Table 2 (interpretation choices)
 * TNM: T categories are those of the 8th AJCC/UICC edition (T1a ... T4b); "pT3, pT4" are
   T3a/T3b/T4a/T4b, "each N1" is N1/N1a/N1b, "cN0/pN0" is N0.
 
+Where things are
+----------------
+The rules are applied by :mod:`thyroid_evidence.staging.risk`, whose functions take Table 2's
+rows as data. ``ata_risk``, ``tnm_risk_group`` and ``stratify`` here are the forms of
+:mod:`thyroid_evidence.study.staging` that read the rows from the evidence package when no
+``evidence`` is given (imported on first use: the science does not load evidence).
+
 Examples
 --------
+>>> from thyroid_evidence.staging import PatientFeatures, ata_risk
 >>> p = PatientFeatures(histology="papillary", distant_metastases=True)
 >>> ata_risk(p).level
 'high'
 """
 
-from thyroid_evidence import DISCLAIMER
+from thyroid_evidence._lazy import lazy_exports
 from thyroid_evidence.staging.features import (
     ATA_LEVELS,
     EXTRATHYROIDAL_EXTENSION,
@@ -141,7 +149,14 @@ from thyroid_evidence.staging.features import (
 )
 from thyroid_evidence.staging.results import CriterionCheck, RiskResult
 from thyroid_evidence.staging.rules import Criterion, criteria_from_table
-from thyroid_evidence.staging.stratify import ata_risk, stratify, tnm_risk_group
+from thyroid_evidence.vocab import DISCLAIMER
+
+#: The convenience forms that read Table 2 from the evidence (study layer), on first use.
+_EXPORTS = {
+    "ata_risk": "thyroid_evidence.study.staging",
+    "stratify": "thyroid_evidence.study.staging",
+    "tnm_risk_group": "thyroid_evidence.study.staging",
+}
 
 __all__ = [
     "ATA_LEVELS",
@@ -164,3 +179,4 @@ __all__ = [
     "stratify",
     "tnm_risk_group",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -35,7 +35,8 @@ T_CATEGORIES = ("T1a", "T1b", "T2", "T3a", "T3b", "T4a", "T4b")
 N_CATEGORIES = ("N0", "N1", "N1a", "N1b")
 M_CATEGORIES = ("M0", "M1")
 
-_CHOICES: dict[str, tuple[str, ...]] = {
+#: Fields with a fixed list of values, and the values.
+FIELD_CHOICES: dict[str, tuple[str, ...]] = {
     "histology": HISTOLOGIES,
     "extrathyroidal_extension": EXTRATHYROIDAL_EXTENSION,
     "rai_avid_foci": RAI_AVID_FOCI,
@@ -43,9 +44,10 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "n_category": N_CATEGORIES,
     "m_category": M_CATEGORIES,
 }
-_COUNTS = ("vascular_invasion_foci", "pathologic_n1_count")
-_SIZES = ("largest_node_cm",)
-_BOOLEANS = (
+#: Fields that count (whole numbers >= 0), that measure (cm) and that are True/False.
+COUNT_FIELDS = ("vascular_invasion_foci", "pathologic_n1_count")
+SIZE_FIELDS = ("largest_node_cm",)
+BOOLEAN_FIELDS = (
     "aggressive_variant",
     "encapsulated_follicular_variant",
     "microcarcinoma",
@@ -174,7 +176,8 @@ class PatientFeatures:
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PatientFeatures))
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """True for None and for the missing values pandas reads from an empty cell."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
@@ -182,29 +185,29 @@ def _is_missing(value: Any) -> bool:
 
 def _clean_value(name: str, value: Any) -> Any:
     """Check one field's value and return it in canonical Python type."""
-    if _is_missing(value):
+    if is_missing(value):
         return None
-    if name in _CHOICES:
-        allowed = _CHOICES[name]
+    if name in FIELD_CHOICES:
+        allowed = FIELD_CHOICES[name]
         if not isinstance(value, str) or value not in allowed:
             raise ValueError(
                 f"{name}={value!r} is not allowed; allowed: {', '.join(allowed)} "
                 "or None (unknown)"
             )
         return value
-    if name in _BOOLEANS:
+    if name in BOOLEAN_FIELDS:
         if not _is_bool(value):
             raise ValueError(f"{name}={value!r} is not allowed; allowed: True, False or None "
                              "(unknown)")
         return bool(value)
-    if name in _COUNTS:
+    if name in COUNT_FIELDS:
         number = _as_number(value)
         if number is None or not math.isfinite(number) or number != int(number) or number < 0:
             raise ValueError(
                 f"{name}={value!r} is not allowed; allowed: a whole number >= 0 or None (unknown)"
             )
         return int(number)
-    if name in _SIZES:
+    if name in SIZE_FIELDS:
         number = _as_number(value)
         if number is None or not math.isfinite(number) or number <= 0:
             raise ValueError(

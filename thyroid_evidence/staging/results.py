@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from thyroid_evidence import DISCLAIMER
 from thyroid_evidence.staging.features import INDETERMINATE
+from thyroid_evidence.vocab import DISCLAIMER
 
 
 @dataclass(frozen=True)

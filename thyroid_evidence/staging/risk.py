@@ -1,5 +1,10 @@
 """ata_risk, tnm_risk_group and stratify: Table 2 applied with three-valued logic.
 
+The functions take Table 2's rows as data (compiled :class:`~thyroid_evidence.staging.rules.
+Criterion` rows or the ``risk_stratification`` table); ``thyroid_evidence.staging.ata_risk``
+and its siblings are the convenience forms of :mod:`thyroid_evidence.study.staging` that read
+them from the evidence package.
+
 Research and teaching material, not clinical decision support.
 """
 
@@ -13,16 +18,16 @@ from typing import Any
 import pandas as pd
 
 from thyroid_evidence.staging.features import (
-    _BOOLEANS,
-    _CHOICES,
-    _COUNTS,
+    BOOLEAN_FIELDS,
+    COUNT_FIELDS,
+    FIELD_CHOICES,
     FIELD_NAMES,
     IN_SCOPE_HISTOLOGIES,
     INDETERMINATE,
     PatientFeatures,
 )
 from thyroid_evidence.staging.results import CriterionCheck, RiskResult
-from thyroid_evidence.staging.rules import _LEVELS_OF, Criterion, _criteria, _evaluate
+from thyroid_evidence.staging.rules import LEVELS_OF, Criterion, evaluate, system_criteria
 
 
 def _as_patient(p: Any) -> PatientFeatures:
@@ -30,8 +35,8 @@ def _as_patient(p: Any) -> PatientFeatures:
         return p
     if isinstance(p, Mapping):
         return PatientFeatures.from_dict(p)
-    raise ValueError(f"p must be a PatientFeatures or a mapping of its fields; got "
-                     f"{type(p).__name__}")
+    raise TypeError(f"p must be a PatientFeatures or a mapping of its fields; got "
+                    f"{type(p).__name__}")
 
 
 def _effective_values(p: PatientFeatures) -> dict[str, Any]:
@@ -104,7 +109,7 @@ class _Outcome:
 def _stratify(order: tuple[str, ...], rows: tuple[Criterion, ...],
               values: Mapping[str, Any]) -> _Outcome:
     """Evaluate every row, combine into descriptions and levels, resolve the level."""
-    holds = {c.criterion_id: _evaluate(c.tree.body, values) for c in rows}
+    holds = {c.criterion_id: evaluate(c.tree.body, values) for c in rows}
     descriptions = []
     status: dict[str, bool | None] = {}
     for level in order:
@@ -135,9 +140,9 @@ def _fields_in_order(names: set[str]) -> tuple[str, ...]:
 
 def _candidate_values(name: str, rows: tuple[Criterion, ...]) -> list[Any]:
     """Values of one field that reach every branch of the rules (for the sensitivity check)."""
-    if name in _CHOICES:
-        return list(_CHOICES[name])
-    if name in _BOOLEANS:
+    if name in FIELD_CHOICES:
+        return list(FIELD_CHOICES[name])
+    if name in BOOLEAN_FIELDS:
         return [True, False]
     limits = sorted({
         const.value
@@ -150,7 +155,7 @@ def _candidate_values(name: str, rows: tuple[Criterion, ...]) -> list[Any]:
     })
     if not limits:
         return []
-    if name in _COUNTS:
+    if name in COUNT_FIELDS:
         return sorted({v for c in limits for v in (c - 1, c, c + 1) if v >= 0})
     between = [(a + b) / 2 for a, b in zip(limits, limits[1:], strict=False)]
     return sorted({limits[0] / 2, *limits, *between, limits[-1] * 2})
@@ -193,22 +198,26 @@ def _out_of_scope(system: str, p: PatientFeatures, values: Mapping[str, Any],
 
 def _checks(rows: tuple[Criterion, ...], values: Mapping[str, Any]) -> tuple[CriterionCheck, ...]:
     return tuple(
-        CriterionCheck(c.criterion_id, c.level, c.text, _evaluate(c.tree.body, values),
+        CriterionCheck(c.criterion_id, c.level, c.text, evaluate(c.tree.body, values),
                        tuple(name for name in c.fields if values[name] is None))
         for c in rows
     )
 
 
-def _run(system: str, p: Any, evidence: Any
+#: What the functions accept as Table 2: compiled rows or the ``risk_stratification`` table.
+Criteria = tuple[Criterion, ...] | pd.DataFrame
+
+
+def _run(system: str, p: Any, criteria: Criteria
          ) -> tuple[RiskResult, PatientFeatures, _Outcome | None, tuple[Criterion, ...]]:
     """Shared part of :func:`ata_risk` and :func:`tnm_risk_group` (notes are added by them)."""
     p = _as_patient(p)
-    rows = _criteria(evidence, system)
+    rows = system_criteria(criteria, system)
     values = _effective_values(p)
     out = _out_of_scope(system, p, values, rows)
     if out is not None:
         return out, p, None, rows
-    order = _LEVELS_OF[system]
+    order = LEVELS_OF[system]
     outcome = _stratify(order, rows, values)
     shown = (outcome.level,) if outcome.level != INDETERMINATE else outcome.possible
     criteria = tuple(c.criterion_id for level, parts, value in outcome.descriptions
@@ -220,7 +229,7 @@ def _run(system: str, p: Any, evidence: Any
     return result, p, outcome, rows
 
 
-def ata_risk(p: PatientFeatures | Mapping[str, Any], evidence: Any = None) -> RiskResult:
+def ata_risk(p: PatientFeatures | Mapping[str, Any], criteria: Criteria) -> RiskResult:
     """ATA risk of structural disease recurrence, as Table 2 of the review prints it.
 
     Research and teaching material, not clinical decision support.
@@ -229,9 +238,9 @@ def ata_risk(p: PatientFeatures | Mapping[str, Any], evidence: Any = None) -> Ri
     ----------
     p : PatientFeatures or mapping
         The patient; a mapping is passed to :meth:`PatientFeatures.from_dict`.
-    evidence : Evidence or DataFrame, optional
-        Where the rows come from: an :class:`~thyroid_evidence.evidence.Evidence` (its
-        ``risk_stratification``) or that DataFrame; default ``load_evidence()``.
+    criteria : tuple of Criterion or DataFrame
+        Table 2: the rows from :func:`~thyroid_evidence.staging.rules.criteria_from_table`
+        (compiled once) or a ``risk_stratification`` table.
 
     Returns
     -------
@@ -245,13 +254,23 @@ def ata_risk(p: PatientFeatures | Mapping[str, Any], evidence: Any = None) -> Ri
     intermediate and high row known not to hold. See the module docstring for the rule
     language and for how each ambiguous line of Table 2 is read.
 
+    Raises
+    ------
+    TypeError
+        If ``p`` is neither a PatientFeatures nor a mapping, or ``criteria`` is not Table 2.
+    ValueError
+        For invalid features or a table that does not compile.
+
     Examples
     --------
-    >>> r = ata_risk(PatientFeatures(extrathyroidal_extension="gross"))
+    >>> from thyroid_evidence import load_evidence
+    >>> from thyroid_evidence.staging.rules import criteria_from_table
+    >>> rows = criteria_from_table(load_evidence().risk_stratification)
+    >>> r = ata_risk(PatientFeatures(extrathyroidal_extension="gross"), rows)
     >>> r.level, r.criteria
     ('high', ('ata_high_macroscopic_invasion',))
     """
-    result, p, outcome, _ = _run("ata", p, evidence)
+    result, p, outcome, _ = _run("ata", p, criteria)
     if outcome is None:
         return result
     notes = []
@@ -273,7 +292,7 @@ def ata_risk(p: PatientFeatures | Mapping[str, Any], evidence: Any = None) -> Ri
 def _false_terms(node: ast.AST, values: Mapping[str, Any]) -> list[ast.AST]:
     """The parts of a rule that make it fail: the failing conjuncts of an ``and``, else itself."""
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
-        return [term for value in node.values if _evaluate(value, values) is False
+        return [term for value in node.values if evaluate(value, values) is False
                 for term in _false_terms(value, values)]
     return [node]
 
@@ -292,7 +311,7 @@ def _gap_note(low: list[tuple[tuple[Criterion, ...], bool | None]],
               values: Mapping[str, Any]) -> str:
     failed = []
     for parts, _ in low:
-        not_met = [c for c in parts if _evaluate(c.tree.body, values) is False]
+        not_met = [c for c in parts if evaluate(c.tree.body, values) is False]
         if parts[0] in not_met:
             not_met = [parts[0]]  # the header fails: its conditions do not matter
         why = " and ".join(
@@ -304,7 +323,7 @@ def _gap_note(low: list[tuple[tuple[Criterion, ...], bool | None]],
             "low-risk description is met. Not met: " + " | ".join(failed))
 
 
-def tnm_risk_group(p: PatientFeatures | Mapping[str, Any], evidence: Any = None) -> RiskResult:
+def tnm_risk_group(p: PatientFeatures | Mapping[str, Any], criteria: Criteria) -> RiskResult:
     """TNM risk group (very low, low, high) as Table 2 of the review prints it.
 
     Research and teaching material, not clinical decision support.
@@ -313,8 +332,8 @@ def tnm_risk_group(p: PatientFeatures | Mapping[str, Any], evidence: Any = None)
     ----------
     p : PatientFeatures or mapping
         Reads ``t_category``, ``n_category`` and ``m_category`` (and ``histology`` for scope).
-    evidence : Evidence or DataFrame, optional
-        As for :func:`ata_risk`.
+    criteria : tuple of Criterion or DataFrame
+        Table 2, as for :func:`ata_risk`.
 
     Returns
     -------
@@ -325,10 +344,13 @@ def tnm_risk_group(p: PatientFeatures | Mapping[str, Any], evidence: Any = None)
 
     Examples
     --------
-    >>> tnm_risk_group(PatientFeatures(t_category="T2", n_category="N0", m_category="M0")).level
+    >>> from thyroid_evidence import load_evidence
+    >>> table = load_evidence().risk_stratification
+    >>> p = PatientFeatures(t_category="T2", n_category="N0", m_category="M0")
+    >>> tnm_risk_group(p, table).level
     'low'
     """
-    result, p, outcome, rows = _run("tnm", p, evidence)
+    result, p, outcome, rows = _run("tnm", p, criteria)
     if outcome is None:
         return result
     notes = []
@@ -346,7 +368,7 @@ def tnm_risk_group(p: PatientFeatures | Mapping[str, Any], evidence: Any = None)
 
 
 def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
-             evidence: Any = None) -> pd.DataFrame:
+             criteria: Criteria) -> pd.DataFrame:
     """ATA and TNM levels of several named patients, one row each (for notebooks).
 
     Research and teaching material, not clinical decision support.
@@ -355,8 +377,8 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
     ----------
     patients : mapping of str to PatientFeatures or mapping
         Patient label -> features (plain dicts as in a notebook's parameters cell).
-    evidence : Evidence or DataFrame, optional
-        As for :func:`ata_risk`.
+    criteria : tuple of Criterion or DataFrame
+        Table 2, as for :func:`ata_risk`.
 
     Returns
     -------
@@ -369,19 +391,30 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
 
     Raises
     ------
+    TypeError
+        If ``patients`` is not a mapping (or a patient not features, the message names it).
     ValueError
         Naming the patient, for invalid features.
+
+    Examples
+    --------
+    >>> from thyroid_evidence import load_evidence
+    >>> table = load_evidence().risk_stratification
+    >>> frame = stratify({"A": {"histology": "medullary"}}, table)
+    >>> frame.loc[0, "ata_level"], bool(frame.loc[0, "ata_out_of_scope"])
+    ('indeterminate', True)
     """
     if not isinstance(patients, Mapping):
-        raise ValueError("patients must be a mapping of patient labels to features; got "
-                         f"{type(patients).__name__}")
+        raise TypeError("patients must be a mapping of patient labels to features; got "
+                        f"{type(patients).__name__}")
+    rows = system_criteria(criteria, "ata") + system_criteria(criteria, "tnm")  # compile once
     records = []
     for label, features in patients.items():
         try:
             p = _as_patient(features)
-        except ValueError as exc:
-            raise ValueError(f"patient {label!r}: {exc}") from None
-        ata, tnm = ata_risk(p, evidence), tnm_risk_group(p, evidence)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"patient {label!r}: {exc}") from None
+        ata, tnm = ata_risk(p, rows), tnm_risk_group(p, rows)
         records.append({
             "patient": label,
             "ata_level": ata.level,

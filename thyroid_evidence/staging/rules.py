@@ -8,18 +8,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 
 from thyroid_evidence.staging.features import (
-    _BOOLEANS,
-    _CHOICES,
     ATA_LEVELS,
+    BOOLEAN_FIELDS,
+    FIELD_CHOICES,
     FIELD_NAMES,
     TNM_LEVELS,
-    _is_missing,
+    is_missing,
 )
 
 _COMPARISONS = {
@@ -104,11 +103,11 @@ def _check_node(node: ast.AST, cid: str, rule: str, names: set[str]) -> None:
 
 def _check_constant(name: str, op: type, value: Any, cid: str, rule: str) -> None:
     ordered = op in (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
-    if name in _CHOICES:
-        if ordered or not isinstance(value, str) or value not in _CHOICES[name]:
+    if name in FIELD_CHOICES:
+        if ordered or not isinstance(value, str) or value not in FIELD_CHOICES[name]:
             raise _rule_error(cid, rule, f"{name} compares with {value!r}; allowed: "
-                              f"{', '.join(_CHOICES[name])} with ==, !=, in, not in")
-    elif name in _BOOLEANS:
+                              f"{', '.join(FIELD_CHOICES[name])} with ==, !=, in, not in")
+    elif name in BOOLEAN_FIELDS:
         if ordered or not isinstance(value, bool):
             raise _rule_error(cid, rule, f"{name} compares with {value!r}; allowed: True, "
                               "False with ==, !=")
@@ -116,20 +115,24 @@ def _check_constant(name: str, op: type, value: Any, cid: str, rule: str) -> Non
         raise _rule_error(cid, rule, f"{name} compares with {value!r}; allowed: a number")
 
 
-def _evaluate(node: ast.AST, p: Mapping[str, Any]) -> bool | None:
-    """Three-valued (Kleene) value of a checked rule node; None = unknown."""
+def evaluate(node: ast.AST, p: Mapping[str, Any]) -> bool | None:
+    """Three-valued (Kleene) value of a checked rule node; None = unknown.
+
+    ``node`` is (part of) a :attr:`Criterion.tree` body, ``p`` maps every field name to its
+    value (None when unknown).
+    """
     if isinstance(node, ast.BoolOp):
         is_and = isinstance(node.op, ast.And)
         result: bool | None = is_and
         for value in node.values:
-            outcome = _evaluate(value, p)
+            outcome = evaluate(value, p)
             if outcome is (not is_and):
                 return outcome
             if outcome is None:
                 result = None
         return result
     if isinstance(node, ast.UnaryOp):
-        outcome = _evaluate(node.operand, p)
+        outcome = evaluate(node.operand, p)
         return None if outcome is None else not outcome
     assert isinstance(node, ast.Compare)  # guaranteed by _check_node
     value = p[node.left.id]
@@ -157,11 +160,12 @@ def _evaluate(node: ast.AST, p: Mapping[str, Any]) -> bool | None:
 
 _TABLE_COLUMNS = ("criterion_id", "system", "level", "position", "criterion", "fields", "rule",
                   "footnote")
-_LEVELS_OF = {"ata": ATA_LEVELS, "tnm": TNM_LEVELS}
+#: The levels of each system, from least to most severe.
+LEVELS_OF = {"ata": ATA_LEVELS, "tnm": TNM_LEVELS}
 
 
 def _text(value: Any) -> str | None:
-    if _is_missing(value):
+    if is_missing(value):
         return None
     text = str(value).strip()
     return text or None
@@ -185,6 +189,19 @@ def criteria_from_table(table: pd.DataFrame) -> tuple[Criterion, ...]:
     ValueError
         If a column is missing, a system or level is unknown, a rule does not follow the rule
         language, or the ``fields`` column differs from the fields the rule reads.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({
+    ...     "criterion_id": ["x_high"], "system": ["ata"], "level": ["high"], "position": [1],
+    ...     "criterion": ["Distant metastases"], "fields": ["distant_metastases"],
+    ...     "rule": ["distant_metastases == True"], "footnote": [None]})
+    >>> (row,) = criteria_from_table(table)
+    >>> row.fields
+    ('distant_metastases',)
+    >>> evaluate(row.tree.body, {"distant_metastases": None}) is None  # unknown stays unknown
+    True
     """
     missing = [col for col in _TABLE_COLUMNS if col not in table.columns]
     if missing:
@@ -193,12 +210,12 @@ def criteria_from_table(table: pd.DataFrame) -> tuple[Criterion, ...]:
     for row in table.to_dict("records"):
         cid = str(row["criterion_id"])
         system, level = row["system"], row["level"]
-        if system not in _LEVELS_OF:
+        if system not in LEVELS_OF:
             raise ValueError(f"risk_stratification: criterion {cid!r}: system={system!r}; "
-                             f"allowed: {', '.join(_LEVELS_OF)}")
-        if level not in _LEVELS_OF[system]:
+                             f"allowed: {', '.join(LEVELS_OF)}")
+        if level not in LEVELS_OF[system]:
             raise ValueError(f"risk_stratification: criterion {cid!r}: level={level!r}; "
-                             f"allowed for {system}: {', '.join(_LEVELS_OF[system])}")
+                             f"allowed for {system}: {', '.join(LEVELS_OF[system])}")
         rule = _text(row["rule"])
         if rule is None:
             raise ValueError(f"risk_stratification: criterion {cid!r}: the rule is empty")
@@ -217,25 +234,32 @@ def criteria_from_table(table: pd.DataFrame) -> tuple[Criterion, ...]:
     return tuple(criteria)
 
 
-@lru_cache(maxsize=1)
-def _default_criteria() -> tuple[Criterion, ...]:
-    from thyroid_evidence.evidence import load_evidence
+def system_criteria(criteria: tuple[Criterion, ...] | pd.DataFrame, system: str
+                    ) -> tuple[Criterion, ...]:
+    """The rows of one system, checked to have a row for every level.
 
-    return criteria_from_table(load_evidence().risk_stratification)
+    Parameters
+    ----------
+    criteria : tuple of Criterion or DataFrame
+        Compiled rows (:func:`criteria_from_table`) or a ``risk_stratification`` table.
+    system : {"ata", "tnm"}
 
-
-def _criteria(evidence: Any, system: str) -> tuple[Criterion, ...]:
-    if evidence is None:
-        rows = _default_criteria()
-    elif isinstance(evidence, pd.DataFrame):
-        rows = criteria_from_table(evidence)
-    elif isinstance(getattr(evidence, "risk_stratification", None), pd.DataFrame):
-        rows = criteria_from_table(evidence.risk_stratification)
+    Raises
+    ------
+    TypeError
+        If ``criteria`` is neither.
+    ValueError
+        If the table does not compile or a level of the system has no row.
+    """
+    if isinstance(criteria, pd.DataFrame):
+        rows = criteria_from_table(criteria)
+    elif isinstance(criteria, tuple) and all(isinstance(c, Criterion) for c in criteria):
+        rows = criteria
     else:
-        raise ValueError("evidence must be None, an Evidence from load_evidence() or a "
-                         f"risk_stratification DataFrame; got {type(evidence).__name__}")
+        raise TypeError("criteria must be the rows from criteria_from_table() or a "
+                        f"risk_stratification DataFrame; got {type(criteria).__name__}")
     chosen = tuple(c for c in rows if c.system == system)
-    for level in _LEVELS_OF[system]:
+    for level in LEVELS_OF[system]:
         if not any(c.level == level for c in chosen):
             raise ValueError(f"risk_stratification: no {system} row for level {level!r}")
     return chosen

@@ -1,0 +1,102 @@
+"""Table 2 read from the evidence package, for the staging functions.
+
+:mod:`thyroid_evidence.staging` applies Table 2 to a patient given the table's rows as data;
+this module supplies the rows from ``evidence/risk_stratification.csv``.
+``thyroid_evidence.staging.ata_risk``, ``tnm_risk_group`` and ``stratify`` are the functions
+here (re-exported on first use): the evidence is an optional argument, loaded once when not
+given.
+
+Research and teaching material, not clinical decision support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from thyroid_evidence.evidence import Evidence, load_evidence
+from thyroid_evidence.staging import risk
+from thyroid_evidence.staging.features import PatientFeatures
+from thyroid_evidence.staging.results import RiskResult
+from thyroid_evidence.staging.rules import Criterion, criteria_from_table
+
+__all__ = ["ata_risk", "criteria", "stratify", "tnm_risk_group"]
+
+
+@lru_cache(maxsize=1)
+def _default_criteria() -> tuple[Criterion, ...]:
+    return criteria_from_table(load_evidence().risk_stratification)
+
+
+def criteria(evidence: Evidence | pd.DataFrame | None = None) -> tuple[Criterion, ...]:
+    """Table 2's rows, compiled.
+
+    Parameters
+    ----------
+    evidence : Evidence or DataFrame, optional
+        An :class:`~thyroid_evidence.evidence.Evidence` (its ``risk_stratification``) or that
+        DataFrame; default ``load_evidence()`` (read and compiled once per process).
+
+    Raises
+    ------
+    TypeError
+        If ``evidence`` is none of these.
+    ValueError
+        If the table does not compile (the message names the row).
+    """
+    if evidence is None:
+        return _default_criteria()
+    if isinstance(evidence, pd.DataFrame):
+        return criteria_from_table(evidence)
+    if isinstance(evidence, Evidence):
+        return criteria_from_table(evidence.risk_stratification)
+    raise TypeError("evidence must be None, an Evidence from load_evidence() or a "
+                    f"risk_stratification DataFrame; got {type(evidence).__name__}")
+
+
+def ata_risk(p: PatientFeatures | Mapping[str, Any],
+             evidence: Evidence | pd.DataFrame | None = None) -> RiskResult:
+    """ATA risk of structural disease recurrence, Table 2 read from ``evidence``.
+
+    :func:`thyroid_evidence.staging.risk.ata_risk` with the rows of :func:`criteria`.
+
+    Research and teaching material, not clinical decision support.
+
+    Examples
+    --------
+    >>> from thyroid_evidence.staging import PatientFeatures, ata_risk
+    >>> ata_risk(PatientFeatures(extrathyroidal_extension="gross")).level
+    'high'
+    """
+    return risk.ata_risk(p, criteria(evidence))
+
+
+def tnm_risk_group(p: PatientFeatures | Mapping[str, Any],
+                   evidence: Evidence | pd.DataFrame | None = None) -> RiskResult:
+    """TNM risk group, Table 2 read from ``evidence``.
+
+    :func:`thyroid_evidence.staging.risk.tnm_risk_group` with the rows of :func:`criteria`.
+
+    Research and teaching material, not clinical decision support.
+
+    Examples
+    --------
+    >>> from thyroid_evidence.staging import PatientFeatures, tnm_risk_group
+    >>> tnm_risk_group(PatientFeatures(t_category="T1a", n_category="N0", m_category="M0")).level
+    'very_low'
+    """
+    return risk.tnm_risk_group(p, criteria(evidence))
+
+
+def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
+             evidence: Evidence | pd.DataFrame | None = None) -> pd.DataFrame:
+    """ATA and TNM levels of several named patients, Table 2 read from ``evidence``.
+
+    :func:`thyroid_evidence.staging.risk.stratify` with the rows of :func:`criteria`.
+
+    Research and teaching material, not clinical decision support.
+    """
+    return risk.stratify(patients, criteria(evidence))
