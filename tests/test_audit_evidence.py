@@ -216,7 +216,7 @@ def test_km_impossible_value(audit: pd.DataFrame) -> None:
 
 
 def test_audit_needs_evidence_frames() -> None:
-    with pytest.raises(ValueError, match="evidence must have DataFrames `outcomes` and `series`"):
+    with pytest.raises(TypeError, match="evidence must have DataFrames `outcomes` and `series`"):
         audit_evidence(object())
 
 

@@ -187,7 +187,7 @@ def test_patients_by_label():
         study.patients_by_label([{"label": "x"}, {"histology": "papillary"}])
     with pytest.raises(ValueError, match="label 'x' is used twice"):
         study.patients_by_label([{"label": "x"}, {"label": "x"}])
-    with pytest.raises(ValueError, match="patients must be a list of dicts; got dict"):
+    with pytest.raises(TypeError, match="patients must be a list of dicts; got dict"):
         study.patients_by_label({"label": "x"})
     with pytest.raises(ValueError, match=r"patients\[0\] \('x'\): histology='thyroid' is not "
                                          r"allowed; allowed: papillary"):

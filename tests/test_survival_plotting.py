@@ -48,5 +48,5 @@ def test_plot_reconstruction_check_reports_gaps():
 
 
 def test_plot_curve_rejects_plain_frames():
-    with pytest.raises(ValueError, match="PseudoIPD"):
+    with pytest.raises(TypeError, match="PseudoIPD"):
         plot_curve("not a result")

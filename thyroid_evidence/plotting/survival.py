@@ -67,9 +67,14 @@ def plot_curve(
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a :class:`~thyroid_evidence.survival.PseudoIPD`.
     """
     if not isinstance(result, PseudoIPD):
-        raise ValueError("result must be a PseudoIPD (from reconstruct_from_summary or "
+        raise TypeError("result must be a PseudoIPD (from reconstruct_from_summary or "
                          "reconstruct_series)")
     ax = new_axes(ax, _SIZE)
     data = result.data

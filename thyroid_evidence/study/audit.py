@@ -131,7 +131,7 @@ def audit_evidence(evidence: object) -> pd.DataFrame:
     outcomes = getattr(evidence, "outcomes", None)
     series = getattr(evidence, "series", None)
     if not isinstance(outcomes, pd.DataFrame) or not isinstance(series, pd.DataFrame):
-        raise ValueError(
+        raise TypeError(
             "evidence must have DataFrames `outcomes` and `series` (use load_evidence())"
         )
     sizes = series.set_index("series_id")

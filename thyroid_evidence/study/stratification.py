@@ -29,20 +29,21 @@ def patients_by_label(patients: Sequence[Mapping[str, Any]]) -> dict[str, dict[s
 
     Raises
     ------
+    TypeError
+        If ``patients`` is not a list of dicts, or a feature has the wrong type.
     ValueError
-        If ``patients`` is not a list of dicts, a dict has no non-empty string ``label``, two
-        patients share a label, or a patient's features are not valid
-        :class:`~thyroid_evidence.staging.PatientFeatures` (the message names the patient,
-        the field and the allowed values).
+        If a dict has no non-empty string ``label``, two patients share a label, or a
+        patient's features are not valid :class:`~thyroid_evidence.staging.PatientFeatures`
+        (the message names the patient, the field and the allowed values).
     """
     from thyroid_evidence.staging import PatientFeatures
 
     if isinstance(patients, str | bytes | Mapping) or not isinstance(patients, Sequence):
-        raise ValueError(f"patients must be a list of dicts; got {type(patients).__name__}")
+        raise TypeError(f"patients must be a list of dicts; got {type(patients).__name__}")
     out: dict[str, dict[str, Any]] = {}
     for i, patient in enumerate(patients):
         if not isinstance(patient, Mapping):
-            raise ValueError(f"patients[{i}] must be a dict; got {type(patient).__name__}")
+            raise TypeError(f"patients[{i}] must be a dict; got {type(patient).__name__}")
         label = patient.get("label")
         if not isinstance(label, str) or not label.strip():
             raise ValueError(f"patients[{i}] needs a non-empty string 'label'; got {label!r}")
@@ -52,8 +53,8 @@ def patients_by_label(patients: Sequence[Mapping[str, Any]]) -> dict[str, dict[s
         features = {k: v for k, v in patient.items() if k != "label"}
         try:
             PatientFeatures.from_dict(features)
-        except ValueError as exc:
-            raise ValueError(f"patients[{i}] ({label!r}): {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"patients[{i}] ({label!r}): {exc}") from None
         out[label] = features
     return out
 
@@ -88,6 +89,8 @@ def stratification_table(stratified: pd.DataFrame, evidence: Evidence) -> pd.Dat
 
     Raises
     ------
+    TypeError
+        If ``stratified`` is not a DataFrame or ``evidence`` not an Evidence.
     ValueError
         If a column of :func:`stratify`'s output is missing or a criterion id is not in
         ``evidence/risk_stratification.csv``.
@@ -96,7 +99,7 @@ def stratification_table(stratified: pd.DataFrame, evidence: Evidence) -> pd.Dat
             "tnm_missing", "ata_notes", "tnm_notes", "ata_in_gap", "ata_out_of_scope",
             "tnm_in_gap", "tnm_out_of_scope"]
     if not isinstance(stratified, pd.DataFrame):
-        raise ValueError(f"stratified must be the DataFrame from stratify(); got "
+        raise TypeError(f"stratified must be the DataFrame from stratify(); got "
                          f"{type(stratified).__name__}")
     lacking = [c for c in need if c not in stratified.columns]
     if lacking:
