@@ -228,7 +228,7 @@ class KernelPool:
         cwd : str
             Working directory at launch.
         log_path : str, optional
-            File for the kernels' own stdout/stderr until their first run.
+            File for the kernels' own stdout/stderr (what they write outside the cells).
         warm_imports : sequence of str
             Import statements run (silently, one by one) in each kernel once it is up, e.g.
             the notebooks' (see :func:`import_statements`); a failing one is skipped: the run
