@@ -286,12 +286,14 @@ def plot_metastases_at_presentation(frame: pd.DataFrame, *, ax: Axes | None = No
     ax = plot_feature_ranges(frame, ax=ax, labels=labels,
                              xlabel="Patients with distant metastases (%)",
                              title="Distant metastases at presentation", xmax=100.0)
-    unstated = [HISTOTYPE_LABELS.get(h, h).split(" (")[-1].rstrip(")")
-                for h, note in zip(frame["histotype"], frame["note"], strict=True)
+    # the evidence notes the rows whose "at presentation" the review does not itself state
+    short = [HISTOTYPE_LABELS.get(h, h).split(" (")[-1].rstrip(")") for h in frame["histotype"]]
+    unstated = [name for name, note in zip(short, frame["note"], strict=True)
                 if isinstance(note, str) and "at presentation" in note]
+    stated = " and ".join(name for name in short if name not in unstated)
     named = " and ".join(unstated)
-    caveat = (f"'At presentation' is stated for ATC only; the review gives the {named} figures "
-              "in the same breath without saying so. " if unstated else "")
+    caveat = (f"'At presentation' is stated for {stated} only; the review gives the {named} "
+              "figures in the same breath without saying so. " if unstated else "")
     footer(ax, caveat + _source_line(frame))
     return ax
 
