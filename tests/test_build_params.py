@@ -178,7 +178,29 @@ def test_unknown_notebook_lists_notebooks() -> None:
     ],
 )
 def test_parse_cli_value(text: str, default: object, expected: object) -> None:
-    assert parse_cli_value("p", text, default) == expected
+    assert parse_cli_value(text, default) == expected
+
+
+def test_the_build_re_exports_the_notebook_check() -> None:
+    import thyroid_evidence.build
+    import thyroid_evidence.notebook
+
+    for name in ("check_notebook_parameters", "check_parameters", "RunContext", "Rule",
+                 "ParameterError", "save_table", "load_matrix"):
+        assert getattr(thyroid_evidence.build, name) is getattr(thyroid_evidence.notebook, name)
+    assert ParameterError.__module__ == "thyroid_evidence.exceptions"
+
+
+def test_notebook_support_imports_the_standard_library_only() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport thyroid_evidence.notebook\n"
+            "print(sorted(m for m in ('numpy', 'pandas', 'matplotlib', 'papermill', 'jinja2', "
+            "'jupyter_client') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout == "[]\n"
 
 
 def test_fixture_matrix_runs() -> None:

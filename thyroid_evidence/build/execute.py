@@ -173,7 +173,7 @@ def run_notebook(
     defaults = inspect_defaults(path)
     if cli_strings:
         values.update(
-            {k: parse_cli_value(k, str(v), defaults.get(k, str(v))) for k, v in parameters.items()}
+            {k: parse_cli_value(str(v), defaults.get(k, str(v))) for k, v in parameters.items()}
         )
     else:
         values.update(parameters)

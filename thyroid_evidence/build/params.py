@@ -28,7 +28,7 @@ def inspect_defaults(notebook_path: str | Path) -> dict[str, Any]:
     return defaults
 
 
-def parse_cli_value(name: str, text: str, default: Any) -> Any:
+def parse_cli_value(text: str, default: Any) -> Any:
     """Turn a ``-p NAME VALUE`` string into a value of the default's type.
 
     Text that does not fit the default's type is returned as the string itself, so that
