@@ -1,6 +1,6 @@
 """Benchmark of the audit's exact searches; prints its figures (run by `make bench`).
 
-Targets from issue 5: km_feasible with n = 25 and 3 milestones under 1 s, n = 100 under 10 s.
+Targets: km_feasible with n = 25 and 3 milestones under 1 s, n = 100 under 10 s.
 All values are synthetic (generic survival levels, incidences and shares), not study results.
 """
 

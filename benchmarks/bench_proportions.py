@@ -1,6 +1,6 @@
 """Time pool_proportions on 1,000 random meta-analyses of k = 10 studies (one core).
 
-Targets from issue 3: REML under 2 ms per call, GLMM under 50 ms per call. Run with
+Targets: REML under 2 ms per call, GLMM under 50 ms per call. Run with
 ``make bench`` or ``python benchmarks/bench_proportions.py [n_meta]``. Prints figures only;
 it is not a test.
 """

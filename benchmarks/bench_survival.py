@@ -1,6 +1,6 @@
 """Benchmarks for thyroid_evidence.survival (plain script; prints its figures).
 
-Targets (issue 4): reconstruct_km on a 300-point curve with 10 risk intervals < 20 ms;
+Targets: reconstruct_km on a 300-point curve with 10 risk intervals < 20 ms;
 an ensemble of 1,000 for the 1,037-lesion local-progression series < 3 s on one core.
 Run with one thread: OMP_NUM_THREADS=1 python benchmarks/bench_survival.py
 """
@@ -16,7 +16,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from thyroid_evidence import load_evidence  # noqa: E402
-from thyroid_evidence.survival import ensemble, reconstruct_km, reconstruct_series  # noqa: E402
+from thyroid_evidence.study import reconstruct_series  # noqa: E402
+from thyroid_evidence.survival import ensemble, reconstruct_km  # noqa: E402
 
 
 def _best_of(fn, repeat: int) -> float:

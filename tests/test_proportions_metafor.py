@@ -25,7 +25,7 @@ DATASETS = REF["datasets"]
 
 RTOL = 1e-6
 # lme4 fits the GLMM with its own optimizer and finite-difference Hessian; agreement is
-# limited by those, hence the looser tolerance the issue sets.
+# limited by those, hence the looser tolerance.
 RTOL_GLMM = 1e-4
 # Absolute floor for quantities that are 0 in exact arithmetic (tau2 at the boundary comes
 # back from R as 0, 3e-16 or 4e-16).

@@ -28,26 +28,29 @@ def test_seeded_and_reproducible(liver_like):
     a = ensemble(liver_like, n_draws=200, seed=3, times=GRID)
     b = ensemble(liver_like, n_draws=200, seed=3, times=GRID)
     c = ensemble(liver_like, n_draws=200, seed=4, times=GRID)
-    assert np.array_equal(a.lower, b.lower) and a.median == b.median
-    assert not np.array_equal(a.lower, c.lower)
+    assert np.array_equal(a.ci_low, b.ci_low) and a.median == b.median
+    assert not np.array_equal(a.ci_low, c.ci_low)
 
 
 def test_band_contains_estimate_and_intervals_are_sane(liver_like):
     res = ensemble(liver_like, n_draws=400, seed=1, times=GRID)
-    assert np.all(res.lower <= res.estimate + 1e-12) and np.all(res.estimate <= res.upper + 1e-12)
+    assert np.all(res.ci_low <= res.estimate + 1e-12)
+    assert np.all(res.estimate <= res.ci_high + 1e-12)
     est, lo, hi = res.median
     assert lo < LIVER_MEDIAN < hi and LIVER_MEDIAN - 0.5 <= est <= LIVER_MEDIAN + 0.5
     tau, r_est, r_lo, r_hi = res.restricted_mean
     assert tau == 60 and r_lo < r_est < r_hi < 60
     # some 160 patients: the band at 5 years is several points wide, not a sliver
-    assert 0.05 < res.upper[-1] - res.lower[-1] < 0.4
+    assert 0.05 < res.ci_high[-1] - res.ci_low[-1] < 0.4
+    assert res.lower is res.ci_low and res.upper is res.ci_high  # former names kept
+    assert (res.alpha, res.level) == (0.05, 0.95)
     assert list(res.to_frame().columns) == ["time", "estimate", "lower", "upper"]
 
 
 def test_reconstruction_uncertainty_widens_the_band(liver_like):
     only_sampling = ensemble(liver_like, n_draws=400, seed=1, times=GRID, vary=())
     everything = ensemble(liver_like, n_draws=400, seed=1, times=GRID)
-    width = lambda r: float(np.mean(r.upper - r.lower))  # noqa: E731
+    width = lambda r: float(np.mean(r.ci_high - r.ci_low))  # noqa: E731
     assert width(everything) > width(only_sampling)
     assert everything.varied == ("rounding", "censoring", "model", "sampling")
 
@@ -57,18 +60,33 @@ def test_incidence_ensemble_and_bootstrap_of_plain_data():
                                    competing_rate=0.01, follow_up_median=30, precision=0.001)
     ens = ensemble(res, n_draws=100, seed=0, times=GRID)
     assert ens.quantity == "cumulative_incidence"
-    assert ens.lower[12] < 0.06 < ens.upper[12]
+    assert ens.ci_low[12] < 0.06 < ens.ci_high[12]
     boot = ensemble(pd.DataFrame({"time": [1, 2, 3, 4, 5.0], "event": [1, 0, 1, 1, 0]}),
                     n_draws=50, seed=0, times=[0, 2, 4])
     assert boot.varied == ("sampling",) and boot.estimate[0] == 1.0
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(n_draws=0), "n_draws"), (dict(level=2), "level"), (dict(vary=("weather",)), "allowed"),
+    (dict(n_draws=0), "n_draws"), (dict(alpha=2), "alpha must lie"), (dict(level=2), "level"),
+    (dict(vary=("weather",)), "vary must be one of {'rounding', 'censoring', 'model'}"),
 ])
 def test_bad_arguments(liver_like, kwargs, message):
     with pytest.raises(ValueError, match=message):
         ensemble(liver_like, **kwargs)
+
+
+def test_wrong_types_raise_type_error(liver_like):
+    with pytest.raises(TypeError, match="n_draws"):
+        ensemble(liver_like, n_draws="many")
+    with pytest.raises(TypeError, match="source must be a PseudoIPD"):
+        ensemble([1, 2, 3])
+
+
+def test_level_is_the_former_spelling_of_one_minus_alpha(liver_like):
+    a = ensemble(liver_like, n_draws=50, seed=2, times=GRID, level=0.9)
+    b = ensemble(liver_like, n_draws=50, seed=2, times=GRID, alpha=0.1)
+    assert a.level == pytest.approx(0.9) and a.alpha == pytest.approx(0.1)
+    np.testing.assert_allclose(a.ci_low, b.ci_low)
 
 
 def test_tied_event_after_censoring_is_scored_against_the_full_risk_set():

@@ -28,8 +28,9 @@ def test_kaplan_meier_matches_r_survfit_loglog(name):
     lower = np.array([np.nan if v == "NA" else v for v in ref["km"]["lower"]], float)
     upper = np.array([np.nan if v == "NA" else v for v in ref["km"]["upper"]], float)
     ok = np.isfinite(lower)
-    assert_allclose(t["lower"].to_numpy()[ok], lower[ok], atol=1e-10)
-    assert_allclose(t["upper"].to_numpy()[ok], upper[ok], atol=1e-10)
+    assert_allclose(t["ci_low"].to_numpy()[ok], lower[ok], atol=1e-10)
+    assert_allclose(t["ci_high"].to_numpy()[ok], upper[ok], atol=1e-10)
+    assert (km.alpha, km.level) == (0.05, 0.95)
     assert km.median == ref["median"]
 
 
@@ -39,7 +40,7 @@ def test_rmst_matches_r_rmean(name):
     res = rmst(_frame(ref), ref["rmst"]["tau"])
     assert_allclose(res.estimate, ref["rmst"]["estimate"], rtol=1e-10)
     assert_allclose(res.se, ref["rmst"]["se"], rtol=1e-10)
-    assert res.lower < res.estimate < res.upper
+    assert res.ci_low < res.estimate < res.ci_high
 
 
 @pytest.mark.parametrize("name", ["cif_mgus2", "cif_small"])
@@ -67,8 +68,8 @@ def test_cumulative_incidence_is_deterministic_with_ties_and_ci_ordered():
     b = cumulative_incidence(_frame(ref)).table
     pd.testing.assert_frame_equal(a, b)
     inner = a[(a["cumulative_incidence"] > 0) & (a["cumulative_incidence"] < 1)]
-    assert (inner["lower"] <= inner["cumulative_incidence"]).all()
-    assert (inner["cumulative_incidence"] <= inner["upper"]).all()
+    assert (inner["ci_low"] <= inner["cumulative_incidence"]).all()
+    assert (inner["cumulative_incidence"] <= inner["ci_high"]).all()
 
 
 def test_parametric_fit_marks_extrapolation():
@@ -85,13 +86,21 @@ def test_parametric_fit_marks_extrapolation():
         (lambda d: kaplan_meier(d.assign(event=3)), "must be one of"),
         (lambda d: kaplan_meier(d.assign(time=-1.0)), "finite and >= 0"),
         (lambda d: rmst(d, -2), "tau must be"),
-        (lambda d: kaplan_meier(d, level=1.5), "level must be"),
+        (lambda d: kaplan_meier(d, alpha=1.5), "alpha must lie in the open interval"),
+        (lambda d: rmst(d, 12, alpha=0), "alpha must lie in the open interval"),
         (lambda d: cumulative_incidence(d, event_of_interest=3), "event_of_interest"),
     ],
 )
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):
         call(_frame(REF["km_aml"]))
+
+
+def test_wrong_types_raise_type_error():
+    with pytest.raises(TypeError, match="data must be a pandas DataFrame"):
+        kaplan_meier({"time": [1, 2], "event": [1, 0]})
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        cumulative_incidence(_frame(REF["km_aml"]), alpha="5%")
 
 
 @pytest.mark.parametrize("seed", [0, 1])

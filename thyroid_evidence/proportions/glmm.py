@@ -115,7 +115,13 @@ def _glmm_derivs(
 def fit_glmm(
     events: np.ndarray, totals: np.ndarray, mu0: float, tau0: float
 ) -> tuple[float, float, float]:
-    """Maximum-likelihood (mu, tau) and var(mu) of the random-intercept logistic model."""
+    """Maximum-likelihood (mu, tau) and var(mu) of the random-intercept logistic model.
+
+    Written here because no Python library fits this model by maximum likelihood with
+    adaptive Gauss-Hermite quadrature as lme4 (and so metafor's ``rma.glmm``) does:
+    statsmodels' ``BinomialBayesMixedGLM`` is a variational Bayes approximation. Checked
+    against metafor in ``tests/test_proportions_metafor.py``.
+    """
     x = events.astype(float)
     n = totals.astype(float)
     theta = np.array([mu0, max(tau0, 0.3)])

@@ -1,12 +1,12 @@
-"""Input checks shared by the survival modules (every failure is a ValueError naming the value)."""
+"""Input checks shared by the survival modules (the message names the value)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-#: Event codes of pseudo-IPD: 0 censored, 1 event of interest, 2 competing event.
-EVENT_CODES = (0, 1, 2)
+from thyroid_evidence.validation import choices_text
+from thyroid_evidence.vocab import EVENT_CODES
 
 
 def survival_arrays(
@@ -16,12 +16,15 @@ def survival_arrays(
 
     Raises
     ------
+    TypeError
+        If ``data`` is not a DataFrame.
     ValueError
         If a column is missing, a time is negative or not finite, or an event code is not in
         {0, 1} (or {0, 1, 2} when ``competing``).
     """
     if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame with columns 'time' and 'event'")
+        raise TypeError(f"{name} must be a pandas DataFrame with columns 'time' and 'event'; "
+                        f"got {type(data).__name__}")
     missing = [c for c in ("time", "event") if c not in data.columns]
     if missing:
         raise ValueError(
@@ -42,25 +45,7 @@ def survival_arrays(
     ok = np.isin(event, allowed)
     if not ok.all():
         raise ValueError(
-            f"{name}['event'] must be one of {set(allowed)}; found {event[~ok][0]!r} "
-            f"(row {int(np.flatnonzero(~ok)[0])})"
+            f"{name}['event'] must be one of {{{choices_text(allowed)}}}; found "
+            f"{event[~ok][0]!r} (row {int(np.flatnonzero(~ok)[0])})"
         )
     return time, event.astype(int)
-
-
-def check_level(level: float) -> float:
-    """Check a confidence level in (0, 1)."""
-    if not (isinstance(level, int | float) and 0 < float(level) < 1):
-        raise ValueError(f"level must be a number in (0, 1); got {level!r}")
-    return float(level)
-
-
-def positive_int(value: object, name: str) -> int:
-    """Check a strictly positive whole number (bool rejected)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        if isinstance(value, float) and float(value).is_integer() and value > 0:
-            return int(value)
-        raise ValueError(f"{name} must be a whole number > 0; got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a whole number > 0; got {value!r}")
-    return int(value)

@@ -16,15 +16,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from thyroid_evidence.survival._checks import check_level, positive_int, survival_arrays
+from thyroid_evidence.survival._checks import survival_arrays
 from thyroid_evidence.survival.km import product_limit, sequential_at_risk, tie_order
 from thyroid_evidence.survival.models import censoring_model
 from thyroid_evidence.survival.summary import (
     PseudoIPD,
     SummarySpec,
-    _hazard_model,
-    _knots,
+    constraint_knots,
+    hazard_model,
 )
+from thyroid_evidence.validation import check_alpha, check_choice, positive_int
 
 VARY = ("rounding", "censoring", "model")
 #: An alternative event-time model must pass this close (absolute) to each reported value.
@@ -49,14 +50,16 @@ class EnsembleResult:
     ----------
     times : ndarray
         Grid (months).
-    estimate, lower, upper : ndarray
-        Point estimate (from the deterministic pseudo-IPD) and pointwise percentile band.
+    estimate, ci_low, ci_high : ndarray
+        Point estimate (from the deterministic pseudo-IPD) and pointwise percentile band
+        (``lower`` and ``upper`` are the same arrays under their former names).
     quantity : {"survival", "cumulative_incidence"}
-    level : float
-    median : tuple (estimate, lower, upper)
+    alpha : float
+        One minus the coverage of the band and intervals (``level`` is ``1 - alpha``).
+    median : tuple (estimate, ci_low, ci_high)
         Median time (``inf`` when not reached; an upper limit of ``inf`` means more than
-        (1 - level)/2 of the draws never reach 50%).
-    restricted_mean : tuple (tau, estimate, lower, upper)
+        alpha/2 of the draws never reach 50%).
+    restricted_mean : tuple (tau, estimate, ci_low, ci_high)
         RMST up to tau for survival; restricted mean time lost to the event for incidence.
     n_draws, seed : int
     varied : tuple of str
@@ -65,26 +68,43 @@ class EnsembleResult:
 
     times: np.ndarray
     estimate: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
     quantity: str
-    level: float
+    alpha: float
     median: tuple[float, float, float]
     restricted_mean: tuple[float, float, float, float]
     n_draws: int
     seed: int
     varied: tuple[str, ...]
 
+    @property
+    def level(self) -> float:
+        """Coverage of the band and intervals, ``1 - alpha``."""
+        return 1.0 - self.alpha
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Former name of :attr:`ci_low`."""
+        return self.ci_low
+
+    @property
+    def upper(self) -> np.ndarray:
+        """Former name of :attr:`ci_high`."""
+        return self.ci_high
+
     def to_frame(self) -> pd.DataFrame:
-        """``time, estimate, lower, upper``."""
+        """``time, estimate, lower, upper`` (the band: ``lower`` is :attr:`ci_low`, ``upper``
+        :attr:`ci_high`; the build's tables keep these column names)."""
         return pd.DataFrame({"time": self.times, "estimate": self.estimate,
-                             "lower": self.lower, "upper": self.upper})
+                             "lower": self.ci_low, "upper": self.ci_high})
 
     def summary_frame(self) -> pd.DataFrame:
         """Median and restricted mean with their intervals, one row each (months).
 
-        Columns ``quantity, estimate, lower, upper, level, n_draws, varied``; the median row
-        is left out for cumulative incidence (it has no median). ``inf`` means not reached.
+        Columns ``quantity, estimate, lower, upper, level, n_draws, varied`` (``lower`` and
+        ``upper``: the interval, ``level``: ``1 - alpha``); the median row is left out for
+        cumulative incidence (it has no median). ``inf`` means not reached.
         """
         tau, area, area_lo, area_hi = self.restricted_mean
         name = ("restricted mean survival time" if self.quantity == "survival"
@@ -159,7 +179,7 @@ def _scenario_times(spec: SummarySpec, rng: np.random.Generator, vary: tuple[str
     n = spec.n
     times = np.empty((n_draws, n))
     events = np.empty((n_draws, n), dtype=int)
-    last_time = _knots(spec)[-1].time
+    last_time = constraint_knots(spec)[-1].time
     models = ["piecewise-exponential"]
     n_cons = len(spec.milestones) + (spec.median is not None)
     if "model" in vary:
@@ -185,12 +205,12 @@ def _scenario_times(spec: SummarySpec, rng: np.random.Generator, vary: tuple[str
             sp = replace(spec, milestones=ms, median=med, follow_up_median=fu)
         spread = rng.uniform(0.1, 1.0) if "censoring" in vary else spec.follow_up_spread
         model = models[int(rng.integers(len(models)))]
-        hz = _hazard_model(sp, "piecewise-exponential")
+        hz = hazard_model(sp, "piecewise-exponential")
         if model != "piecewise-exponential":
             # an alternative shape is used only where it passes within MODEL_TOLERANCE of
             # every reported value; otherwise it is not a reading of the publication
             try:
-                alt = _hazard_model(sp, model)
+                alt = hazard_model(sp, model)
                 if _fits(sp, alt):
                     hz = alt
             except ValueError:
@@ -219,9 +239,10 @@ def ensemble(
     n_draws: int = 1000,
     seed: int = 0,
     times: np.ndarray | list[float] | None = None,
-    level: float = 0.95,
+    alpha: float = 0.05,
     tau: float | None = None,
     vary: tuple[str, ...] = VARY,
+    level: float | None = None,
 ) -> EnsembleResult:
     """Pointwise bands for S(t) or cumulative incidence, and intervals for the median and
     the restricted mean, from ``n_draws`` pseudo-IPD sets.
@@ -236,21 +257,31 @@ def ensemble(
         Seed of the ``numpy.random.Generator``; equal seeds give identical results.
     times : array-like, optional
         Grid in months (default 200 points up to the largest observed time).
-    level : float in (0, 1)
+    alpha : float in (0, 1)
+        One minus the coverage of the band and of the intervals.
     tau : float, optional
         Restriction time for the restricted mean (default: last grid time).
     vary : subset of {"rounding", "censoring", "model"}
         Unknowns to vary besides sampling (summary reconstructions only).
+    level : float in (0, 1), optional
+        Former spelling of the coverage; when given, ``alpha = 1 - level``.
 
     Returns
     -------
     EnsembleResult
+
+    Raises
+    ------
+    TypeError
+        For a ``source`` that is neither, or a non-numeric ``n_draws``, ``alpha`` or ``level``.
+    ValueError
+        For ``n_draws`` < 1, ``alpha`` outside (0, 1), an unknown ``vary`` entry, a bad grid
+        or ``tau`` <= 0.
     """
     n_draws = positive_int(n_draws, "n_draws")
-    level = check_level(level)
-    bad = [v for v in vary if v not in VARY]
-    if bad:
-        raise ValueError(f"vary holds {bad}; allowed: {', '.join(VARY)}")
+    alpha = check_alpha(alpha) if level is None else 1.0 - check_alpha(level, "level")
+    for v in vary:
+        check_choice(v, "each entry of vary", VARY)
     rng = np.random.default_rng(seed)
     if isinstance(source, PseudoIPD):
         data = source.data
@@ -261,7 +292,8 @@ def ensemble(
         if (source.get("event") is not None) and (source["event"] == 2).any():
             mode = "aalen-johansen"
     else:
-        raise ValueError("source must be a PseudoIPD or a DataFrame with 'time' and 'event'")
+        raise TypeError("source must be a PseudoIPD or a DataFrame with 'time' and 'event'; "
+                        f"got {type(source).__name__}")
     t_obs, e_obs = survival_arrays(data, competing=True, name="source data")
     grid = (np.linspace(0.0, float(t_obs.max()), 200) if times is None
             else np.asarray(times, dtype=float))
@@ -282,7 +314,7 @@ def ensemble(
     med, area = _median_and_area(t_sorted, curve, mode, tau)
     point_vals, pt, pc = _curves(t_obs[None, :], e_obs[None, :], grid, mode)
     p_med, p_area = _median_and_area(pt, pc, mode, tau)
-    a = (1 - level) / 2
+    a = alpha / 2
     lower, upper = np.quantile(vals, [a, 1 - a], axis=0)
     if mode == "survival":
         # no interpolation, so that "not reached" (inf) survives as an upper limit
@@ -292,7 +324,7 @@ def ensemble(
         median = (float("nan"),) * 3
     ar_lo, ar_hi = np.quantile(area, [a, 1 - a])
     restricted = (tau, float(p_area[0]), float(ar_lo), float(ar_hi))
-    return EnsembleResult(times=grid, estimate=point_vals[0], lower=lower, upper=upper,
+    return EnsembleResult(times=grid, estimate=point_vals[0], ci_low=lower, ci_high=upper,
                           quantity="survival" if mode == "survival" else "cumulative_incidence",
-                          level=level, median=median, restricted_mean=restricted,
+                          alpha=alpha, median=median, restricted_mean=restricted,
                           n_draws=n_draws, seed=int(seed), varied=varied)

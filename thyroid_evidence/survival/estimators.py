@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from thyroid_evidence.survival._checks import check_level, survival_arrays
+from thyroid_evidence.survival._checks import survival_arrays
 from thyroid_evidence.survival.km import product_limit, risk_table, step_at
+from thyroid_evidence.validation import check_alpha, check_choice
 
 #: Parametric families for extrapolation, mapped to their lifelines fitters.
 PARAMETRIC_DISTRIBUTIONS = ("weibull", "lognormal", "loglogistic")
@@ -28,17 +29,22 @@ class KaplanMeierResult:
     Attributes
     ----------
     table : DataFrame
-        One row per distinct time: ``time, n_at_risk, events, censored, survival, lower,
-        upper`` (lower/upper: exponential-Greenwood, i.e. log(-log) limits).
+        One row per distinct time: ``time, n_at_risk, events, censored, survival, ci_low,
+        ci_high`` (exponential-Greenwood, i.e. log(-log), limits).
     median : float
         Smallest time with survival <= 0.5 (``inf`` if not reached).
-    level : float
-        Confidence level of the limits.
+    alpha : float
+        One minus the confidence level of the limits.
     """
 
     table: pd.DataFrame
     median: float
-    level: float
+    alpha: float
+
+    @property
+    def level(self) -> float:
+        """Confidence level of the limits, ``1 - alpha``."""
+        return 1.0 - self.alpha
 
     def survival_at(self, times: np.ndarray | list[float]) -> np.ndarray:
         """Survival at ``times`` (1 before the first time)."""
@@ -46,7 +52,7 @@ class KaplanMeierResult:
                         np.asarray(times, dtype=float), 1.0)
 
 
-def kaplan_meier(data: pd.DataFrame, *, level: float = 0.95) -> KaplanMeierResult:
+def kaplan_meier(data: pd.DataFrame, *, alpha: float = 0.05) -> KaplanMeierResult:
     """Kaplan-Meier estimate with log(-log) confidence limits (lifelines).
 
     Parameters
@@ -54,12 +60,20 @@ def kaplan_meier(data: pd.DataFrame, *, level: float = 0.95) -> KaplanMeierResul
     data : DataFrame
         Columns ``time`` and ``event`` in {0, 1}; competing events (2) must be recoded by the
         caller (for the cause-specific curve, as censored).
-    level : float in (0, 1)
-        Confidence level.
+    alpha : float in (0, 1)
+        One minus the confidence level of the limits.
 
     Returns
     -------
     KaplanMeierResult
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a DataFrame or ``alpha`` not a number.
+    ValueError
+        For a missing column, a negative or non-finite time, an event code other than 0 and 1
+        or ``alpha`` outside (0, 1).
 
     Notes
     -----
@@ -68,20 +82,20 @@ def kaplan_meier(data: pd.DataFrame, *, level: float = 0.95) -> KaplanMeierResul
     """
     from lifelines import KaplanMeierFitter
 
-    level = check_level(level)
+    alpha = check_alpha(alpha)
     time, event = survival_arrays(data, name="data")
-    fitter = KaplanMeierFitter(alpha=1 - level).fit(time, event, ci_labels=("lower", "upper"))
+    fitter = KaplanMeierFitter(alpha=alpha).fit(time, event, ci_labels=("ci_low", "ci_high"))
     risk = risk_table(time, event)
     sf = fitter.survival_function_.iloc[:, 0]
     ci = fitter.confidence_interval_
     table = risk.drop(columns="competing").assign(
         survival=sf.reindex(risk["time"]).to_numpy(),
-        lower=ci["lower"].reindex(risk["time"]).to_numpy(),
-        upper=ci["upper"].reindex(risk["time"]).to_numpy(),
+        ci_low=ci["ci_low"].reindex(risk["time"]).to_numpy(),
+        ci_high=ci["ci_high"].reindex(risk["time"]).to_numpy(),
     )
     below = table.loc[table["survival"] <= 0.5, "time"]
     median = float(below.iloc[0]) if len(below) else math.inf
-    return KaplanMeierResult(table=table, median=median, level=level)
+    return KaplanMeierResult(table=table, median=median, alpha=alpha)
 
 
 @dataclass(frozen=True)
@@ -92,18 +106,23 @@ class CumulativeIncidenceResult:
     ----------
     table : DataFrame
         One row per distinct time: ``time, n_at_risk, events, competing, censored,
-        cumulative_incidence, variance, lower, upper``. ``variance`` is Gray's delta-method
+        cumulative_incidence, variance, ci_low, ci_high``. ``variance`` is Gray's delta-method
         variance exactly as R ``cmprsk::cuminc`` reports it (it changes only at times of the
         event of interest); limits use the log(-log) transform.
     event_of_interest : int
         The event code whose incidence is estimated (the other non-zero code competes).
-    level : float
-        Confidence level.
+    alpha : float
+        One minus the confidence level of the limits.
     """
 
     table: pd.DataFrame
     event_of_interest: int
-    level: float
+    alpha: float
+
+    @property
+    def level(self) -> float:
+        """Confidence level of the limits, ``1 - alpha``."""
+        return 1.0 - self.alpha
 
     def cumulative_incidence_at(self, times: np.ndarray | list[float]) -> np.ndarray:
         """Cumulative incidence at ``times`` (0 before the first time)."""
@@ -113,7 +132,7 @@ class CumulativeIncidenceResult:
 
 
 def cumulative_incidence(
-    data: pd.DataFrame, *, event_of_interest: int = 1, level: float = 0.95
+    data: pd.DataFrame, *, event_of_interest: int = 1, alpha: float = 0.05
 ) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence with competing risks (our own implementation).
 
@@ -128,8 +147,8 @@ def cumulative_incidence(
         Columns ``time`` and ``event`` in {0, 1, 2}.
     event_of_interest : {1, 2}
         The cause whose incidence is estimated; the other cause competes.
-    level : float in (0, 1)
-        Confidence level.
+    alpha : float in (0, 1)
+        One minus the confidence level of the limits.
 
     Returns
     -------
@@ -140,9 +159,8 @@ def cumulative_incidence(
     Estimate and variance checked against R ``cmprsk::cuminc`` and the estimate against
     ``survfit`` multi-state output (tests/reference/, data sets ``mgus2`` and a small tied set).
     """
-    level = check_level(level)
-    if event_of_interest not in (1, 2):
-        raise ValueError(f"event_of_interest must be 1 or 2; got {event_of_interest!r}")
+    alpha = check_alpha(alpha)
+    check_choice(event_of_interest, "event_of_interest", (1, 2))
     time, event = survival_arrays(data, competing=True, name="data")
     if event_of_interest == 2:
         event = np.where(event == 0, 0, 3 - event)
@@ -174,15 +192,16 @@ def cumulative_incidence(
     last = np.maximum.accumulate(np.where(d1 > 0, np.arange(len(r)), -1))
     variance = np.where(last >= 0, var_at_event[np.clip(last, 0, None)], 0.0)
 
-    z = norm.ppf(0.5 + level / 2)
+    z = norm.ppf(1.0 - alpha / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         ok = (cif > 0) & (cif < 1)
         k = np.where(ok, z * np.sqrt(variance) / (cif * np.log(cif)), 0.0)
         lower = np.where(ok, cif ** np.exp(-k), cif)
         upper = np.where(ok, cif ** np.exp(k), cif)
-    table = risk.assign(cumulative_incidence=cif, variance=variance, lower=lower, upper=upper)
+    table = risk.assign(cumulative_incidence=cif, variance=variance, ci_low=lower,
+                        ci_high=upper)
     return CumulativeIncidenceResult(table=table, event_of_interest=event_of_interest,
-                                     level=level)
+                                     alpha=alpha)
 
 
 @dataclass(frozen=True)
@@ -196,13 +215,18 @@ class RMSTResult:
     tau: float
     estimate: float
     se: float
-    lower: float
-    upper: float
-    level: float
+    ci_low: float
+    ci_high: float
+    alpha: float
     extrapolated: bool
 
+    @property
+    def level(self) -> float:
+        """Confidence level of the interval, ``1 - alpha``."""
+        return 1.0 - self.alpha
 
-def rmst(data: pd.DataFrame, tau: float, *, level: float = 0.95) -> RMSTResult:
+
+def rmst(data: pd.DataFrame, tau: float, *, alpha: float = 0.05) -> RMSTResult:
     """Restricted mean survival time: the area under the Kaplan-Meier curve up to ``tau``.
 
     Parameters
@@ -211,15 +235,18 @@ def rmst(data: pd.DataFrame, tau: float, *, level: float = 0.95) -> RMSTResult:
         Columns ``time`` and ``event`` in {0, 1}.
     tau : float > 0
         Restriction time, months.
-    level : float in (0, 1)
-        Confidence level (normal limits).
+    alpha : float in (0, 1)
+        One minus the confidence level (normal limits).
 
     Notes
     -----
     Variance: sum over event times t_i <= tau of A_i^2 d_i / (r_i (r_i - d_i)), A_i the area
     under the curve from t_i to tau; checked against R ``summary(survfit(...), rmean = tau)``.
+    Written here because lifelines' ``restricted_mean_survival_time(..., return_variance=True)``
+    returns the variance of the restricted time min(T, tau) itself, not the variance of its
+    estimate, which is what a confidence interval needs.
     """
-    level = check_level(level)
+    alpha = check_alpha(alpha)
     if not (isinstance(tau, int | float) and math.isfinite(tau) and tau > 0):
         raise ValueError(f"tau must be a finite number of months > 0; got {tau!r}")
     time, event = survival_arrays(data, name="data")
@@ -238,9 +265,9 @@ def rmst(data: pd.DataFrame, tau: float, *, level: float = 0.95) -> RMSTResult:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where((d > 0) & (r > d), tail**2 * d / (r * (r - d)), 0.0)
     se = float(math.sqrt(terms.sum()))
-    z = float(norm.ppf(0.5 + level / 2))
-    return RMSTResult(tau=float(tau), estimate=estimate, se=se, lower=estimate - z * se,
-                      upper=estimate + z * se, level=level,
+    z = float(norm.ppf(1.0 - alpha / 2))
+    return RMSTResult(tau=float(tau), estimate=estimate, se=se, ci_low=estimate - z * se,
+                      ci_high=estimate + z * se, alpha=alpha,
                       extrapolated=bool(tau > time.max()))
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.optimize import isotonic_regression
 
 from thyroid_evidence.survival.km import survival_on
+from thyroid_evidence.validation import is_real, positive_int
 
 #: Upper bound on the censoring adjustments per risk interval.
 MAX_ITERATIONS = 100
@@ -304,16 +305,16 @@ def reconstruct_km(
     ``tests/test_survival_guyot.py``.
     """
     if n_total is not None:
-        if isinstance(n_total, bool) or not float(n_total).is_integer() or n_total <= 0:
-            raise ValueError(f"n_total must be a whole number > 0; got {n_total!r}")
-        n_total = int(n_total)
+        n_total = positive_int(n_total, "n_total")
     t, s, notes = clean_curve(times, survival)
     n_input = int(np.asarray(times).size)
     rt, nr = _check_risk_table(risk_times, n_risk, n_total, float(t[-1]))
     n0 = int(nr[0])
     if total_events is not None:
-        if (isinstance(total_events, bool) or not float(total_events).is_integer()
-                or not 0 <= total_events <= n0):
+        if not is_real(total_events):
+            raise TypeError(f"total_events must be a whole number in [0, {n0}]; "
+                            f"got {total_events!r}")
+        if not float(total_events).is_integer() or not 0 <= total_events <= n0:
             raise ValueError(f"total_events must be a whole number in [0, {n0}]; "
                              f"got {total_events!r}")
         total_events = int(total_events)

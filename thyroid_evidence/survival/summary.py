@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import cumulative_trapezoid, trapezoid
 
-from thyroid_evidence.survival._checks import positive_int
 from thyroid_evidence.survival.estimators import cumulative_incidence, kaplan_meier
 from thyroid_evidence.survival.km import km_factors, product_limit, sequential_at_risk
 from thyroid_evidence.survival.models import (
@@ -36,6 +36,8 @@ from thyroid_evidence.survival.models import (
     fit_incidence_model,
     fit_survival_model,
 )
+from thyroid_evidence.validation import is_real, positive_int
+from thyroid_evidence.vocab import UNITS_OF_ANALYSIS
 
 KINDS = ("survival", "cumulative_incidence")
 #: Beam width and candidates kept per path and segment (bounded search).
@@ -223,13 +225,17 @@ def reconstruct_from_summary(
     n = positive_int(n, "n")
     if model not in MODELS:
         raise ValueError(f"model={model!r} is not supported; allowed: {', '.join(MODELS)}")
-    if unit_of_analysis not in ("patient", "lesion", "procedure"):
-        raise ValueError(f"unit_of_analysis={unit_of_analysis!r}; allowed: patient, lesion, "
-                         "procedure")
-    if not (isinstance(follow_up_spread, int | float) and 0 < follow_up_spread <= 1):
+    if unit_of_analysis not in UNITS_OF_ANALYSIS:
+        raise ValueError(f"unit_of_analysis={unit_of_analysis!r}; allowed: "
+                         + ", ".join(UNITS_OF_ANALYSIS))
+    if not is_real(follow_up_spread):
+        raise TypeError(f"follow_up_spread must be a number in (0, 1]; got {follow_up_spread!r}")
+    if not 0 < follow_up_spread <= 1:
         raise ValueError(f"follow_up_spread must be in (0, 1]; got {follow_up_spread!r}")
-    if not (isinstance(competing_rate, int | float) and math.isfinite(competing_rate)
-            and competing_rate >= 0):
+    if not is_real(competing_rate):
+        raise TypeError(f"competing_rate must be a number >= 0 per month; got "
+                        f"{competing_rate!r}")
+    if not (math.isfinite(competing_rate) and competing_rate >= 0):
         raise ValueError(f"competing_rate must be a number >= 0 per month; got "
                          f"{competing_rate!r}")
     if incidence_estimator not in ("aalen-johansen", "kaplan-meier"):
@@ -259,7 +265,9 @@ def reconstruct_from_summary(
         raise ValueError(f"follow_up_max={follow_up_max!r} is below follow_up_median="
                          f"{follow_up_median!r}")
     if events is not None:
-        if isinstance(events, bool) or not float(events).is_integer() or not 0 <= events <= n:
+        if not is_real(events):
+            raise TypeError(f"events must be a whole number in [0, {n}]; got {events!r}")
+        if not float(events).is_integer() or not 0 <= events <= n:
             raise ValueError(f"events must be a whole number in [0, {n}]; got {events!r}")
         events = int(events)
     if not pairs and median is None:
@@ -275,7 +283,7 @@ def reconstruct_from_summary(
                        follow_up_spread=float(follow_up_spread),
                        competing_rate=float(competing_rate), unit_of_analysis=unit_of_analysis,
                        incidence_estimator=incidence_estimator)
-    _knots(spec)  # consistency checks before any work
+    constraint_knots(spec)  # consistency checks before any work
     return reconstruct_spec(spec)
 
 
@@ -284,28 +292,37 @@ def reconstruct_from_summary(
 
 
 @dataclass(frozen=True)
-class _Knot:
+class Knot:
+    """A constraint time and the interval ``[lo, hi]`` the estimate must lie in there."""
+
     time: float
     lo: float
     hi: float
 
 
-def _knots(spec: SummarySpec) -> list[_Knot]:
-    """Constraint times with the interval the estimate must lie in; checks consistency."""
-    knots = [_Knot(t, max(0.0, v - s / 2), min(1.0, v + s / 2)) for t, v, s in spec.milestones]
+def constraint_knots(spec: SummarySpec) -> list[Knot]:
+    """Constraint times with the interval the estimate must lie in, sorted; checks consistency.
+
+    Raises
+    ------
+    ValueError
+        When the reported values cannot all hold (for example a median that would need
+        survival to rise between two milestones).
+    """
+    knots = [Knot(t, max(0.0, v - s / 2), min(1.0, v + s / 2)) for t, v, s in spec.milestones]
     if spec.median is not None:
         m, step = spec.median
         a, b = m - step / 2, m + step / 2
         if a <= 0:
             raise ValueError(f"median={m!r} with rounding step {step!r} reaches time 0")
-        knots.append(_Knot(a, 0.5 + _EPS, 1.0))  # the median lies above a ...
-        knots.append(_Knot(b, 0.0, 0.5 - _EPS))  # ... and at most b
+        knots.append(Knot(a, 0.5 + _EPS, 1.0))  # the median lies above a ...
+        knots.append(Knot(b, 0.0, 0.5 - _EPS))  # ... and at most b
     knots.sort(key=lambda k: k.time)
-    merged: list[_Knot] = []
+    merged: list[Knot] = []
     for k in knots:
         if merged and abs(merged[-1].time - k.time) < 1e-12:
             prev = merged.pop()
-            k = _Knot(k.time, max(prev.lo, k.lo), min(prev.hi, k.hi))
+            k = Knot(k.time, max(prev.lo, k.lo), min(prev.hi, k.hi))
         merged.append(k)
     for i, a in enumerate(merged):
         if a.lo > a.hi + 1e-12:
@@ -330,7 +347,11 @@ def _inconsistent(spec: SummarySpec, t1: float, t0: float | None = None) -> str:
 # the continuous model
 
 
-def _hazard_model(spec: SummarySpec, model: str | None = None) -> HazardModel:
+def hazard_model(spec: SummarySpec, model: str | None = None) -> HazardModel:
+    """The continuous event-time model through the reported values of ``spec``.
+
+    ``model`` overrides ``spec.model`` (the ensemble tries alternative shapes).
+    """
     model = model or spec.model
     if spec.kind == "survival":
         cons = [(t, v) for t, v, _ in spec.milestones if 0 < v < 1]
@@ -388,8 +409,7 @@ def _segment_densities(hz: HazardModel, cens: CensoringModel, t0: float, t1: flo
             0: g_density * ev_free}
     out = {"u": u}
     for key, f in dens.items():
-        cum = np.concatenate(([0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(u))))
-        out[key] = cum
+        out[key] = cumulative_trapezoid(f, u, initial=0.0)
     return out
 
 
@@ -441,7 +461,7 @@ def _quantity(mode: str, s: float, f: float, km: float) -> float:
     return f if mode == "aalen-johansen" else 1.0 - km
 
 
-def _segment_options(state: _State, knot: _Knot, t0: float, kind: str, hz: HazardModel,
+def _segment_options(state: _State, knot: Knot, t0: float, kind: str, hz: HazardModel,
                      cens: CensoringModel, target: float) -> list[tuple]:
     """Candidate (cost, d1, d2, c, warp, times..., s, f) meeting the knot, best first."""
     dens = _segment_densities(hz, cens, t0, knot.time)
@@ -522,7 +542,7 @@ def _segment_options(state: _State, knot: _Knot, t0: float, kind: str, hz: Hazar
     return options
 
 
-def _nearest_miss(state: _State, knot: _Knot, t0: float, kind: str, hz: HazardModel,
+def _nearest_miss(state: _State, knot: Knot, t0: float, kind: str, hz: HazardModel,
                   cens: CensoringModel, target: float) -> tuple:
     """When nothing meets the knot: the model allocation closest to the reported value."""
     dens = _segment_densities(hz, cens, t0, knot.time)
@@ -548,7 +568,7 @@ def _mode(spec: SummarySpec) -> str:
 
 def _allocate(spec: SummarySpec, hz: HazardModel, cens: CensoringModel
               ) -> pd.DataFrame:
-    knots = _knots(spec)
+    knots = constraint_knots(spec)
     mode = _mode(spec)
     t_end = max(cens.high, (knots[-1].time if knots else 0.0) * 1.5 + 1.0)
     target_of = {}
@@ -628,7 +648,7 @@ def _model_cif(hz: HazardModel, t: float, n_grid: int = 400) -> float:
     u = np.linspace(0.0, t, n_grid)
     surv = np.exp(-hz.cumulative_hazard(u) - hz.competing_rate * u)
     f = hz.hazard(u) * surv
-    return float(np.sum(0.5 * (f[1:] + f[:-1]) * np.diff(u)))
+    return float(trapezoid(f, u))
 
 
 # ----------------------------------------------------------------------------------------
@@ -678,8 +698,8 @@ def _reproduction_table(spec: SummarySpec, data: pd.DataFrame) -> pd.DataFrame:
 
 def reconstruct_spec(spec: SummarySpec, *, model: str | None = None) -> PseudoIPD:
     """Reconstruct from a normalised :class:`SummarySpec` (used by the ensemble too)."""
-    hz = _hazard_model(spec, model)
-    knots = _knots(spec)
+    hz = hazard_model(spec, model)
+    knots = constraint_knots(spec)
     last_time = knots[-1].time if knots else 12.0
     assumptions = [
         f"{spec.kind.replace('_', ' ')} model: {hz.name} hazard through the reported values"
