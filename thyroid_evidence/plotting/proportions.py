@@ -101,6 +101,7 @@ def plot_proportion_table(
     ax: Axes | None = None,
     title: str | None = None,
     with_series: bool = False,
+    alpha: float = 0.05,
 ) -> Axes:
     """Forest-style plot of reported proportions, one row each, nothing pooled.
 
@@ -116,6 +117,9 @@ def plot_proportion_table(
     title : str, optional
     with_series : bool
         Prefix each label with its series id (for tables spanning several series).
+    alpha : float in (0, 1)
+        One minus the confidence level the table's intervals were made with (for the note
+        under the axis).
 
     Returns
     -------
@@ -151,7 +155,7 @@ def plot_proportion_table(
     ax.grid(axis="x", color="0.9", lw=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     level = ", ".join(sorted(methods)) or "none"
-    confidence = f"{100 * (1 - table.attrs.get('alpha', 0.05)):g}"
+    confidence = f"{100 * (1 - alpha):g}"
     ax.annotate(f"Filled squares: k/n with {confidence}% interval ({level}); open squares: "
                 "reported "
                 "value without a binomial interval. Nothing is pooled.",

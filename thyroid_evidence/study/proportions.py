@@ -110,7 +110,6 @@ def proportion_table(
     table = pd.DataFrame.from_records(records, columns=list(PROPORTION_COLUMNS))
     table["k"] = table["k"].astype("Int64")
     table["n"] = table["n"].astype("Int64")
-    table.attrs["alpha"] = alpha
     return table
 
 
