@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,19 +11,22 @@ from thyroid_evidence.proportions import PooledProportion, proportion_ci
 from thyroid_evidence.validation import check_choice
 from thyroid_evidence.vocab import CI_METHODS
 
+if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_forest"]
 
 
 def plot_forest(
     result: PooledProportion,
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     title: str | None = None,
     xlabel: str = "Proportion",
     percent: bool = True,
     show_counts: bool = True,
     study_ci: str = "clopper-pearson",
-) -> Any:
+) -> Axes:
     """Forest plot of a :class:`PooledProportion`.
 
     One row per study (square sized by its weight, horizontal line for its interval), the

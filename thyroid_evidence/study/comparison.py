@@ -1,4 +1,4 @@
-"""Across-series views: survival curves on shared axes, local control, key numbers side by side.
+"""Across-series data: survival curves to draw on shared axes, local control, key numbers.
 
 The series differ in organ, technique, primary tumour and unit of analysis; these helpers put
 them next to each other for reading, they do not make them comparable. Pooling is left to the
