@@ -183,3 +183,19 @@ def test_a_kept_kernel_runs_notebook_after_notebook_and_closes_its_clients(
     finally:
         pool.close()
     assert not run_sync(manager.is_alive)()
+
+
+def test_the_build_uses_no_private_name_of_the_kernel_libraries() -> None:
+    """Kernels are started and handed over through public arguments only: none of the private
+    methods the build once overrode (or papermill internals it copied) appears in it."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent / "thyroid_evidence" / "build"
+    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(root.glob("*.py")))
+    for name in ("_async_pre_start_kernel", "_async_launch_kernel", "_async_cleanup_kernel",
+                 "_handle_kernel_info_reply", "execute_managed_notebook", "merge_kwargs",
+                 "remove_args", "_original_stdstream_copy", "papermill_engines"):
+        assert name not in source, name
+    imported = re.findall(r"^\s*from (jupyter_client|nbclient|papermill|ipykernel)\S* import (.+)$",
+                          source, flags=re.MULTILINE)
+    assert imported and not [names for _, names in imported if re.search(r"\b_\w", names)]

@@ -415,7 +415,9 @@ def _run_all(
             progress.line("ok", run.run_id, f"{result.seconds:.1f} s")
         else:
             saved = _keep_failed_notebook(out, run.run_id, staging)
-            failed.append(FailedRun(run.run_id, run.notebook, result.failure.describe(), saved))
+            failed.append(FailedRun(run_id=run.run_id, notebook=run.notebook,
+                                    description=result.failure.describe(),
+                                    saved_notebook=saved))
             progress.line("FAILED", run.run_id, result.failure.describe())
 
     if jobs == 1:

@@ -516,12 +516,14 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
             exec_count=exc.exec_count,
             source_line=source[:80],
         )
-        return RunResult(task.run_id, False, time.perf_counter() - start, failure)
+        return RunResult(run_id=task.run_id, ok=False, seconds=time.perf_counter() - start,
+                         failure=failure)
     except Exception as exc:  # kernel died, notebook unreadable, timeout: report, don't crash
         if pool is not None:
             pool.discard()
         failure = RunFailure(ename=type(exc).__name__, evalue=str(exc))
-        return RunResult(task.run_id, False, time.perf_counter() - start, failure)
+        return RunResult(run_id=task.run_id, ok=False, seconds=time.perf_counter() - start,
+                         failure=failure)
     finally:
         if manager is not None:
             manager.close_clients()
@@ -531,4 +533,4 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     nb.metadata.papermill["output_path"] = task.final_notebook
     atomic_write_text(staged_nb, nbformat.writes(nb) + "\n")
     atomic_write_text(staged_nb.with_suffix(".html"), _html(nb, task.run_id))
-    return RunResult(task.run_id, True, time.perf_counter() - start)
+    return RunResult(run_id=task.run_id, ok=True, seconds=time.perf_counter() - start)
