@@ -8,6 +8,8 @@
 - :func:`ensemble` gives bands that include the reconstruction's own uncertainty.
 - Estimators: :func:`kaplan_meier`, :func:`cumulative_incidence` (Aalen-Johansen, checked
   against R cmprsk), :func:`rmst`, :func:`fit_parametric` (extrapolation, marked as such).
+- :mod:`thyroid_evidence.survival.km`: the one Kaplan-Meier kernel (risk sets, product limit,
+  events before censorings at tied times) that every hand-written estimate here is built on.
 
 Research and teaching material, not clinical decision support.
 """
