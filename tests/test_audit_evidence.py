@@ -13,7 +13,7 @@ import pytest
 
 from thyroid_evidence import load_evidence
 from thyroid_evidence.audit import AUDIT_COLUMNS, STATUSES, audit_evidence, format_audit
-from thyroid_evidence.paths import EVIDENCE_DIR
+from thyroid_evidence.config import evidence_dir
 
 SERIES = [
     {
@@ -108,9 +108,9 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny evidence folder: the real schema, two synthetic series, hand-made outcomes."""
     root = tmp_path_factory.mktemp("audit") / "evidence"
     root.mkdir()
-    shutil.copy(EVIDENCE_DIR / "datapackage.json", root)
+    shutil.copy(evidence_dir() / "datapackage.json", root)
     for table in ("sources", "clinical_features", "risk_stratification", "context"):
-        shutil.copy(EVIDENCE_DIR / f"{table}.csv", root)
+        shutil.copy(evidence_dir() / f"{table}.csv", root)
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     fields = {
         r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]

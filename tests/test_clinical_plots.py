@@ -15,7 +15,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 
 from tests.conftest import find_line  # noqa: E402
 from thyroid_evidence import load_evidence, plotting, study  # noqa: E402
-from thyroid_evidence.paths import NOTEBOOKS_DIR  # noqa: E402
+from thyroid_evidence.config import notebooks_dir  # noqa: E402
 from thyroid_evidence.plotting import style  # noqa: E402
 from thyroid_evidence.proportions import proportion_ci  # noqa: E402
 from thyroid_evidence.staging import stratify  # noqa: E402
@@ -344,9 +344,7 @@ NOTEBOOKS = ("clinical_context", "teaching_walkthrough")
 def _cells(name: str) -> list[dict]:
     import json
 
-    from thyroid_evidence.paths import NOTEBOOKS_DIR
-
-    return json.loads((NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    return json.loads((notebooks_dir() / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
 
 
 def _source(cell: dict) -> str:
@@ -374,7 +372,7 @@ def test_notebook_is_thin_with_one_parameters_cell_then_the_check(name):
 
 #: Numbers a notebook may type: 100% (a whole) and arithmetic examples that are no study's result.
 TYPED_EXAMPLES = {"data_audit": {"16.66%", "16.67%", "1/6"}, "survival": {"50.0%", "50.05%"}}
-ALL_NOTEBOOKS = sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb"))
+ALL_NOTEBOOKS = sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("name", ALL_NOTEBOOKS)
