@@ -12,6 +12,7 @@ from thyroid_evidence.plotting import (
     plot_survival_comparison,
 )
 from thyroid_evidence.study import (
+    complement_table,
     key_numbers,
     local_control_table,
     pooling_rows,
@@ -20,7 +21,7 @@ from thyroid_evidence.study import (
     series_curves,
     series_styles,
 )
-from thyroid_evidence.survival import complement_table, ensemble
+from thyroid_evidence.survival import ensemble
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +91,12 @@ def test_local_efficacy_complement_and_summary_frame(evidence):
     assert row["reported_percent"] == 89.0
     # 1 - 11.0% reproduced within its rounding (10.95-11.05%) at 48 months
     assert row["reconstructed_percent"] == pytest.approx(89.0, abs=0.05 + 1e-9)
-    assert row["lower"] < 89.0 < row["upper"] and bool(row["within_band"])
+    assert row["ci_low"] < 89.0 < row["ci_high"] and bool(row["within_band"])
     ax = plot_complement(band, table)
     assert ax.get_ylabel() == "Local efficacy (%)"
     summary = band.summary_frame()
     assert list(summary["quantity"]) == ["restricted mean time lost to the event up to 60 months"]
-    assert summary["lower"].iloc[0] <= summary["estimate"].iloc[0] <= summary["upper"].iloc[0]
+    assert summary["ci_low"].iloc[0] <= summary["estimate"].iloc[0] <= summary["ci_high"].iloc[0]
     os_band = ensemble(reconstruct_series(evidence, "bone_ir_cazzato", "overall_survival"),
                        n_draws=50, seed=1, tau=36)
     assert list(os_band.summary_frame()["quantity"]) == [

@@ -42,9 +42,8 @@ def test_band_contains_estimate_and_intervals_are_sane(liver_like):
     assert tau == 60 and r_lo < r_est < r_hi < 60
     # some 160 patients: the band at 5 years is several points wide, not a sliver
     assert 0.05 < res.ci_high[-1] - res.ci_low[-1] < 0.4
-    assert res.lower is res.ci_low and res.upper is res.ci_high  # former names kept
     assert (res.alpha, res.level) == (0.05, 0.95)
-    assert list(res.to_frame().columns) == ["time", "estimate", "lower", "upper"]
+    assert list(res.to_frame().columns) == ["time", "estimate", "ci_low", "ci_high"]
 
 
 def test_reconstruction_uncertainty_widens_the_band(liver_like):
@@ -67,7 +66,7 @@ def test_incidence_ensemble_and_bootstrap_of_plain_data():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(n_draws=0), "n_draws"), (dict(alpha=2), "alpha must lie"), (dict(level=2), "level"),
+    (dict(n_draws=0), "n_draws"), (dict(alpha=2), "alpha must lie"),
     (dict(vary=("weather",)), "vary must be one of {'rounding', 'censoring', 'model'}"),
 ])
 def test_bad_arguments(liver_like, kwargs, message):
@@ -82,11 +81,12 @@ def test_wrong_types_raise_type_error(liver_like):
         ensemble([1, 2, 3])
 
 
-def test_level_is_the_former_spelling_of_one_minus_alpha(liver_like):
-    a = ensemble(liver_like, n_draws=50, seed=2, times=GRID, level=0.9)
-    b = ensemble(liver_like, n_draws=50, seed=2, times=GRID, alpha=0.1)
-    assert a.level == pytest.approx(0.9) and a.alpha == pytest.approx(0.1)
-    np.testing.assert_allclose(a.ci_low, b.ci_low)
+def test_level_is_derived_from_alpha(liver_like):
+    a = ensemble(liver_like, n_draws=50, seed=2, times=GRID, alpha=0.1)
+    assert a.level == pytest.approx(0.9) and a.alpha == 0.1
+    assert a.summary_frame()["level"].tolist() == [pytest.approx(0.9)] * 2
+    with pytest.raises(TypeError, match="level"):  # one spelling: alpha
+        ensemble(liver_like, n_draws=50, seed=2, times=GRID, level=0.9)
 
 
 def test_tied_event_after_censoring_is_scored_against_the_full_risk_set():

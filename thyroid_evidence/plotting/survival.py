@@ -86,7 +86,7 @@ def plot_curve(
     what = "Survival" if kind == "survival" else "Cumulative incidence"
     if band is not None:
         keep = band.times <= t_end
-        ax.fill_between(band.times[keep], 100 * band.lower[keep], 100 * band.upper[keep],
+        ax.fill_between(band.times[keep], 100 * band.ci_low[keep], 100 * band.ci_high[keep],
                         step="post", color=_BAND, alpha=0.6, linewidth=0,
                         label=f"{band.level:.0%} band: reconstruction + sampling uncertainty")
     ax.step(grid, 100 * curve, where="post", color=_CURVE, linewidth=2,
@@ -116,7 +116,7 @@ def plot_curve(
     if kind == "survival":
         ax.set_ylim(0, 100)
     else:
-        top = max(float(np.nanmax(curve)), float(band.upper.max()) if band else 0.0)
+        top = max(float(np.nanmax(curve)), float(band.ci_high.max()) if band else 0.0)
         ax.set_ylim(0, min(100, 100 * top * 1.3 + 2))
     ax.set_ylabel(f"{what} (%)")
     ax.set_xlabel("Months since treatment", labelpad=2)
@@ -218,7 +218,7 @@ def plot_complement(
     """
     ax = new_axes(ax, (7.0, 4.2))
     level = int(round(100 * band.level))
-    ax.fill_between(band.times, 100 * (1 - band.upper), 100 * (1 - band.lower), step="post",
+    ax.fill_between(band.times, 100 * (1 - band.ci_high), 100 * (1 - band.ci_low), step="post",
                     color="#9ecae1", alpha=0.6, linewidth=0,
                     label=f"{level}% band: reconstruction + sampling")
     ax.step(band.times, 100 * (1 - band.estimate), where="post", color="#08519c",
@@ -232,7 +232,7 @@ def plot_complement(
                         color="#a50f15")
     ax.set(xlabel="Months since treatment", ylabel="Local efficacy (%)", title=title,
            xlim=(0, float(band.times.max())))
-    low = float(np.floor(min(100 * (1 - band.upper.max()), 100) / 5) * 5) - 5
+    low = float(np.floor(min(100 * (1 - band.ci_high.max()), 100) / 5) * 5) - 5
     ax.set_ylim(max(0.0, low), 100.5)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8, frameon=False)

@@ -4,6 +4,8 @@ Each module has one job, and reads the evidence tables to feed the science and t
 
 - :mod:`~thyroid_evidence.study.series`: pseudo-IPD of a series and endpoint
   (:func:`reconstruct_series`);
+- :mod:`~thyroid_evidence.study.complement`: reported local efficacy against the complement
+  of a reconstructed cumulative incidence (:func:`complement_table`);
 - :mod:`~thyroid_evidence.study.proportions`: reported proportions with counts and intervals
   (:func:`proportion_table`, :func:`reported_proportions`, :func:`count_for`);
 - :mod:`~thyroid_evidence.study.comparison`: the series side by side (:func:`series_curves`,
@@ -25,6 +27,7 @@ _EXPORTS = {
     "AUDIT_COLUMNS": "audit",
     "COMPLEMENT_ENDPOINTS": "audit",
     "audit_evidence": "audit",
+    "complement_table": "complement",
     "format_audit": "audit_text",
     "SHAPES": "clinical",
     "clinical_feature_values": "clinical",

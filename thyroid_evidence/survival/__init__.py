@@ -15,7 +15,6 @@ Research and teaching material, not clinical decision support.
 """
 
 from thyroid_evidence._lazy import lazy_exports
-from thyroid_evidence.survival.complement import complement_table
 from thyroid_evidence.survival.ensemble import EnsembleResult, ensemble
 from thyroid_evidence.survival.estimators import (
     CumulativeIncidenceResult,
@@ -51,5 +50,8 @@ __all__ = [
 ]
 
 #: Re-exported from the study layer, imported on first use (the science does not import it).
-_EXPORTS = {"reconstruct_series": "thyroid_evidence.study.series"}
+_EXPORTS = {
+    "complement_table": "thyroid_evidence.study.complement",
+    "reconstruct_series": "thyroid_evidence.study.series",
+}
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

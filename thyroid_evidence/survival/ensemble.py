@@ -51,8 +51,7 @@ class EnsembleResult:
     times : ndarray
         Grid (months).
     estimate, ci_low, ci_high : ndarray
-        Point estimate (from the deterministic pseudo-IPD) and pointwise percentile band
-        (``lower`` and ``upper`` are the same arrays under their former names).
+        Point estimate (from the deterministic pseudo-IPD) and pointwise percentile band.
     quantity : {"survival", "cumulative_incidence"}
     alpha : float
         One minus the coverage of the band and intervals (``level`` is ``1 - alpha``).
@@ -83,27 +82,16 @@ class EnsembleResult:
         """Coverage of the band and intervals, ``1 - alpha``."""
         return 1.0 - self.alpha
 
-    @property
-    def lower(self) -> np.ndarray:
-        """Former name of :attr:`ci_low`."""
-        return self.ci_low
-
-    @property
-    def upper(self) -> np.ndarray:
-        """Former name of :attr:`ci_high`."""
-        return self.ci_high
-
     def to_frame(self) -> pd.DataFrame:
-        """``time, estimate, lower, upper`` (the band: ``lower`` is :attr:`ci_low`, ``upper``
-        :attr:`ci_high`; the build's tables keep these column names)."""
+        """The band: columns ``time, estimate, ci_low, ci_high``."""
         return pd.DataFrame({"time": self.times, "estimate": self.estimate,
-                             "lower": self.ci_low, "upper": self.ci_high})
+                             "ci_low": self.ci_low, "ci_high": self.ci_high})
 
     def summary_frame(self) -> pd.DataFrame:
         """Median and restricted mean with their intervals, one row each (months).
 
-        Columns ``quantity, estimate, lower, upper, level, n_draws, varied`` (``lower`` and
-        ``upper``: the interval, ``level``: ``1 - alpha``); the median row is left out for
+        Columns ``quantity, estimate, ci_low, ci_high, level, n_draws, varied`` (``level``:
+        the coverage ``1 - alpha``); the median row is left out for
         cumulative incidence (it has no median). ``inf`` means not reached.
         """
         tau, area, area_lo, area_hi = self.restricted_mean
@@ -112,7 +100,7 @@ class EnsembleResult:
         rows = [(f"{name} up to {tau:g} months", area, area_lo, area_hi)]
         if self.quantity == "survival":
             rows.insert(0, ("median survival time", *self.median))
-        frame = pd.DataFrame(rows, columns=["quantity", "estimate", "lower", "upper"])
+        frame = pd.DataFrame(rows, columns=["quantity", "estimate", "ci_low", "ci_high"])
         frame["level"] = self.level
         frame["n_draws"] = self.n_draws
         frame["varied"] = ", ".join(self.varied)
@@ -242,7 +230,6 @@ def ensemble(
     alpha: float = 0.05,
     tau: float | None = None,
     vary: tuple[str, ...] = VARY,
-    level: float | None = None,
 ) -> EnsembleResult:
     """Pointwise bands for S(t) or cumulative incidence, and intervals for the median and
     the restricted mean, from ``n_draws`` pseudo-IPD sets.
@@ -263,8 +250,6 @@ def ensemble(
         Restriction time for the restricted mean (default: last grid time).
     vary : subset of {"rounding", "censoring", "model"}
         Unknowns to vary besides sampling (summary reconstructions only).
-    level : float in (0, 1), optional
-        Former spelling of the coverage; when given, ``alpha = 1 - level``.
 
     Returns
     -------
@@ -273,13 +258,13 @@ def ensemble(
     Raises
     ------
     TypeError
-        For a ``source`` that is neither, or a non-numeric ``n_draws``, ``alpha`` or ``level``.
+        For a ``source`` that is neither, or a non-numeric ``n_draws`` or ``alpha``.
     ValueError
         For ``n_draws`` < 1, ``alpha`` outside (0, 1), an unknown ``vary`` entry, a bad grid
         or ``tau`` <= 0.
     """
     n_draws = positive_int(n_draws, "n_draws")
-    alpha = check_alpha(alpha) if level is None else 1.0 - check_alpha(level, "level")
+    alpha = check_alpha(alpha)
     for v in vary:
         check_choice(v, "each entry of vary", VARY)
     rng = np.random.default_rng(seed)

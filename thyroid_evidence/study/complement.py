@@ -1,15 +1,16 @@
-"""Local efficacy as the complement of cumulative local progression."""
+"""Local efficacy as the complement of cumulative local progression (reported rows vs a band)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from thyroid_evidence.survival.ensemble import EnsembleResult
+from thyroid_evidence.evidence import Evidence
+from thyroid_evidence.survival import EnsembleResult
 
 
 def complement_table(
-    evidence: object, series_id: str, band: EnsembleResult, *, endpoint: str = "local_efficacy"
+    evidence: Evidence, series_id: str, band: EnsembleResult, *, endpoint: str = "local_efficacy"
 ) -> pd.DataFrame:
     """Reported local efficacy against 100% minus the reconstructed cumulative incidence.
 
@@ -26,8 +27,9 @@ def complement_table(
     Returns
     -------
     DataFrame
-        ``outcome_id, time_months, reported_percent, reconstructed_percent, lower, upper,
-        within_band`` for every reported row of ``endpoint`` with a time point.
+        ``outcome_id, time_months, reported_percent, reconstructed_percent, ci_low, ci_high,
+        within_band`` for every reported row of ``endpoint`` with a time point (``ci_low``,
+        ``ci_high``: 100% minus the band's limits).
     """
     if band.quantity != "cumulative_incidence":
         raise ValueError("band must come from a cumulative-incidence reconstruction "
@@ -41,13 +43,13 @@ def complement_table(
             continue
         i = int(np.searchsorted(band.times, t, side="right") - 1)
         estimate = 100.0 * (1.0 - band.estimate[i])
-        low, high = 100.0 * (1.0 - band.upper[i]), 100.0 * (1.0 - band.lower[i])
+        low, high = 100.0 * (1.0 - band.ci_high[i]), 100.0 * (1.0 - band.ci_low[i])
         records.append({
             "outcome_id": row["outcome_id"], "time_months": t,
             "reported_percent": float(row["value"]), "reconstructed_percent": estimate,
-            "lower": low, "upper": high,
+            "ci_low": low, "ci_high": high,
             "within_band": bool(low <= float(row["value"]) <= high),
         })
     return pd.DataFrame.from_records(records, columns=[
-        "outcome_id", "time_months", "reported_percent", "reconstructed_percent", "lower",
-        "upper", "within_band"])
+        "outcome_id", "time_months", "reported_percent", "reconstructed_percent", "ci_low",
+        "ci_high", "within_band"])
