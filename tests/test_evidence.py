@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import find_line
 from thyroid_evidence import EvidenceError, load_evidence
-from thyroid_evidence.config import evidence_dir, review_text_path
+from thyroid_evidence.config import CACHE_ENV, evidence_dir, review_text_path
 from thyroid_evidence.evidence import TABLES
 
 
@@ -310,7 +310,7 @@ def test_a_passed_validation_is_remembered_only_for_identical_bytes(
 ):
     import thyroid_evidence.evidence as ev
 
-    monkeypatch.setenv(ev.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     calls = []
     real = ev._schema_problems
     monkeypatch.setattr(ev, "_schema_problems", lambda *a: calls.append(1) or real(*a))

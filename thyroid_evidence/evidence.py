@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from thyroid_evidence.config import CACHE_ENV, cache_dir, evidence_dir
+from thyroid_evidence.config import cache_dir, evidence_dir
 from thyroid_evidence.exceptions import EvidenceError
 from thyroid_evidence.vocab import TIME_POINT_STATISTICS
 
 __all__ = [
-    "CACHE_ENV",
     "CROSS_FIELD_RULES",
     "TABLES",
     "Evidence",
