@@ -46,3 +46,16 @@ def test_layer_contracts_hold() -> None:
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "0 broken" in done.stdout
+
+
+def test_notebooks_import_the_notebook_layer_never_the_build() -> None:
+    import json
+
+    offenders = []
+    for path in sorted((PACKAGE.parent / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        if "thyroid_evidence.build" in code or "thyroid_evidence.cli" in code:
+            offenders.append(path.name)
+        assert "thyroid_evidence.notebook" in code, path.name
+    assert offenders == []

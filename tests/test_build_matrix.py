@@ -42,10 +42,9 @@ def test_cell_after_parameters_calls_the_check(name: str) -> None:
     tagged = [i for i, c in enumerate(code) if "parameters" in c["metadata"].get("tags", [])]
     assert len(tagged) == 1
     following = "".join(code[tagged[0] + 1]["source"])
-    # the notebook layer's check, or the build's re-export of it (the notebooks' older spelling)
-    assert following.splitlines()[0] in (
-        f'run = thyroid_evidence.{layer}.check_notebook_parameters("{name}", globals())'
-        for layer in ("notebook", "build")
+    # the notebook layer's check: notebooks never import the build
+    assert following.splitlines()[0] == (
+        f'run = thyroid_evidence.notebook.check_notebook_parameters("{name}", globals())'
     )
 
 

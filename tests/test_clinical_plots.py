@@ -360,7 +360,7 @@ def test_notebook_is_thin_with_one_parameters_cell_then_the_check(name):
     assert len(tagged) == 1
     following = next(c for c in cells[tagged[0] + 1:] if c["cell_type"] == "code")
     assert _source(following).startswith(
-        f'run = thyroid_evidence.build.check_notebook_parameters("{name}", globals())')
+        f'run = thyroid_evidence.notebook.check_notebook_parameters("{name}", globals())')
     for cell in cells:
         if cell["cell_type"] == "code":
             tree = ast.parse(_source(cell))
