@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from thyroid_evidence import load_evidence, staging
-from thyroid_evidence.paths import review_text_path
+from thyroid_evidence.config import review_text_path
 from thyroid_evidence.staging import (
     FIELD_NAMES,
     PatientFeatures,
