@@ -247,6 +247,7 @@ def test_result_is_frozen_and_summary_frame_lists_studies_and_pooled_row():
         "weight",
         "pi_low",
         "pi_high",
+        "note",
     ]
     assert frame.loc["b", "proportion"] == pytest.approx(9 / 20)
     assert frame.loc["pooled (REML)", "proportion"] == res.estimate
@@ -323,7 +324,7 @@ def test_plot_forest_single_study():
 
 
 def test_plot_forest_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="result must be a PooledProportion"):
+    with pytest.raises(TypeError, match="result must be a PooledProportion; got dict"):
         plot_forest({"estimate": 0.5})
     res = pool_proportions([5, 9], [12, 20])
     with pytest.raises(ValueError, match="study_ci must be one of"):

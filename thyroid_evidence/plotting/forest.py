@@ -32,7 +32,10 @@ def plot_forest(
     One row per study (square sized by its weight, horizontal line for its interval), the
     pooled estimate as a diamond spanning its confidence interval, the prediction interval as
     a bar beneath it, and a line with I^2, tau^2 and Q. Each row is annotated with
-    ``events/total`` and ``estimate [CI]`` on the right.
+    ``events/total`` and ``estimate [CI]`` on the right. With fewer than three studies
+    (``result.heterogeneity_estimable`` False) no prediction interval is drawn and the line
+    says why heterogeneity is not estimated (``result.heterogeneity_note``) instead of
+    printing tau^2 = I^2 = 0.
 
     Parameters
     ----------
@@ -57,15 +60,23 @@ def plot_forest(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is not a :class:`PooledProportion`.
+    ValueError
+        For an unknown ``study_ci``.
     """
     from matplotlib.patches import Polygon
     from matplotlib.transforms import blended_transform_factory
 
     if not isinstance(result, PooledProportion):
-        raise ValueError(f"result must be a PooledProportion; got {type(result).__name__}")
+        raise TypeError(f"result must be a PooledProportion; got {type(result).__name__}")
     check_choice(study_ci, "study_ci", (*CI_METHODS, "model"))
     st = result.studies
     k = result.k
+    with_pi = result.heterogeneity_estimable
     if study_ci == "model":
         s_low, s_high = st["ci_low"].to_numpy(), st["ci_high"].to_numpy()
     else:
@@ -110,7 +121,7 @@ def plot_forest(
     )
     ax.add_patch(diamond)
     y_pi = 0.25
-    if k > 1:
+    if with_pi:
         ax.hlines(
             y_pi,
             result.pi_low * scale,
@@ -161,7 +172,7 @@ def plot_forest(
         fontsize=8.5,
         fontweight="bold",
     )
-    if k > 1:
+    if with_pi:
         ax.text(
             1.02,
             y_pi,
@@ -174,9 +185,9 @@ def plot_forest(
     header = ("events/total   " if show_counts else "") + f"estimate [{level} CI]   weight"
     ax.text(1.02, k + 3.0, header, transform=text_tf, va="center", fontsize=8.5, fontweight="bold")
 
-    ax.set_yticks(list(ys) + [y_pool] + ([y_pi] if k > 1 else []))
+    ax.set_yticks(list(ys) + [y_pool] + ([y_pi] if with_pi else []))
     ax.set_yticklabels(
-        list(st["label"]) + [pooled_name] + (["Prediction interval"] if k > 1 else [])
+        list(st["label"]) + [pooled_name] + (["Prediction interval"] if with_pi else [])
     )
     ax.set_ylim(-1.3, k + 3.6)
     ax.set_xlim(-0.02 * scale, 1.02 * scale)
@@ -184,12 +195,14 @@ def plot_forest(
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="x", color="0.9", lw=0.6, zorder=0)
 
-    if k > 1:
+    if with_pi:
         het = (
             f"Heterogeneity: I\u00b2 = {result.i2:.1f}%, \u03c4\u00b2 = {result.tau2:.3g} "
             f"({result.transform} scale), Q = {result.q:.2f} (df = {result.q_df}, "
             f"p = {result.q_pvalue:.3g})"
         )
+    elif k > 1:
+        het = result.heterogeneity_note
     else:
         het = "Single study: nothing pooled, heterogeneity undefined"
     extra = ", Hartung-Knapp" if result.hakn and result.method != "GLMM" else ""
@@ -203,6 +216,8 @@ def plot_forest(
     }[study_ci]
     key = f"Squares: observed proportions (area ~ weight), lines: {level} CI ({ci_name}); " + (
         f"diamond: {level} CI of the pooled estimate; red bar: {level} prediction interval"
+        if with_pi
+        else f"diamond: {level} CI of the pooled estimate"
         if k > 1
         else f"diamond: {level} Wald CI on the {result.transform} scale"
     )

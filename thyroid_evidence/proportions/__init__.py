@@ -4,7 +4,9 @@ Most numbers the review cites are proportions from small denominators (5 of 12 p
 responses, 4 of 54 asymptomatic lesions). :func:`proportion_ci` gives an honest interval for
 one of them; :func:`pool_proportions` pools several the way R's ``metafor`` does
 (``rma.uni`` for the inverse-variance methods, ``rma.glmm(measure="PLO")`` for the GLMM);
-:func:`thyroid_evidence.plotting.plot_forest` draws the result.
+:func:`thyroid_evidence.plotting.plot_forest` draws the result. :func:`cluster_adjusted_ci`
+widens the interval of a per-lesion proportion by a design effect over a stated ICC range
+(the lesions of one patient are not independent).
 
 Research and teaching material, not clinical decision support: a pooled proportion of
 series as heterogeneous as the review's is a description, not a treatment effect.
@@ -15,6 +17,11 @@ from thyroid_evidence._lazy import lazy_exports
 #: Public name -> submodule; imported on first use (statsmodels and scipy are slow to load).
 _EXPORTS = {
     "CI_METHODS": "_checks",
+    "DEFAULT_ICC_RANGE": "clustering",
+    "ClusterAdjustedInterval": "clustering",
+    "cluster_adjusted_ci": "clustering",
+    "design_effect": "clustering",
+    "effective_counts": "clustering",
     "POOLING_METHODS": "_checks",
     "TRANSFORMS": "_checks",
     "PooledProportion": "pooling",
@@ -23,6 +30,11 @@ _EXPORTS = {
 }
 __all__ = [
     "CI_METHODS",
+    "DEFAULT_ICC_RANGE",
+    "ClusterAdjustedInterval",
+    "cluster_adjusted_ci",
+    "design_effect",
+    "effective_counts",
     "POOLING_METHODS",
     "TRANSFORMS",
     "PooledProportion",

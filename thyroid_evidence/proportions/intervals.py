@@ -68,14 +68,25 @@ def proportion_ci(
         raise ValueError("total must be a positive count (total >= 1); got 0")
     if k_i > n_i:
         raise ValueError(f"events must not exceed total; got events = {k_i}, total = {n_i}")
-    low, high = proportion_confint(k_i, n_i, alpha=alpha, method=STATSMODELS_CI[method])
+    return interval_at(k_i, n_i, method, alpha)
+
+
+def interval_at(events: float, total: float, method: str, alpha: float) -> tuple[float, float]:
+    """The interval of :func:`proportion_ci` at checked, possibly fractional, counts.
+
+    For the package's own use (``proportion_ci`` checks whole counts; the cluster adjustment
+    of :mod:`~thyroid_evidence.proportions.clustering` passes effective counts ``k / DE`` of
+    ``n / DE``, which are fractional). The four methods' formulas (Wilson's score, the beta
+    quantiles of Clopper-Pearson and Jeffreys, Agresti-Coull) are defined for real counts.
+    """
+    low, high = proportion_confint(events, total, alpha=alpha, method=STATSMODELS_CI[method])
     low, high = float(low), float(high)
     if method in ("jeffreys", "wilson"):
         # Jeffreys: Brown, Cai & DasGupta's end-point rule. Wilson: the score interval's end
         # points are exactly 0 and 1 here; statsmodels returns them with rounding error.
-        if k_i == 0:
+        if events == 0:
             low = 0.0
-        if k_i == n_i:
+        if events == total:
             high = 1.0
     return min(max(low, 0.0), 1.0), min(max(high, 0.0), 1.0)
 

@@ -25,6 +25,24 @@ from thyroid_evidence.proportions.glmm import binomial_loglik, fit_glmm
 from thyroid_evidence.validation import as_counts, check_alpha, check_choice, choices_text
 from thyroid_evidence.vocab import POOLING_METHODS, TRANSFORMS
 
+#: Fewest studies for which tau^2, I^2 and a prediction interval are claimed. With k = 2 the
+#: between-study variance rests on one degree of freedom, and the prediction interval of
+#: Higgins, Thompson & Spiegelhalter (2009) uses a t distribution with k - 2 = 0 of them.
+MIN_STUDIES_FOR_HETEROGENEITY = 3
+
+
+def heterogeneity_note(k: int) -> str:
+    """Why no heterogeneity or prediction-interval claim is made for ``k`` studies.
+
+    Empty for ``k >= 3`` (:data:`MIN_STUDIES_FOR_HETEROGENEITY`).
+    """
+    if k >= MIN_STUDIES_FOR_HETEROGENEITY:
+        return ""
+    if k == 1:
+        return "k = 1: nothing pooled; heterogeneity undefined, no prediction interval"
+    return (f"k = {k}: heterogeneity not estimable (\u03c4\u00b2, I\u00b2 and a prediction "
+            f"interval need k \u2265 {MIN_STUDIES_FOR_HETEROGENEITY} studies)")
+
 
 @dataclass(frozen=True, eq=False)
 class PooledProportion:
@@ -59,6 +77,14 @@ class PooledProportion:
         One row per study: ``label``, ``events``, ``total``, ``proportion``, ``yi``, ``vi``
         (transformed scale, after metafor's 1/2 correction), ``weight`` (percent),
         ``ci_low``, ``ci_high`` (Wald interval yi +/- z sqrt(vi), back-transformed).
+    heterogeneity_note : str
+        Empty for k >= 3; otherwise why no tau^2, I^2 or prediction-interval claim is made
+        (:func:`heterogeneity_note`). The numeric fields keep metafor's values (for k = 2:
+        tau^2 and I^2 from one degree of freedom, a prediction interval with z or t
+        quantiles), but :meth:`summary_frame`, the ``repr`` and
+        :func:`~thyroid_evidence.plotting.plot_forest` do not report them.
+    heterogeneity_estimable : bool
+        Property: ``k >= 3``.
     """
 
     estimate: float
@@ -83,6 +109,12 @@ class PooledProportion:
     studies: pd.DataFrame
     q_lrt: float = math.nan
     q_lrt_pvalue: float = math.nan
+    heterogeneity_note: str = ""
+
+    @property
+    def heterogeneity_estimable(self) -> bool:
+        """Whether tau^2, I^2 and the prediction interval are claimed (k >= 3)."""
+        return self.k >= MIN_STUDIES_FOR_HETEROGENEITY
 
     def summary_frame(self) -> pd.DataFrame:
         """Studies and the pooled estimate in one table, proportions on the [0, 1] scale.
@@ -92,7 +124,8 @@ class PooledProportion:
         pandas.DataFrame
             Indexed by study label plus a final row ``"pooled (<method>)"``; columns
             ``events``, ``total``, ``proportion``, ``ci_low``, ``ci_high``, ``weight``
-            (percent), ``pi_low``, ``pi_high`` (pooled row only).
+            (percent), ``pi_low``, ``pi_high`` (pooled row only, and only for k >= 3: NaN
+            otherwise), ``note`` (pooled row: :attr:`heterogeneity_note`).
         """
         st = self.studies
         frame = pd.DataFrame(
@@ -105,6 +138,7 @@ class PooledProportion:
                 "weight": st["weight"],
                 "pi_low": math.nan,
                 "pi_high": math.nan,
+                "note": "",
             }
         )
         frame.index = pd.Index(st["label"], name="study")
@@ -116,8 +150,9 @@ class PooledProportion:
                 "ci_low": [self.ci_low],
                 "ci_high": [self.ci_high],
                 "weight": [100.0],
-                "pi_low": [self.pi_low],
-                "pi_high": [self.pi_high],
+                "pi_low": [self.pi_low if self.heterogeneity_estimable else math.nan],
+                "pi_high": [self.pi_high if self.heterogeneity_estimable else math.nan],
+                "note": [self.heterogeneity_note],
             },
             index=pd.Index([f"pooled ({self.method})"], name="study"),
         )
@@ -125,11 +160,14 @@ class PooledProportion:
 
     def __repr__(self) -> str:
         level = round(100 * (1 - self.alpha))
+        heterogeneity = (
+            f"PI {self.pi_low:.4f}-{self.pi_high:.4f}, tau2={self.tau2:.4g}, I2={self.i2:.1f}%"
+            if self.heterogeneity_estimable else self.heterogeneity_note
+        )
         return (
             f"PooledProportion(method={self.method!r}, transform={self.transform!r}, k={self.k}, "
             f"estimate={self.estimate:.4f}, {level}% CI {self.ci_low:.4f}-{self.ci_high:.4f}, "
-            f"PI {self.pi_low:.4f}-{self.pi_high:.4f}, tau2={self.tau2:.4g}, "
-            f"I2={self.i2:.1f}%)"
+            f"{heterogeneity})"
         )
 
 
@@ -142,6 +180,8 @@ def pool_proportions(
     hakn: bool = False,
     alpha: float = 0.05,
     labels: Sequence[str] | None = None,
+    endpoints: Sequence[str] | None = None,
+    units: Sequence[str] | None = None,
 ) -> PooledProportion:
     """Pool single proportions by fixed- or random-effects meta-analysis, as R's metafor.
 
@@ -169,6 +209,10 @@ def pool_proportions(
         One minus the confidence level of the confidence and prediction intervals.
     labels : sequence of str, optional
         Study labels, default ``"Study 1"`` ... ``"Study k"``.
+    endpoints, units : sequence of str, optional
+        What each study measures and on which unit of analysis (one entry per study). When
+        given, they must all be the same: a pooled proportion of different endpoints, or of
+        patients with lesions, answers no question, and is refused.
 
     Returns
     -------
@@ -177,7 +221,8 @@ def pool_proportions(
     Raises
     ------
     ValueError
-        For negative or non-integer counts, events > totals, mismatched lengths, k = 0,
+        For different ``endpoints`` or ``units`` (the message names each one and its
+        studies), negative or non-integer counts, events > totals, mismatched lengths, k = 0,
         alpha outside (0, 1), an unknown method or transform, Freeman-Tukey, ``"GLMM"`` with
         another transform than ``"logit"``, or ``"GLMM"`` when every study has 0 events or
         every study has only events (no finite maximum-likelihood estimate).
@@ -200,7 +245,9 @@ def pool_proportions(
     ``stepadj = 0.5``. Paule-Mandel solves the generalised Q equation with Brent's method. The
     prediction interval is ``predict.rma``'s: ``mu +/- crit * sqrt(se^2 + tau2)`` (equal to
     the CI for ``"FE"``). I2 and H2 use metafor's typical within-study variance
-    ``(k - 1) / tr(P)``; for ``"FE"`` they come from Q. For ``"GLMM"``, ``se`` is lme4's
+    ``(k - 1) / tr(P)``; for ``"FE"`` they come from Q. With k < 3 (see
+    :data:`MIN_STUDIES_FOR_HETEROGENEITY`) they are still computed as metafor does, but not
+    claimed: ``heterogeneity_note`` says why. For ``"GLMM"``, ``se`` is lme4's
     (inverse Hessian of the deviance in (tau, mu)), Q is the Wald test of the saturated
     logistic model (studies with 0 or n events contribute nothing in its limit) and the study
     weights are the approximate inverse-variance weights ``1/(vi + tau2)``, shown for
@@ -242,6 +289,8 @@ def pool_proportions(
         label_list = [str(label) for label in labels]
         if len(label_list) != k:
             raise ValueError(f"labels must have one entry per study ({k}); got {len(label_list)}")
+    _check_one_kind(endpoints, "endpoints", "endpoint", label_list)
+    _check_one_kind(units, "units", "unit of analysis", label_list)
     if method == "GLMM" and transform != "logit":
         raise ValueError(
             f"method 'GLMM' is the logistic model (metafor rma.glmm measure='PLO') and needs "
@@ -354,7 +403,32 @@ def pool_proportions(
         studies=studies,
         q_lrt=float(q_lrt),
         q_lrt_pvalue=float(q_lrt_p),
+        heterogeneity_note=heterogeneity_note(k),
     )
+
+
+def _check_one_kind(
+    values: Sequence[str] | None, name: str, what: str, labels: list[str]
+) -> None:
+    """Refuse to pool studies that measure different things (named, with their studies)."""
+    if values is None:
+        return
+    if isinstance(values, str) or not isinstance(values, Sequence | np.ndarray | pd.Series):
+        raise TypeError(f"{name} must be a sequence of str, one per study; got {values!r}")
+    found = [str(v) for v in values]
+    if len(found) != len(labels):
+        raise ValueError(f"{name} must have one entry per study ({len(labels)}); "
+                         f"got {len(found)}")
+    kinds = list(dict.fromkeys(found))
+    if len(kinds) > 1:
+        pairs = list(zip(labels, found, strict=True))
+        listed = "; ".join(
+            f"{kind!r} ({', '.join(lab for lab, v in pairs if v == kind)})" for kind in kinds
+        )
+        raise ValueError(
+            f"pooling refused: the studies measure {len(kinds)} different {name} ({listed}); "
+            f"a pooled proportion needs one {what} for every study"
+        )
 
 
 def _studies_frame(
@@ -427,4 +501,5 @@ def _single_study(
         se=se,
         crit=z,
         studies=studies,
+        heterogeneity_note=heterogeneity_note(1),
     )
