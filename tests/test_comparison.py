@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from tests.conftest import find_line
 from thyroid_evidence import load_evidence
 from thyroid_evidence.plotting import (
     plot_complement,
@@ -15,6 +17,7 @@ from thyroid_evidence.study import (
     complement_table,
     key_numbers,
     local_control_table,
+    pooling_refusal,
     pooling_rows,
     proportion_table,
     reconstruct_series,
@@ -61,14 +64,67 @@ def test_key_numbers_prints_values_as_reported(evidence):
     assert table.loc["Lesions", "liver_tae_mtc"] == ""
 
 
-def test_local_control_rows_and_what_may_be_pooled(evidence):
+def test_local_control_rows(evidence):
     table = local_control_table(evidence)
     assert set(table["endpoint"]) == {"local_efficacy", "disease_control", "tumor_response",
                                       "complete_treatment"}
     assert "stable_disease" not in set(table["category"])
+
+
+def _made_up(rows):
+    """A proportion table of made-up rows: (series, endpoint, category, subgroup, unit, k, n)."""
+    records = []
+    for series_id, endpoint, category, subgroup, unit, k, n in rows:
+        low = np.nan if k is None else 0.1
+        records.append({"series_id": series_id, "endpoint": endpoint, "category": category,
+                        "subgroup": subgroup, "unit_of_analysis": unit, "k": k, "n": n,
+                        "ci_low": low, "ci_high": low})
+    return pd.DataFrame.from_records(records)
+
+
+def test_pooling_rows_of_two_endpoints_are_refused_naming_both():
+    table = _made_up([("s1", "tumor_response", "partial_response", "", "patient", 3, 10),
+                      ("s2", "complete_treatment", "", "", "patient", 20, 40)])
+    with pytest.raises(ValueError) as info:
+        pooling_rows(table)
+    assert str(info.value) == pooling_refusal(table) == (
+        "pooling refused: the rows with a count measure 2 different endpoints (tumor response: "
+        "partial response [s1]; complete treatment [s2]); a pooled proportion needs one "
+        "endpoint on one unit of analysis")
+
+
+def test_pooling_rows_of_two_units_are_refused_naming_both():
+    table = _made_up([("s1", "complete_treatment", "", "", "patient", 3, 10),
+                      ("s2", "complete_treatment", "", "", "lesion", 20, 40),
+                      ("s3", "complete_treatment", "", "", "lesion", 9, 30)])
+    with pytest.raises(ValueError, match=r"2 different units of analysis \(patient \[s1\]; "
+                                         r"lesion \[s2, s3\]\)"):
+        pooling_rows(table)
+
+
+def test_pooling_rows_keep_whole_series_proportions_of_one_endpoint_and_unit():
+    table = _made_up([("s1", "complete_treatment", "", "", "lesion", 3, 10),
+                      ("s1", "complete_treatment", "", "small lesions", "lesion", 2, 5),
+                      ("s2", "complete_treatment", "", "", "lesion", 20, 40),
+                      ("s3", "complete_treatment", "", "", "lesion", None, None),
+                      ("s4", "local_tumor_progression", "", "", "patient", 8, 50)])
+    table.loc[4, ["ci_low", "ci_high"]] = np.nan  # a crude time-to-event count: no interval
+    assert pooling_refusal(table) == ""
     pool = pooling_rows(table)
-    # a subgroup of the same patients is not an independent study
-    assert list(zip(pool["k"], pool["n"], strict=True)) == [(5, 12), (30, 54)]
+    # a subgroup of the same patients is not an independent study; no count, no interval: out
+    assert list(zip(pool["series_id"], pool["k"], pool["n"], strict=True)) == [
+        ("s1", 3, 10), ("s2", 20, 40)]
+
+
+def test_local_control_is_pooled_only_when_the_rows_agree(evidence):
+    table = local_control_table(evidence)
+    candidates = table[table["ci_low"].notna() & (table["subgroup"] == "")]
+    kinds = set(zip(candidates["endpoint"], candidates["category"], strict=True))
+    units = set(candidates["unit_of_analysis"])
+    refusal = pooling_refusal(table)
+    assert bool(refusal) == (len(kinds) > 1 or len(units) > 1)
+    for endpoint, _ in kinds if refusal else ():
+        assert endpoint.replace("_", " ") in refusal
 
 
 def test_proportion_plot_marks_rows_without_interval(evidence):
@@ -76,10 +132,39 @@ def test_proportion_plot_marks_rows_without_interval(evidence):
                              endpoints=["local_efficacy", "local_tumor_progression"])
     ax = plot_proportion_table(table, title="t")
     texts = [t.get_text() for t in ax.texts]
-    assert "89%  no interval: time-point rate" in texts
-    assert any(t.startswith("86/1037  8.3% [") for t in texts)
+    assert "89%  no interval: a time-point rate (actuarial), not k of n" in texts
+    # a crude count of progressions over lesions is not drawn as a binomial proportion
+    crude = table[table["endpoint"] == "local_tumor_progression"].iloc[0]
+    assert (f"{crude['reported']}  no interval: a crude count of a time-to-event endpoint "
+            "(local tumor progression) over lesions; it ignores censoring and follow-up, so "
+            "k/n is not a binomial proportion (see the survival reconstruction)"
+            ).split(";")[0] in texts
+    assert not any(t.startswith(f"{crude['reported']} lesions  ") for t in texts)
     with pytest.raises(ValueError, match="table is empty"):
         plot_proportion_table(table.iloc[:0])
+
+
+def test_per_lesion_figure_states_the_unit_and_the_icc_range(evidence_copy, edit_cell):
+    # made-up counts: 75 lesions in 25 patients (m = 3)
+    line = find_line(evidence_copy, "series", "series_id", "bone_ir_cazzato")
+    edit_cell(evidence_copy, "series", line, "n_lesions", "75")
+    ev = load_evidence(evidence_copy)
+    table = proportion_table(ev, series_ids=["bone_ir_cazzato"],
+                             endpoints=["complete_treatment"], icc_range=(0.1, 0.3))
+    ax = plot_proportion_table(table)
+    texts = " ".join(t.get_text() for t in ax.texts).replace("\n", " ")
+    assert "Unit of analysis: per-lesion rows" in texts
+    assert "ICC 0.1\u20130.3 (assumed, not reported)" in texts
+    assert "m lesions per patient = 3.00 (bone_ir_cazzato)" in texts
+    row = table.iloc[0]
+    assert (f"; clustered [{100 * row['cluster_ci_low']:.1f}, "
+            f"{100 * row['cluster_ci_high']:.1f}]") in texts
+    # a thin line spans the cluster-adjusted interval, a thick one the independent interval
+    spans = {(round(float(seg[0, 0]), 6), round(float(seg[1, 0]), 6)): float(c.get_linewidth()[0])
+             for c in ax.collections if hasattr(c, "get_segments") for seg in c.get_segments()}
+    thin = (round(100 * row["cluster_ci_low"], 6), round(100 * row["cluster_ci_high"], 6))
+    thick = (round(100 * row["ci_low"], 6), round(100 * row["ci_high"], 6))
+    assert spans[thin] < spans[thick]
 
 
 def test_local_efficacy_complement_and_summary_frame(evidence):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from tests.conftest import find_line
 from thyroid_evidence import load_evidence
+from thyroid_evidence.proportions import proportion_ci
+from thyroid_evidence.study import reported_proportions
 from thyroid_evidence.study.proportions import PROPORTION_COLUMNS, proportion_table
+from thyroid_evidence.vocab import TIME_TO_EVENT_ENDPOINTS
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +23,8 @@ def test_columns(table):
     assert list(table.reset_index().columns) == [
         "outcome_ids", "series_id", "endpoint", "category", "subgroup", "unit_of_analysis",
         "time_months", "reported", "k", "n", "k_basis", "estimate", "ci_low", "ci_high",
-        "method",
+        "method", "interval_note", "units_per_patient", "icc_low", "icc_high", "design_effect",
+        "effective_n", "cluster_ci_low", "cluster_ci_high",
     ]
     assert set(PROPORTION_COLUMNS) == set(table.reset_index().columns)
 
@@ -56,3 +63,77 @@ def test_filters():
     )
     assert set(t["series_id"]) == {"liver_tae_mtc"}
     assert len(t) == 4
+
+
+# ---- made-up rows: a crude count of a time-to-event endpoint; per-lesion clustering -------
+
+
+def _made_up_death_count(root, edit_cell):
+    """A patient row turned into 3 deaths of 12 patients, with no time point."""
+    line = find_line(root, "outcomes", "outcome_id", "tae_partial_response_count")
+    for column, value in (("endpoint", "overall_survival"), ("category", ""),
+                          ("numerator", "3"), ("value", "3"), ("group", ""),
+                          ("group_kind", "")):
+        edit_cell(root, "outcomes", line, column, value)
+    return load_evidence(root)
+
+
+def test_crude_count_of_a_time_to_event_endpoint_has_no_interval_and_says_why(
+        evidence_copy, edit_cell):
+    assert "overall_survival" in TIME_TO_EVENT_ENDPOINTS
+    ev = _made_up_death_count(evidence_copy, edit_cell)
+    table = proportion_table(ev, series_ids=["liver_tae_mtc"], endpoints=["overall_survival"])
+    row = table.iloc[0]
+    assert (row["k"], row["n"], row["k_basis"]) == (3, 12, "stated")
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]) and row["method"] == ""
+    assert row["interval_note"] == (
+        "no interval: a crude count of a time-to-event endpoint (overall survival) over "
+        "patients; it ignores censoring and follow-up, so k/n is not a binomial proportion "
+        "(see the survival reconstruction)")
+    with pytest.raises(ValueError, match="tae_partial_response_count'?: no interval: a crude "
+                                         "count of a time-to-event endpoint"):
+        reported_proportions(["tae_partial_response_count"], ev)
+
+
+def test_per_lesion_rows_get_the_design_effect_interval_with_its_assumption(
+        evidence_copy, edit_cell):
+    # made-up series counts: 75 lesions in 25 patients, m = 3; ICC 0-0.5 gives DE = 2
+    line = find_line(evidence_copy, "series", "series_id", "bone_ir_cazzato")
+    edit_cell(evidence_copy, "series", line, "n_lesions", "75")
+    ev = load_evidence(evidence_copy)
+    table = proportion_table(ev, method="wilson", series_ids=["bone_ir_cazzato"],
+                             endpoints=["complete_treatment"], icc_range=(0.0, 0.5))
+    row = table.iloc[0]
+    k, n = int(row["k"]), int(row["n"])
+    assert row["unit_of_analysis"] == "lesion"
+    assert row["units_per_patient"] == pytest.approx(3.0)
+    assert (row["icc_low"], row["icc_high"]) == (0.0, 0.5)
+    assert row["design_effect"] == pytest.approx(2.0)
+    assert row["effective_n"] == pytest.approx(n / 2)
+    if k % 2 == 0 and n % 2 == 0:  # whole effective counts: proportion_ci is the reference
+        expected = proportion_ci(k // 2, n // 2, method="wilson")
+        assert (row["cluster_ci_low"], row["cluster_ci_high"]) == pytest.approx(expected)
+    assert row["cluster_ci_low"] < row["ci_low"] and row["cluster_ci_high"] > row["ci_high"]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(proportion_ci(k, n))
+    note = row["interval_note"]
+    assert note.startswith(f"per lesion: the interval takes the {n} lesions as independent; ")
+    assert "assumes ICC 0-0.5 (not reported) with 3.00 lesions per patient" in note
+    assert "design effect up to 2.00" in note
+
+
+def test_per_lesion_rows_without_a_lesion_count_say_they_are_unadjusted(
+        evidence_copy, edit_cell):
+    line = find_line(evidence_copy, "series", "series_id", "bone_ir_cazzato")
+    edit_cell(evidence_copy, "series", line, "n_lesions", "")
+    ev = load_evidence(evidence_copy)
+    row = proportion_table(ev, series_ids=["bone_ir_cazzato"],
+                           endpoints=["complete_treatment"]).iloc[0]
+    assert math.isnan(row["cluster_ci_low"]) and math.isnan(row["design_effect"])
+    assert row["interval_note"].endswith("as independent; no cluster adjustment (series.csv "
+                                         "gives no count of lesions and patients)")
+
+
+def test_patient_rows_need_no_cluster_adjustment(table):
+    patients = table[(table["unit_of_analysis"] == "patient") & table["ci_low"].notna()]
+    assert len(patients) > 0
+    assert patients["cluster_ci_low"].isna().all() and (patients["interval_note"] == "").all()

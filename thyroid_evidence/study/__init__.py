@@ -39,6 +39,7 @@ _EXPORTS = {
     "TECHNIQUE_KINDS": "comparison",
     "key_numbers": "comparison",
     "local_control_table": "comparison",
+    "pooling_refusal": "comparison",
     "pooling_rows": "comparison",
     "series_curves": "comparison",
     "series_styles": "comparison",

@@ -3,7 +3,8 @@
 The series differ in organ, technique, primary tumour and unit of analysis; these helpers put
 them next to each other for reading, they do not make them comparable. Pooling is left to the
 caller (:func:`thyroid_evidence.proportions.pool_proportions`) and off by default in the
-notebooks.
+notebooks; :func:`pooling_rows` refuses rows that measure different endpoints or units of
+analysis (:func:`pooling_refusal` gives the reason without raising).
 """
 
 from __future__ import annotations
@@ -156,11 +157,77 @@ def key_numbers(evidence: Evidence) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def _candidates(table: pd.DataFrame) -> pd.DataFrame:
+    keep = table["k"].notna() & table["ci_low"].notna() & (table["subgroup"] == "")
+    return table[keep].reset_index(drop=True)
+
+
+def _measure(row: pd.Series) -> str:
+    text = row["endpoint"].replace("_", " ")
+    return f"{text}: {row['category'].replace('_', ' ')}" if row["category"] else text
+
+
+def pooling_refusal(table: pd.DataFrame) -> str:
+    """Why the rows :func:`pooling_rows` would keep cannot be pooled ("" when they can).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`~thyroid_evidence.study.proportion_table` (or
+        :func:`local_control_table`).
+
+    Returns
+    -------
+    str
+        Empty when the candidate rows measure one endpoint (endpoint and category) on one
+        unit of analysis; otherwise a sentence naming every endpoint and unit found, each with
+        its series.
+    """
+    rows = _candidates(table)
+    measures = [_measure(row) for _, row in rows.iterrows()]
+    problems = []
+    for what, values in (("endpoints", measures),
+                         ("units of analysis", list(rows["unit_of_analysis"]))):
+        found = list(dict.fromkeys(values))
+        if len(found) > 1:
+            listed = "; ".join(
+                f"{value} [" + ", ".join(dict.fromkeys(
+                    sid for sid, v in zip(rows["series_id"], values, strict=True) if v == value
+                )) + "]"
+                for value in found
+            )
+            problems.append(f"{len(found)} different {what} ({listed})")
+    if not problems:
+        return ""
+    return ("pooling refused: the rows with a count measure " + " and ".join(problems)
+            + "; a pooled proportion needs one endpoint on one unit of analysis")
+
+
 def pooling_rows(table: pd.DataFrame) -> pd.DataFrame:
     """Rows of a proportion table that may enter a pooled estimate.
 
-    Only rows with a count, and only whole-series rows: a subgroup shares its patients with
-    the whole series, so pooling both would count them twice.
+    Only rows with a binomial interval (a count that is a proportion: a crude count of a
+    time-to-event endpoint is not), and only whole-series rows: a subgroup shares its patients
+    with the whole series, so pooling both would count them twice.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`~thyroid_evidence.study.proportion_table` (or
+        :func:`local_control_table`).
+
+    Returns
+    -------
+    DataFrame
+        The rows, renumbered.
+
+    Raises
+    ------
+    ValueError
+        When the rows measure different endpoints or units of analysis; the message
+        (:func:`pooling_refusal`) names each one with its series.
     """
-    keep = table["k"].notna() & (table["subgroup"] == "")
-    return table[keep].reset_index(drop=True)
+    refusal = pooling_refusal(table)
+    if refusal:
+        raise ValueError(refusal)
+    return _candidates(table)

@@ -4,6 +4,18 @@ Collects every reported proportion of the evidence (response categories, complet
 local efficacy and control, complications, ...) into one table with a count ``k`` of ``n``
 where the source gives or implies it, and an interval from
 :func:`thyroid_evidence.proportions.proportion_ci`.
+
+Two things the counts alone do not say are decided here from the structured fields:
+
+- a crude count of a time-to-event endpoint (an endpoint of
+  :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS`, such as progressions over lesions
+  or deaths over patients) ignores censoring and follow-up: it is not a binomial proportion
+  and gets no interval, and ``interval_note`` says so;
+- a count of lesions (or procedures) counts several per patient: its binomial interval takes
+  them as independent; beside it the table gives the interval widened by a design effect over
+  an assumed ICC range (:func:`thyroid_evidence.proportions.cluster_adjusted_ci`), with the
+  mean units per patient read from ``series.csv``. A cluster bootstrap would need each
+  patient's lesions, which the review does not give.
 """
 
 from __future__ import annotations
@@ -15,16 +27,24 @@ import pandas as pd
 
 from thyroid_evidence.audit import grim
 from thyroid_evidence.evidence import Evidence
-from thyroid_evidence.proportions import proportion_ci
+from thyroid_evidence.proportions import DEFAULT_ICC_RANGE, cluster_adjusted_ci, proportion_ci
 from thyroid_evidence.study.checks import check_evidence
 from thyroid_evidence.study.formatting import printed_number, printed_value
-from thyroid_evidence.vocab import UNIT_WORDS
+from thyroid_evidence.vocab import TIME_TO_EVENT_ENDPOINTS, UNIT_OF_ANALYSIS_WORDS, UNIT_WORDS
 
 #: Columns of :func:`proportion_table`.
 PROPORTION_COLUMNS = (
     "series_id", "outcome_ids", "endpoint", "category", "subgroup", "unit_of_analysis",
     "time_months", "reported", "k", "n", "k_basis", "estimate", "ci_low", "ci_high", "method",
+    "interval_note", "units_per_patient", "icc_low", "icc_high", "design_effect", "effective_n",
+    "cluster_ci_low", "cluster_ci_high",
 )
+#: Units of analysis nested in patients -> the ``series.csv`` column that counts them (the
+#: mean units per patient is that count over ``n_patients``).
+CLUSTERED_UNITS = {"lesion": "n_lesions", "procedure": "n_procedures"}
+#: Columns of the cluster adjustment (empty for patient rows and rows without an interval).
+CLUSTER_COLUMNS = ("units_per_patient", "icc_low", "icc_high", "design_effect", "effective_n",
+                   "cluster_ci_low", "cluster_ci_high")
 
 
 def _label(value: object) -> str:
@@ -38,6 +58,7 @@ def proportion_table(
     alpha: float = 0.05,
     series_ids: Sequence[str] | None = None,
     endpoints: Sequence[str] | None = None,
+    icc_range: tuple[float, float] = DEFAULT_ICC_RANGE,
 ) -> pd.DataFrame:
     """Every reported proportion with its count and a confidence interval.
 
@@ -51,6 +72,10 @@ def proportion_table(
         One minus the confidence level.
     series_ids, endpoints : sequence of str, optional
         Restrict the table.
+    icc_range : (float, float) in [0, 1]
+        Intraclass correlations assumed between the lesions (procedures) of one patient for
+        the cluster-adjusted interval of per-lesion rows; default
+        :data:`thyroid_evidence.proportions.DEFAULT_ICC_RANGE`.
 
     Returns
     -------
@@ -63,6 +88,15 @@ def proportion_table(
         or why there is no interval: ``no denominator``, ``time-point rate`` (an actuarial
         rate at a time point is not k of n: see the survival notebooks for its interval) or
         ``percentage fits no k/n`` (see the audit).
+
+        ``interval_note`` says, in words, why a row has no interval (the reasons above, and
+        a crude count of a time-to-event endpoint, which keeps its ``k`` and ``n`` but no
+        interval) or, for a per-lesion (per-procedure) row, what its interval assumes. The
+        cluster columns (:data:`CLUSTER_COLUMNS`) are filled for per-lesion (per-procedure)
+        rows with an interval when ``series.csv`` counts the lesions (procedures):
+        ``units_per_patient`` m, the ICC range, the largest ``design_effect``
+        1 + (m - 1) ICC over it, the ``effective_n`` n / DE and the widest interval
+        ``cluster_ci_low``, ``cluster_ci_high`` at the effective counts.
     """
     out = evidence.outcomes
     is_share = (out["statistic"] == "proportion") | (
@@ -85,11 +119,19 @@ def proportion_table(
         )
         k, n, basis = _count(counts, shares)
         low = high = estimate = np.nan
+        time_to_event = k is not None and first["endpoint"] in TIME_TO_EVENT_ENDPOINTS
+        cluster: dict[str, object] = dict.fromkeys(CLUSTER_COLUMNS, np.nan)
         if k is not None:
             estimate = k / n
-            low, high = proportion_ci(k, n, method=method, alpha=alpha)
         elif len(shares):
             estimate = shares["value"].iloc[0] / 100.0
+        if time_to_event:
+            note = crude_count_note(first["endpoint"], first["unit_of_analysis"])
+        elif k is not None:
+            low, high = proportion_ci(k, n, method=method, alpha=alpha)
+            cluster, note = _cluster(evidence, first, k, n, method, alpha, icc_range)
+        else:
+            note = _NO_INTERVAL[basis]
         records.append({
             "series_id": first["series_id"],
             "outcome_ids": ", ".join(grp["outcome_id"]),
@@ -105,12 +147,83 @@ def proportion_table(
             "estimate": estimate,
             "ci_low": low,
             "ci_high": high,
-            "method": method if k is not None else "",
+            "method": method if pd.notna(low) else "",
+            "interval_note": note,
+            **cluster,
         })
     table = pd.DataFrame.from_records(records, columns=list(PROPORTION_COLUMNS))
     table["k"] = table["k"].astype("Int64")
     table["n"] = table["n"].astype("Int64")
     return table
+
+
+#: ``interval_note`` of a row without a count, by its ``k_basis``.
+_NO_INTERVAL = {
+    "time-point rate": "no interval: a time-point rate (actuarial), not k of n; its interval "
+                       "comes from the survival reconstruction",
+    "no denominator": "no interval: no denominator",
+    "percentage fits no k/n": "no interval: the percentage fits no k/n (see the audit)",
+}
+
+
+def crude_count_note(endpoint: str, unit_of_analysis: str) -> str:
+    """Why a crude k/n of a time-to-event endpoint gets no binomial interval.
+
+    Parameters
+    ----------
+    endpoint : str
+        One of :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS`.
+    unit_of_analysis : str
+        The row's unit (``patient``, ``lesion``...).
+
+    Returns
+    -------
+    str
+        The ``interval_note`` of such a row.
+    """
+    units = UNIT_OF_ANALYSIS_WORDS.get(unit_of_analysis, unit_of_analysis)
+    return (f"no interval: a crude count of a time-to-event endpoint "
+            f"({endpoint.replace('_', ' ')}) over {units}; it ignores censoring and "
+            "follow-up, so k/n is not a binomial proportion (see the survival reconstruction)")
+
+
+def _cluster(
+    evidence: Evidence,
+    row: pd.Series,
+    k: int,
+    n: int,
+    method: str,
+    alpha: float,
+    icc_range: tuple[float, float],
+) -> tuple[dict[str, object], str]:
+    """The cluster columns and the ``interval_note`` of a row with a binomial interval."""
+    empty: dict[str, object] = dict.fromkeys(CLUSTER_COLUMNS, np.nan)
+    unit = row["unit_of_analysis"]
+    if unit not in CLUSTERED_UNITS:
+        return empty, ""
+    units = UNIT_OF_ANALYSIS_WORDS.get(unit, unit)
+    info = evidence.series.set_index("series_id").loc[row["series_id"]]
+    count = info[CLUSTERED_UNITS[unit]]
+    independent = f"per {unit}: the interval takes the {n} {units} as independent"
+    if pd.isna(count) or pd.isna(info["n_patients"]) or float(info["n_patients"]) <= 0:
+        return empty, (f"{independent}; no cluster adjustment (series.csv gives no count of "
+                       f"{units} and patients)")
+    m = max(1.0, float(count) / float(info["n_patients"]))
+    adj = cluster_adjusted_ci(k, n, m, icc_range=icc_range, method=method, alpha=alpha)
+    values = {
+        "units_per_patient": m,
+        "icc_low": adj.icc_low,
+        "icc_high": adj.icc_high,
+        "design_effect": adj.design_effect,
+        "effective_n": adj.effective_total,
+        "cluster_ci_low": adj.ci_low,
+        "cluster_ci_high": adj.ci_high,
+    }
+    note = (f"{independent}; cluster-adjusted [{100 * adj.ci_low:.1f}, "
+            f"{100 * adj.ci_high:.1f}]% assumes ICC {adj.icc_low:g}-{adj.icc_high:g} "
+            f"(not reported) with {m:.2f} {units} per patient (series.csv): design effect up "
+            f"to {adj.design_effect:.2f}, effective n {adj.effective_total:.1f}")
+    return values, note
 
 
 def _count(counts: pd.DataFrame, shares: pd.DataFrame) -> tuple[int | None, int | None, str]:
@@ -154,6 +267,7 @@ def reported_proportions(
     *,
     method: str = "clopper-pearson",
     alpha: float = 0.05,
+    icc_range: tuple[float, float] = DEFAULT_ICC_RANGE,
 ) -> pd.DataFrame:
     """Events / total of reported outcomes with a confidence interval for each.
 
@@ -167,12 +281,16 @@ def reported_proportions(
         Passed to :func:`thyroid_evidence.proportions.proportion_ci`; the exact
         (Clopper-Pearson) interval by default, as the series are small.
     alpha : float in (0, 1)
+    icc_range : (float, float) in [0, 1]
+        ICCs assumed for the cluster adjustment of per-lesion (per-procedure) rows, as in
+        :func:`proportion_table`.
 
     Returns
     -------
     DataFrame
         ``outcome_id, series_id, endpoint, category, unit_of_analysis, events, total,
-        events_basis, proportion, ci_low, ci_high, reported, quote, location``. The count of
+        events_basis, proportion, ci_low, ci_high, reported, quote, location``, then
+        ``interval_note`` and :data:`CLUSTER_COLUMNS` as in :func:`proportion_table`. The count of
         events comes from ``numerator`` when the evidence has it (``events_basis`` "stated" or
         "implied", as ``denominator_basis``), else from the percentage and the denominator
         (see :func:`count_for`). Unlike :func:`proportion_table`, which groups a count and its
@@ -182,8 +300,9 @@ def reported_proportions(
     Raises
     ------
     ValueError
-        For an unknown id (listing close ones), a row without a denominator, or a count that
-        cannot give the reported percentage.
+        For an unknown id (listing close ones), a row without a denominator, a crude count of
+        a time-to-event endpoint (not a binomial proportion: the message says why), or a
+        count that cannot give the reported percentage.
     """
     ev = check_evidence(evidence)
     if isinstance(outcome_ids, str) or not isinstance(outcome_ids, Sequence) or not outcome_ids:
@@ -200,11 +319,16 @@ def reported_proportions(
         if row["statistic"] not in ("proportion", "count") or pd.isna(row["denominator"]):
             raise ValueError(f"outcome_id={oid!r} is a {row['statistic']} without a usable "
                              "denominator; allowed: proportion or count rows with a denominator")
+        if row["endpoint"] in TIME_TO_EVENT_ENDPOINTS:
+            raise ValueError(f"outcome_id={oid!r}: "
+                             + crude_count_note(row["endpoint"], row["unit_of_analysis"]))
         events, total, basis = count_for(row)
         if events is None:
             raise ValueError(f"outcome_id={oid!r}: no count out of {total} gives "
                              f"{row['value']}% ({basis})")
         low, high = proportion_ci(events, total, method=method, alpha=alpha)
+        cluster, note = _cluster(ev, row, events, total,
+                                 method, alpha, icc_range)
         reported = printed_value(row, units=UNIT_WORDS)
         records.append({
             "outcome_id": oid,
@@ -221,5 +345,7 @@ def reported_proportions(
             "reported": reported,
             "quote": row["quote"],
             "location": row["location"],
+            "interval_note": note,
+            **cluster,
         })
     return pd.DataFrame.from_records(records)
