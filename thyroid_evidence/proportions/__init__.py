@@ -18,6 +18,7 @@ from thyroid_evidence._lazy import lazy_exports
 _EXPORTS = {
     "CI_METHODS": "_checks",
     "DEFAULT_ICC_RANGE": "clustering",
+    "MIN_STUDIES_FOR_HETEROGENEITY": "pooling",
     "ClusterAdjustedInterval": "clustering",
     "cluster_adjusted_ci": "clustering",
     "design_effect": "clustering",
@@ -31,6 +32,7 @@ _EXPORTS = {
 __all__ = [
     "CI_METHODS",
     "DEFAULT_ICC_RANGE",
+    "MIN_STUDIES_FOR_HETEROGENEITY",
     "ClusterAdjustedInterval",
     "cluster_adjusted_ci",
     "design_effect",
