@@ -140,6 +140,9 @@ def test_proportion_plot_marks_rows_without_interval(evidence):
             "k/n is not a binomial proportion (see the survival reconstruction)"
             ).split(";")[0] in texts
     assert not any(t.startswith(f"{crude['reported']} lesions  ") for t in texts)
+    # and it is not placed on the proportion axis: one open square per time-point rate only
+    open_squares = [ln for ln in ax.lines if ln.get_marker() == "s" and ln.get_mfc() == "white"]
+    assert len(open_squares) == int(table["k"].isna().sum())
     with pytest.raises(ValueError, match="table is empty"):
         plot_proportion_table(table.iloc[:0])
 

@@ -86,6 +86,7 @@ def test_crude_count_of_a_time_to_event_endpoint_has_no_interval_and_says_why(
     row = table.iloc[0]
     assert (row["k"], row["n"], row["k_basis"]) == (3, 12, "stated")
     assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]) and row["method"] == ""
+    assert math.isnan(row["estimate"])  # 3/12 would read as a probability of death
     assert row["interval_note"] == (
         "no interval: a crude count of a time-to-event endpoint (overall survival) over "
         "patients; it ignores censoring and follow-up, so k/n is not a binomial proportion "

@@ -170,8 +170,9 @@ def plot_proportion_table(
 
     Rows with a count show the observed proportion (filled square) and its interval; rows
     without one (a time-point rate, no denominator, a percentage that fits no k/n, a crude
-    count of a time-to-event endpoint) show the reported value as an open square with the
-    reason on the right (the table's ``interval_note``). Per-lesion (per-procedure) rows with
+    count of a time-to-event endpoint) show the reported value as an open square (none for a
+    crude time-to-event count, which estimates no proportion) with the reason on the right
+    (the table's ``interval_note``). Per-lesion (per-procedure) rows with
     a cluster adjustment add its widest interval as a thin line, and a note under the axis
     states the unit of analysis, the ICC range and the lesions per patient
     (:func:`cluster_assumption`).
@@ -219,7 +220,8 @@ def plot_proportion_table(
             if row["k_basis"] != "stated":
                 note += f"  (k {row['k_basis']})"
         else:
-            ax.plot(estimate, y, "s", mfc="white", mec="0.2", markersize=6)
+            if pd.notna(estimate):  # a crude time-to-event count has no place on this axis
+                ax.plot(estimate, y, "s", mfc="white", mec="0.2", markersize=6)
             reason = (row["interval_note"].split(";")[0] if "interval_note" in table.columns
                       else f"no interval: {row['k_basis']}")
             note = f"{row['reported']}  {reason}"

@@ -90,10 +90,11 @@ def proportion_table(
         ``percentage fits no k/n`` (see the audit).
 
         ``interval_note`` says, in words, why a row has no interval (the reasons above, and
-        a crude count of a time-to-event endpoint, which keeps its ``k`` and ``n`` but no
-        interval) or, for a per-lesion (per-procedure) row, what its interval assumes. The
-        cluster columns (:data:`CLUSTER_COLUMNS`) are filled for per-lesion (per-procedure)
-        rows with an interval when ``series.csv`` counts the lesions (procedures):
+        a crude count of a time-to-event endpoint, which keeps its ``k`` and ``n`` but gets
+        neither an ``estimate`` nor an interval) or, for a per-lesion (per-procedure) row,
+        what its interval assumes. The cluster columns (:data:`CLUSTER_COLUMNS`) are filled
+        for per-lesion (per-procedure) rows with an interval when ``series.csv`` counts the
+        lesions (procedures):
         ``units_per_patient`` m, the ICC range, the largest ``design_effect``
         1 + (m - 1) ICC over it, the ``effective_n`` n / DE and the widest interval
         ``cluster_ci_low``, ``cluster_ci_high`` at the effective counts.
@@ -121,7 +122,9 @@ def proportion_table(
         low = high = estimate = np.nan
         time_to_event = k is not None and first["endpoint"] in TIME_TO_EVENT_ENDPOINTS
         cluster: dict[str, object] = dict.fromkeys(CLUSTER_COLUMNS, np.nan)
-        if k is not None:
+        if time_to_event:
+            pass  # k/n of a censored endpoint estimates nothing: no estimate, no interval
+        elif k is not None:
             estimate = k / n
         elif len(shares):
             estimate = shares["value"].iloc[0] / 100.0
