@@ -6,6 +6,10 @@ The cell after a notebook's ``parameters`` cell::
     ...
     run.save_figure(fig, caption="Reconstructed overall survival ...")
     run.save_table(frame, key="milestones", caption="Reported vs reproduced milestones")
+    thyroid_evidence.notebook.show_markdown("**{title}**", title=series["title"])
+
+Evidence text is shown through :mod:`~thyroid_evidence.notebook.display` (escaped, never read
+as Markdown or HTML).
 
 The run matrix (``notebooks/matrix.toml``) says which parameters each notebook accepts beyond
 its defaults. Standard library only at import: matplotlib and pandas are the notebook's.
@@ -15,6 +19,13 @@ from __future__ import annotations
 
 from thyroid_evidence.exceptions import ParameterError
 from thyroid_evidence.notebook.context import RunContext, save_table
+from thyroid_evidence.notebook.display import (
+    escape_markdown,
+    markdown_list,
+    markdown_text,
+    show_list,
+    show_markdown,
+)
 from thyroid_evidence.notebook.matrix import (
     EvidenceIndex,
     Matrix,
@@ -42,9 +53,14 @@ __all__ = [
     "RunContext",
     "check_notebook_parameters",
     "check_parameters",
+    "escape_markdown",
     "load_matrix",
+    "markdown_list",
+    "markdown_text",
     "read_matrix",
     "read_parameter_defaults",
     "run_id_for",
     "save_table",
+    "show_list",
+    "show_markdown",
 ]
