@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from thyroid_evidence.survival import cumulative_incidence, fit_parametric, kaplan_meier, rmst
+from thyroid_evidence.survival import cumulative_incidence, kaplan_meier, rmst
 
 REF = json.loads((Path(__file__).parent / "reference" / "survival_reference.json").read_text())
 
@@ -72,17 +72,16 @@ def test_cumulative_incidence_is_deterministic_with_ties_and_ci_ordered():
     assert (inner["cumulative_incidence"] <= inner["ci_high"]).all()
 
 
-def test_parametric_fit_marks_extrapolation():
-    fit = fit_parametric(_frame(REF["km_aml"]), "weibull")
-    out = fit.survival([10, 40, 200])
-    assert out["extrapolated"].tolist() == [False, False, True]
-    assert out["survival"].is_monotonic_decreasing
+def test_fitting_families_to_pseudo_data_is_gone():
+    """Ranking families on pseudo-data drawn from a model was circular (issue 12)."""
+    from thyroid_evidence import survival
+
+    assert not hasattr(survival, "fit_parametric")
 
 
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda d: fit_parametric(d, "gompertz"), "allowed: weibull, lognormal, loglogistic"),
         (lambda d: kaplan_meier(d.assign(event=3)), "must be one of"),
         (lambda d: kaplan_meier(d.assign(time=-1.0)), "finite and >= 0"),
         (lambda d: rmst(d, -2), "tau must be"),

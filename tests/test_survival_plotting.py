@@ -31,7 +31,8 @@ def test_plot_curve_with_band_markers_and_risk_table(result):
     ax = plot_curve(result, band=band, time_max=60, title="Bone metastases: overall survival")
     texts = [t.get_text() for t in ax.texts]
     assert all(f"{v:.1f}%" in texts for v in BONE_OS.values())
-    assert "Number at risk (patients)" in texts and str(series_size("bone_ir_cazzato")) in texts
+    assert "Number at risk (patients), pseudo-data (assumed censoring)" in texts
+    assert str(series_size("bone_ir_cazzato")) in texts
     assert ax.get_ylabel() == "Survival (%)" and "Months" in ax.get_xlabel()
     labels = ax.get_legend_handles_labels()[1]
     assert any("rounding interval" in lab for lab in labels)

@@ -30,6 +30,7 @@ _EXPORTS = {
     "plot_stratification": "stratification",
     "plot_complement": "survival",
     "plot_curve": "survival",
+    "plot_scenarios": "survival",
     "plot_reconstruction_check": "survival",
     "plot_survival_comparison": "survival",
 }

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from thyroid_evidence.plotting.style import new_axes
-from thyroid_evidence.survival import EnsembleResult, PseudoIPD, kaplan_meier
+from thyroid_evidence.survival import EnsembleResult, PseudoIPD, ScenarioSet, kaplan_meier
 from thyroid_evidence.survival.guyot import survival_on
+from thyroid_evidence.survival.scenarios import ESTIMATOR_AXIS
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
 
-__all__ = ["plot_complement", "plot_curve", "plot_reconstruction_check",
+__all__ = ["plot_complement", "plot_curve", "plot_reconstruction_check", "plot_scenarios",
            "plot_survival_comparison"]
 
 _CURVE = "#1f4e79"
@@ -81,11 +82,13 @@ def plot_curve(
     kind = result.kind
     estimator = result.spec.incidence_estimator if result.spec else "aalen-johansen"
     t_end = float(time_max) if time_max is not None else min(float(data["time"].max()), 120.0)
-    grid = np.linspace(0.0, t_end, 600)
+    # no curve past 0 at risk
+    t_end_curve = min(t_end, float(data["time"].max()))
+    grid = np.linspace(0.0, t_end_curve, 600)
     curve = _step_curve(data, grid, kind, estimator)
     what = "Survival" if kind == "survival" else "Cumulative incidence"
     if band is not None:
-        keep = band.times <= t_end
+        keep = band.times <= t_end_curve
         ax.fill_between(band.times[keep], 100 * band.ci_low[keep], 100 * band.ci_high[keep],
                         step="post", color=_BAND, alpha=0.6, linewidth=0,
                         label=f"{band.level:.0%} band: reconstruction + sampling uncertainty")
@@ -141,8 +144,8 @@ def _numbers_at_risk(ax: Axes, data: pd.DataFrame, risk_times: object, t_end: fl
     from matplotlib.transforms import blended_transform_factory
 
     trans = blended_transform_factory(ax.transData, ax.transAxes)
-    ax.text(0.0, -0.15, f"Number at risk ({unit}s)", transform=ax.transAxes, fontsize=8,
-            ha="left", va="top", fontweight="bold")
+    ax.text(0.0, -0.15, f"Number at risk ({unit}s), pseudo-data (assumed censoring)",
+            transform=ax.transAxes, fontsize=8, ha="left", va="top", fontweight="bold")
     for x in times:
         ax.text(x, -0.22, f"{int((obs >= x).sum())}", transform=trans, fontsize=8,
                 ha="center", va="top")
@@ -280,6 +283,10 @@ def plot_survival_comparison(
     for series_id, pseudo in curves.items():
         row = series.loc[series_id]
         colour = SITE_COLORS.get(row["target_site"], "0.3")
+        if isinstance(pseudo, ScenarioSet):
+            _comparison_set(ax, pseudo, colour, TECHNIQUE_LINESTYLES[row["technique_kind"]],
+                            row["label"], horizon_months)
+            continue
         table = kaplan_meier(pseudo.data).table
         times = np.r_[0.0, table["time"].to_numpy()]
         surv = np.r_[1.0, table["survival"].to_numpy()]
@@ -302,9 +309,208 @@ def plot_survival_comparison(
     ax.set_xticks(np.arange(0, horizon_months + 1, 12))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
-    ax.annotate("Dots: reported survival; vertical ticks on the 50% line: reported medians. "
-                "Curves are pseudo-data rebuilt from summaries; the series differ in organ, "
-                "primary tumour and technique.", xy=(0, 0), xycoords="axes fraction",
+    sets = any(isinstance(c, ScenarioSet) for c in curves.values())
+    ax.annotate(textwrap.fill("Dots: reported survival; vertical ticks on the 50% line: "
+                              "reported medians. "
+                + ("Each curve stops where its reported numbers end; shading: envelope of its "
+                   "accepted scenarios with sampling. " if sets else "")
+                + "Curves are pseudo-data rebuilt from summaries; the series differ in organ, "
+                "primary tumour and technique.", 140), xy=(0, 0), xycoords="axes fraction",
                 xytext=(0, -38), textcoords="offset points", fontsize=7.5, color="0.35",
                 va="top", wrap=True)
     return ax
+
+
+def _rows_at_risk(ax: Axes, rows: list[tuple[str, list[tuple[float, str]]]]) -> float:
+    from matplotlib.transforms import blended_transform_factory
+
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    y = -0.14
+    for title, cells in rows:
+        ax.text(0.0, y, title, transform=ax.transAxes, fontsize=7.5, ha="left", va="top",
+                fontweight="bold")
+        for x, text in cells:
+            ax.text(x, y - 0.055, text, transform=trans, fontsize=7.5, ha="center", va="top")
+        y -= 0.12
+    return y
+
+
+def plot_scenarios(
+    scenarios: ScenarioSet,
+    *,
+    estimator: str | None = None,
+    ax: Axes | None = None,
+    time_max: float | None = None,
+    extrapolate: bool = False,
+    at_risk: pd.DataFrame | None = None,
+    risk_times: np.ndarray | list[float] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """A scenario set as a figure: where the curve is data, where it is assumption.
+
+    The band is the envelope over the accepted scenarios (sampling included) and the line the
+    model curve of the reference scenario, both solid up to the horizon (the latest time the
+    reported numbers speak to) and never past the last time a scenario expects anyone at
+    risk. Beyond the horizon they are cut (default) or, with ``extrapolate=True``, drawn
+    dashed and labelled "extrapolated under assumptions". The y axis names the estimator.
+
+    Parameters
+    ----------
+    scenarios : ScenarioSet
+    estimator : str, optional
+        Needed when the set holds accepted scenarios of two estimators (an incidence read as
+        Aalen-Johansen and as 1 - Kaplan-Meier): one figure per reading.
+    ax : matplotlib Axes, optional
+    time_max : float, optional
+        Right end of the axis (default: the horizon rounded up to 12 months, or 1.5 x the
+        horizon when extrapolating).
+    extrapolate : bool
+    at_risk : DataFrame, optional
+        ``time_months, low, high`` from the audit
+        (:func:`thyroid_evidence.study.feasible_at_risk`): numbers at risk any integer data
+        printing the reported values must have; shown as their own row.
+    risk_times : array-like, optional
+        Times of the pseudo-data numbers-at-risk row (default: the axis ticks).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``scenarios`` is not a ScenarioSet.
+    ValueError
+        For a missing or unknown ``estimator`` when the set needs one.
+    """
+    if not isinstance(scenarios, ScenarioSet):
+        raise TypeError("scenarios must be a ScenarioSet (from reconstruct_scenarios); got "
+                        f"{type(scenarios).__name__}")
+    if estimator is not None:
+        scenarios = scenarios.for_estimator(estimator)
+    elif len(scenarios.estimators) > 1:
+        raise ValueError("the set holds accepted scenarios of "
+                         + " and ".join(scenarios.estimators)
+                         + "; pass estimator= one of them (one figure per reading)")
+    ax = new_axes(ax, _SIZE)
+    h = scenarios.horizon_months
+    if time_max is None:
+        time_max = (1.5 * h if extrapolate else 12.0 * np.ceil(h / 12.0 + 1e-9))
+    t_end = float(time_max)
+    est = (scenarios.estimators or tuple(scenarios.scenarios["estimator"]))[0]
+    survival = scenarios.kind == "survival"
+    stop = min(t_end, scenarios.last_at_risk_time())
+    solid_end = min(h, stop)
+    grid = np.linspace(0.0, solid_end, 300)
+    ref = scenarios.reference()
+    if ref is not None:
+        band = scenarios.band(grid)
+        level = f"{1 - scenarios.alpha:.0%}"
+        ax.fill_between(grid, 100 * band["low"], 100 * band["high"], color=_BAND, alpha=0.6,
+                        linewidth=0, label=f"Envelope of {len(scenarios.accepted)} accepted "
+                        f"scenarios, {level} sampling included")
+        line = scenarios.curve(ref, grid)
+        ax.plot(grid, 100 * line, color=_CURVE, linewidth=2,
+                label=f"Reference scenario: {scenarios.scenarios['model'].iloc[ref]} model "
+                "curve")
+        if extrapolate and stop > h:
+            tail = np.linspace(h, stop, 150)
+            tb = scenarios.band(tail)
+            ax.fill_between(tail, 100 * tb["low"], 100 * tb["high"], color=_BAND, alpha=0.25,
+                            hatch="//", edgecolor="#6a8fb5", linewidth=0,
+                            label="Extrapolated under assumptions (beyond the reported numbers)")
+            ax.plot(tail, 100 * scenarios.curve(ref, tail), color=_CURVE,
+                    linewidth=1.5, linestyle="--")
+    else:
+        ax.text(0.5, 0.5, "No scenario reproduces every reported number", ha="center",
+                transform=ax.transAxes, color=_REPORTED)
+    ax.axvline(h, color="0.35", linewidth=1, linestyle=":")
+    ax.annotate(f"reported numbers end\n({h:g} months)", (h, 0.98),
+                xycoords=("data", "axes fraction"),
+                xytext=(-4, 0), textcoords="offset points", ha="right", va="top", fontsize=7.5,
+                color="0.3")
+    rep = scenarios.reported
+    pts = rep[rep["quantity"] == scenarios.kind]
+    if len(pts):
+        mid = 100 * pts["reported"].to_numpy()
+        err = 100 * np.vstack((pts["reported"] - pts["lower"], pts["upper"] - pts["reported"]))
+        ax.errorbar(pts["time_months"], mid, yerr=err, fmt="o", color=_REPORTED, ms=6,
+                    capsize=5, elinewidth=1.5, zorder=5,
+                    label="Reported value (bar: its rounding interval)")
+        steps = 100 * (pts["upper"] - pts["lower"]).to_numpy()
+        for x, y, st in zip(pts["time_months"], mid, steps, strict=True):
+            digits = max(0, round(-np.log10(st))) if st > 0 else 1
+            ax.annotate(f"{y:.{digits}f}%", (x, y), textcoords="offset points", xytext=(6, 6),
+                        color=_REPORTED, fontsize=9)
+    med = rep[rep["quantity"] == "median"]
+    if len(med):
+        m = med.iloc[0]
+        ax.errorbar([m["reported"]], [50], xerr=[[m["reported"] - m["lower"]],
+                                                 [m["upper"] - m["reported"]]],
+                    fmt="D", color=_REPORTED, ms=6, capsize=5, zorder=5,
+                    label=f"Reported median {m['reported']:g} months")
+        ax.axhline(50, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_xlim(0, t_end)
+    ticks = np.arange(0.0, t_end + 1e-9, 12.0)
+    ax.set_xticks(ticks)
+    if survival:
+        ax.set_ylim(0, 100)
+    else:
+        top = float(pts["upper"].max()) if len(pts) else 0.2
+        if ref is not None:
+            top = max(top, float(np.nanmax(scenarios.band(grid)["high"])))
+        ax.set_ylim(0, min(100, 100 * top * 1.3 + 2))
+    ax.set_ylabel(ESTIMATOR_AXIS[est])
+    ax.set_xlabel("Months since treatment", labelpad=2)
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_title(textwrap.fill(title if title is not None else scenarios.label, 70),
+                 fontsize=11)
+    ax.legend(loc="lower left" if survival else "upper left", fontsize=7.5, frameon=False)
+    unit = scenarios.unit_of_analysis
+    times = ticks if risk_times is None else np.asarray(risk_times, dtype=float)
+    times = times[times <= (stop if extrapolate else solid_end) + 1e-9]
+    rows = []
+    if at_risk is not None and len(at_risk):
+        cells = [(float(r.time_months), f"{int(r.low)}–{int(r.high)}" if r.low != r.high
+                  else f"{int(r.low)}") for r in at_risk.itertuples()]
+        rows.append((f"Number at risk ({unit}s) compatible with the reported values "
+                     "(audit, any integer data)", cells))
+    if ref is not None and times.size:
+        ar = scenarios.at_risk(times)
+        cells = [(float(r.time), f"{int(r.low)}" if r.low == r.high
+                  else f"{int(r.low)}–{int(r.high)}") for r in ar.itertuples()]
+        rows.append((f"Number at risk ({unit}s), pseudo-data (assumed censoring), "
+                     "over the accepted scenarios", cells))
+    y = _rows_at_risk(ax, rows)
+    caption = scenarios.caption() + (" Pseudo-data rebuilt from published summary figures, "
+                                     "not individual patient data; for research and teaching, "
+                                     "not for clinical decisions.")
+    ax.text(0.0, y - 0.02, textwrap.fill(caption, 125), transform=ax.transAxes, fontsize=6.5,
+            color="#555555", ha="left", va="top")
+    ax.figure.subplots_adjust(bottom=0.2 + 0.07 * len(rows) + 0.1)
+    return ax
+
+
+def _comparison_set(ax: Axes, sset: ScenarioSet, colour: str, style: str, label: str,
+                    horizon_months: float) -> None:
+    """One series of :func:`plot_survival_comparison`: cut at its own horizon, with band."""
+    end = min(sset.horizon_months, horizon_months, sset.last_at_risk_time())
+    ref = sset.reference()
+    if ref is None:
+        return
+    grid = np.linspace(0.0, end, 200)
+    band = sset.band(grid)
+    ax.fill_between(grid, 100 * band["low"], 100 * band["high"], color=colour, alpha=0.15,
+                    linewidth=0)
+    ax.plot(grid, 100 * sset.curve(ref, grid), color=colour, ls=style, lw=2,
+            label=f"{label}; data to {sset.horizon_months:g} months")
+    ax.plot([end], [100 * sset.curve(ref, np.array([end]))[0]], marker="|",
+            color=colour, markersize=10)
+    rep = sset.reported
+    pts = rep[rep["quantity"] == "survival"]
+    ax.plot(pts["time_months"], 100 * pts["reported"], "o", color=colour, mec="white",
+            markersize=7, zorder=5)
+    for _, m in rep[rep["quantity"] == "median"].iterrows():
+        if m["reported"] <= horizon_months:
+            ax.plot([m["reported"]], [50], marker="|", color=colour, markersize=14, mew=2.5)

@@ -3,7 +3,8 @@
 Each module has one job, and reads the evidence tables to feed the science and the plots:
 
 - :mod:`~thyroid_evidence.study.series`: pseudo-IPD of a series and endpoint
-  (:func:`reconstruct_series`);
+  (:func:`reconstruct_series`); :mod:`~thyroid_evidence.study.scenarios`: the declared
+  scenario set of a series and endpoint (:func:`reconstruct_scenarios`);
 - :mod:`~thyroid_evidence.study.complement`: reported local efficacy against the complement
   of a reconstructed cumulative incidence (:func:`complement_table`);
 - :mod:`~thyroid_evidence.study.proportions`: reported proportions with counts and intervals
@@ -50,6 +51,9 @@ _EXPORTS = {
     "proportion_table": "proportions",
     "reported_proportions": "proportions",
     "reconstruct_series": "series",
+    "feasible_at_risk": "scenarios",
+    "reconstruct_scenarios": "scenarios",
+    "scenario_curves": "scenarios",
     "STRATIFICATION_COLUMNS": "stratification",
     "patients_by_label": "stratification",
     "stratification_table": "stratification",

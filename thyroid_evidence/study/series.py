@@ -32,32 +32,8 @@ def _months(row: pd.Series, what: str) -> tuple[float, float]:
     return float(row["value"]) * factor, 10.0 ** (-int(row["decimals"])) * factor
 
 
-def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> PseudoIPD:
-    """Pseudo-IPD of one series and endpoint, with every number read from the evidence.
-
-    Parameters
-    ----------
-    evidence : Evidence
-        From :func:`thyroid_evidence.load_evidence`.
-    series_id : str
-        A series in ``evidence/series.csv``.
-    endpoint : str
-        One of :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS`.
-
-    Returns
-    -------
-    PseudoIPD
-        ``label`` names the series and endpoint; the unit of analysis comes from the outcome
-        rows (per lesion for local progression). For ``local_tumor_progression`` deaths
-        compete (event 2) when the series reports overall survival; the incidence is read as
-        Aalen-Johansen, or, when that cannot reproduce the reported numbers, as
-        1 - Kaplan-Meier with deaths censored (the assumptions say which).
-
-    Raises
-    ------
-    ValueError
-        For an unknown series or endpoint, or when the evidence holds nothing to rebuild.
-    """
+def _read(evidence: Evidence, series_id: str, endpoint: str) -> dict:
+    """Everything a reconstruction of ``series_id`` / ``endpoint`` reads from the evidence."""
     if endpoint not in TIME_TO_EVENT_ENDPOINTS:
         raise ValueError(f"endpoint={endpoint!r} has no time-to-event reconstruction; "
                          f"allowed: {', '.join(TIME_TO_EVENT_ENDPOINTS)}")
@@ -91,6 +67,40 @@ def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> Pse
     label = f"{info['title']}: {endpoint.replace('_', ' ')}"
     common = dict(follow_up_median=follow_up_median, follow_up_max=follow_up_max,
                   events=events, precision=precision, unit_of_analysis=unit)
+    return dict(info=info, unit=unit, n=n, kind_stat=kind_stat, milestones=milestones,
+                median=median, common=common, label=label)
+
+
+def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> PseudoIPD:
+    """Pseudo-IPD of one series and endpoint, with every number read from the evidence.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        From :func:`thyroid_evidence.load_evidence`.
+    series_id : str
+        A series in ``evidence/series.csv``.
+    endpoint : str
+        One of :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS`.
+
+    Returns
+    -------
+    PseudoIPD
+        ``label`` names the series and endpoint; the unit of analysis comes from the outcome
+        rows (per lesion for local progression). For ``local_tumor_progression`` deaths
+        compete (event 2) when the series reports overall survival; the incidence is read as
+        Aalen-Johansen, or, when that cannot reproduce the reported numbers, as
+        1 - Kaplan-Meier with deaths censored (the assumptions say which).
+
+    Raises
+    ------
+    ValueError
+        For an unknown series or endpoint, or when the evidence holds nothing to rebuild.
+    """
+    got = _read(evidence, series_id, endpoint)
+    unit, n, kind_stat = got["unit"], got["n"], got["kind_stat"]
+    milestones, median, common, label = (got["milestones"], got["median"], got["common"],
+                                         got["label"])
     if kind_stat == "survival":
         result = reconstruct_from_summary(n, survival_at=milestones or None, median=median,
                                           **common)
@@ -99,18 +109,19 @@ def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> Pse
         rate, why = _competing_rate(evidence, series_id)
         result = reconstruct_from_summary(n, cumulative_incidence_at=milestones,
                                           competing_rate=rate, **common)
-        reading = "Aalen-Johansen (deaths compete, event 2)"
         if not result.all_reproduced and rate > 0:
             alt = reconstruct_from_summary(n, cumulative_incidence_at=milestones,
                                            competing_rate=rate,
                                            incidence_estimator="kaplan-meier", **common)
             if alt.all_reproduced:
+                # this single reconstruction keeps the reading whose search succeeded; the
+                # scenario set (reconstruct_scenarios) tries both readings, each on its own
                 result = alt
-                reading = ("1 - Kaplan-Meier with deaths censored (the Aalen-Johansen reading "
-                           "cannot reproduce every reported number, this one can)")
-        extra = (why, f"reported incidence read as {reading}")
-    unit_note = (f"unit of analysis: {unit} (n = {n}); lesions of one patient are treated as "
-                 "independent" if unit == "lesion" else f"unit of analysis: patient (n = {n})")
+        extra = (why,)
+    unit_note = (f"unit of analysis: {unit} (n = {n}); in this single reconstruction lesions "
+                 "are independent, deaths drawn per lesion (reconstruct_scenarios draws one "
+                 "death and follow-up time per patient)" if unit == "lesion"
+                 else f"unit of analysis: patient (n = {n})")
     return PseudoIPD(data=result.data,
                      assumptions=result.assumptions + extra + (unit_note,),
                      reported_vs_reproduced=result.reported_vs_reproduced, spec=result.spec,

@@ -1,4 +1,4 @@
-"""Estimators for (pseudo-)individual data: Kaplan-Meier, Aalen-Johansen, RMST, parametric fits.
+"""Estimators for (pseudo-)individual data: Kaplan-Meier, Aalen-Johansen, RMST.
 
 Data are DataFrames with ``time`` (months) and ``event`` (0 censored, 1 event of interest,
 2 competing event). Every result is a frozen dataclass; estimates at given times are read off
@@ -8,7 +8,7 @@ the right-continuous step function.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,9 +17,6 @@ from scipy.stats import norm
 from thyroid_evidence.survival._checks import survival_arrays
 from thyroid_evidence.survival.km import product_limit, risk_table, step_at
 from thyroid_evidence.validation import check_alpha, check_choice
-
-#: Parametric families for extrapolation, mapped to their lifelines fitters.
-PARAMETRIC_DISTRIBUTIONS = ("weibull", "lognormal", "loglogistic")
 
 
 @dataclass(frozen=True)
@@ -269,66 +266,3 @@ def rmst(data: pd.DataFrame, tau: float, *, alpha: float = 0.05) -> RMSTResult:
     return RMSTResult(tau=float(tau), estimate=estimate, se=se, ci_low=estimate - z * se,
                       ci_high=estimate + z * se, alpha=alpha,
                       extrapolated=bool(tau > time.max()))
-
-
-@dataclass(frozen=True)
-class ParametricFit:
-    """A parametric survival model fitted for extrapolation beyond follow-up.
-
-    Attributes
-    ----------
-    distribution : {"weibull", "lognormal", "loglogistic"}
-    parameters : dict
-        Fitted parameters in lifelines' parameterisation.
-    aic : float
-    last_follow_up : float
-        Largest observed time; predictions beyond it are extrapolations.
-    """
-
-    distribution: str
-    parameters: dict
-    aic: float
-    last_follow_up: float
-    fitter: object = field(repr=False, compare=False)
-
-    def survival(self, times: np.ndarray | list[float]) -> pd.DataFrame:
-        """Model survival at ``times`` with a boolean ``extrapolated`` column (time beyond
-        the last observed time: not supported by data, an assumption of the model)."""
-        times = np.asarray(times, dtype=float)
-        s = np.asarray(self.fitter.survival_function_at_times(times), dtype=float)
-        return pd.DataFrame({"time": times, "survival": s,
-                             "extrapolated": times > self.last_follow_up})
-
-
-def fit_parametric(data: pd.DataFrame, distribution: str = "weibull") -> ParametricFit:
-    """Fit a Weibull, log-normal or log-logistic model (lifelines) for extrapolation.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Columns ``time`` (> 0 after a small floor) and ``event`` in {0, 1}.
-    distribution : {"weibull", "lognormal", "loglogistic"}
-
-    Returns
-    -------
-    ParametricFit
-    """
-    from lifelines import LogLogisticFitter, LogNormalFitter, WeibullFitter
-
-    fitters = {"weibull": WeibullFitter, "lognormal": LogNormalFitter,
-               "loglogistic": LogLogisticFitter}
-    if distribution not in fitters:
-        raise ValueError(
-            f"distribution={distribution!r} is not supported; allowed: "
-            + ", ".join(PARAMETRIC_DISTRIBUTIONS)
-        )
-    time, event = survival_arrays(data, name="data")
-    if event.sum() == 0:
-        raise ValueError("data has no events (event == 1); a parametric model cannot be fitted")
-    # lifelines needs strictly positive durations
-    time = np.maximum(time, 1e-3)
-    fitter = fitters[distribution]().fit(time, event)
-    params = {k: float(v) for k, v in fitter.params_.items()}
-    return ParametricFit(distribution=distribution, parameters=params,
-                         aic=float(fitter.AIC_), last_follow_up=float(time.max()),
-                         fitter=fitter)

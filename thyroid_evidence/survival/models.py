@@ -10,9 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
+from scipy.stats import norm
 
 #: Event-time models through the reported constraints.
 MODELS = ("piecewise-exponential", "weibull", "exponential")
+#: Two-parameter families with a shape and a scale (months): Weibull shape k, log-normal
+#: sigma (of log time), log-logistic shape beta.
+SHAPE_FAMILIES = ("weibull", "log-normal", "log-logistic")
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,8 @@ class HazardModel:
     """Cause-specific hazard of the event of interest, plus a constant competing hazard.
 
     ``knots`` are the times where the piecewise-constant hazard changes (the last rate is
-    carried on beyond the last knot); a Weibull model has ``shape``/``scale`` instead.
+    carried on beyond the last knot); a Weibull, log-normal or log-logistic model has
+    ``shape``/``scale`` instead (:data:`SHAPE_FAMILIES`).
     """
 
     name: str
@@ -33,8 +38,8 @@ class HazardModel:
     def cumulative_hazard(self, t: np.ndarray) -> np.ndarray:
         """Cumulative hazard of the event of interest at ``t`` (months)."""
         t = np.asarray(t, dtype=float)
-        if self.name == "weibull":
-            return (t / self.scale) ** self.shape
+        if self.name in SHAPE_FAMILIES:
+            return -self._log_survival(t)
         edges = np.concatenate(([0.0], self.knots))
         rates = np.asarray(self.rates)
         # time spent in each piece (the last piece is open-ended)
@@ -43,11 +48,47 @@ class HazardModel:
         spent = np.clip(t[..., None] - lo, 0.0, hi - lo)
         return spent @ rates
 
+    def _log_survival(self, t: np.ndarray) -> np.ndarray:
+        u = np.maximum(t, 0.0)
+        if self.name == "weibull":
+            return -((u / self.scale) ** self.shape)
+        if self.name == "log-normal":
+            with np.errstate(divide="ignore"):
+                z = (np.log(np.maximum(u, 1e-300)) - math.log(self.scale)) / self.shape
+            return np.where(u > 0, norm.logsf(z), 0.0)
+        return -np.log1p((u / self.scale) ** self.shape)  # log-logistic
+
+    def time_at_cumulative_hazard(self, e: np.ndarray) -> np.ndarray:
+        """The time at which the cumulative hazard reaches ``e`` (inverse of
+        :meth:`cumulative_hazard`; ``inf`` where it is never reached)."""
+        e = np.asarray(e, dtype=float)
+        if self.name == "weibull":
+            return self.scale * e ** (1.0 / self.shape)
+        if self.name == "log-normal":
+            return self.scale * np.exp(self.shape * norm.isf(np.exp(-e)))
+        if self.name == "log-logistic":
+            return self.scale * np.expm1(e) ** (1.0 / self.shape)
+        edges = np.concatenate(([0.0], self.knots))
+        cum = self.cumulative_hazard(edges)
+        rates = np.asarray(self.rates, dtype=float)
+        idx = np.clip(np.searchsorted(cum, e, side="right") - 1, 0, len(rates) - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = edges[idx] + (e - cum[idx]) / rates[idx]
+        return np.where(rates[idx] > 0, out, np.inf)
+
     def hazard(self, t: np.ndarray) -> np.ndarray:
         """Hazard of the event of interest at ``t``."""
         t = np.asarray(t, dtype=float)
         if self.name == "weibull":
             return self.shape / self.scale * (np.maximum(t, 1e-9) / self.scale) ** (self.shape - 1)
+        if self.name == "log-normal":
+            u = np.maximum(t, 1e-9)
+            z = (np.log(u) - math.log(self.scale)) / self.shape
+            return np.exp(norm.logpdf(z) - norm.logsf(z)) / (self.shape * u)
+        if self.name == "log-logistic":
+            u = np.maximum(t, 1e-9)
+            x = (u / self.scale) ** self.shape
+            return self.shape / u * x / (1.0 + x)
         idx = np.searchsorted(np.asarray(self.knots), t, side="right")
         return np.asarray(self.rates)[np.clip(idx, 0, len(self.rates) - 1)]
 

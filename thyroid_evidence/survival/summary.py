@@ -160,7 +160,7 @@ def _positive_months(value: object, name: str) -> float | None:
     return float(value)
 
 
-def reconstruct_from_summary(
+def summary_spec(
     n: int,
     *,
     survival_at: Mapping[float, float] | None = None,
@@ -175,8 +175,8 @@ def reconstruct_from_summary(
     follow_up_spread: float = 0.5,
     unit_of_analysis: str = "patient",
     incidence_estimator: str = "aalen-johansen",
-) -> PseudoIPD:
-    """Pseudo-IPD whose estimates reproduce reported milestones within their rounding.
+) -> SummarySpec:
+    """The normalised specification of a reconstruction from reported summaries.
 
     Parameters
     ----------
@@ -214,7 +214,7 @@ def reconstruct_from_summary(
 
     Returns
     -------
-    PseudoIPD
+    SummarySpec
 
     Raises
     ------
@@ -284,7 +284,17 @@ def reconstruct_from_summary(
                        competing_rate=float(competing_rate), unit_of_analysis=unit_of_analysis,
                        incidence_estimator=incidence_estimator)
     constraint_knots(spec)  # consistency checks before any work
-    return reconstruct_spec(spec)
+    return spec
+
+
+def reconstruct_from_summary(n: int, **kwargs: object) -> PseudoIPD:
+    """Pseudo-IPD whose estimates reproduce reported milestones within their rounding.
+
+    Takes the arguments of :func:`summary_spec` (which checks and normalises them) and
+    reconstructs that one scenario (:func:`reconstruct_spec`); for the whole declared set of
+    readings see :func:`thyroid_evidence.survival.scenario_set`.
+    """
+    return reconstruct_spec(summary_spec(n, **kwargs))
 
 
 # ----------------------------------------------------------------------------------------
@@ -711,12 +721,17 @@ def reconstruct_spec(spec: SummarySpec, *, model: str | None = None) -> PseudoIP
         "the model within each interval; no random numbers)",
     ]
     if spec.kind == "cumulative_incidence":
-        assumptions.append(
-            f"competing event (code 2) hazard {spec.competing_rate:.4g} per month, constant; "
-            "the reported incidence is read as an Aalen-Johansen cumulative incidence"
-            if spec.competing_rate > 0 else
-            "no competing event modelled: the reported incidence is read as 1 - Kaplan-Meier"
-        )
+        if spec.competing_rate <= 0:
+            reading = ("no competing event modelled: the reported incidence is read as "
+                       "1 - Kaplan-Meier")
+        elif spec.incidence_estimator == "kaplan-meier":
+            reading = (f"deaths (code 2) at a constant hazard {spec.competing_rate:.4g} per "
+                       "month, censored: the reported incidence is read as 1 - Kaplan-Meier")
+        else:
+            reading = (f"competing event (code 2) hazard {spec.competing_rate:.4g} per month, "
+                       "constant; the reported incidence is read as an Aalen-Johansen "
+                       "cumulative incidence")
+        assumptions.append(reading)
     cens, note = _choose_censoring(spec, hz, last_time)
     data = _allocate(spec, hz, cens)
     table = _reproduction_table(spec, data)
@@ -726,9 +741,30 @@ def reconstruct_spec(spec: SummarySpec, *, model: str | None = None) -> PseudoIP
         note = (note + f"; to meet the reported median follow-up the follow-up window used "
                 f"is [{cens.low:.3g}, {cens.high:.3g}] months")
     assumptions.append(note)
+    outside = _censorings_outside(data, cens)
+    if outside:
+        assumptions.append(outside)
     table = _label_impossible(spec, table)
     return PseudoIPD(data=data, assumptions=tuple(assumptions), reported_vs_reproduced=table,
                      spec=spec, kind=spec.kind, unit_of_analysis=spec.unit_of_analysis)
+
+
+def _censorings_outside(data: pd.DataFrame, cens: CensoringModel) -> str:
+    """The fallback, stated: censorings the search placed outside the censoring window.
+
+    Where the window has no censoring in a segment but the reported values need some (a
+    Kaplan-Meier value of n subjects is k/n without censoring), the search places them
+    evenly within that segment; this says how many, where, and that this is an assumption
+    added to the stated censoring model."""
+    c = data.loc[data["event"] == 0, "time"].to_numpy(float)
+    tol = 1e-6 * max(cens.high, 1.0)
+    out = c[(c < cens.low - tol) | (c > cens.high + tol)]
+    if out.size == 0:
+        return ""
+    return (f"fallback (an assumption added to the censoring model): {out.size} of {c.size} "
+            f"censorings placed at {out.min():.3g}–{out.max():.3g} months, outside the "
+            f"follow-up window [{cens.low:.3g}, {cens.high:.3g}], because the window alone "
+            "cannot reproduce the reported values with whole numbers of subjects")
 
 
 def _choose_censoring(spec: SummarySpec, hz: HazardModel, last_time: float

@@ -1,0 +1,116 @@
+"""The scenario set of one series and endpoint, read from the evidence.
+
+:func:`reconstruct_scenarios` is :func:`thyroid_evidence.survival.scenario_set` fed with the
+series' reported numbers (as :func:`~thyroid_evidence.study.series.reconstruct_series` reads
+them), its numbers of patients and lesions (``series.csv``) and the death hazard from its
+overall survival. :func:`feasible_at_risk` gives the audit's exact numbers at risk at the
+reported times; :func:`scenario_curves` the sets of every series reporting an endpoint.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from thyroid_evidence.audit import km_feasible
+from thyroid_evidence.evidence import Evidence
+from thyroid_evidence.study.series import _competing_rate, _read
+from thyroid_evidence.survival import ScenarioSet, scenario_set, summary_spec
+
+#: Largest number of units for which the audit's at-risk ranges are computed (the exact
+#: search grows with n; beyond it figures show the scenarios' expected numbers instead).
+AT_RISK_MAX_N = 200
+
+
+def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
+                          alpha: float = 0.05, n_draws: int = 200, seed: int = 0
+                          ) -> ScenarioSet:
+    """Every declared reading of what ``series_id`` reports for ``endpoint``.
+
+    Parameters
+    ----------
+    evidence : Evidence
+    series_id : str
+    endpoint : str
+        One of :data:`thyroid_evidence.vocab.TIME_TO_EVENT_ENDPOINTS`.
+    alpha : float in (0, 1)
+        One minus the coverage of the sampling part of bands and intervals.
+    n_draws : int > 0
+        Simulated data sets per extreme scenario.
+    seed : int
+
+    Returns
+    -------
+    ScenarioSet
+        See :mod:`thyroid_evidence.survival.scenarios` for the grid and what "accepted"
+        means. For per-lesion endpoints of a series with known patients the lesions of one
+        patient share one death time and one follow-up time.
+
+    Raises
+    ------
+    ValueError
+        For an unknown endpoint, or a series that reports nothing for it.
+    LookupError
+        For an unknown series.
+    """
+    got = _read(evidence, series_id, endpoint)
+    info, unit, n = got["info"], got["unit"], got["n"]
+    common = dict(got["common"])
+    rate, why = (0.0, "")
+    if got["kind_stat"] == "survival":
+        spec = summary_spec(n, survival_at=got["milestones"] or None, median=got["median"],
+                            **common)
+    else:
+        rate, why = _competing_rate(evidence, series_id)
+        why = why.removesuffix("; applied per lesion")
+        spec = summary_spec(n, cumulative_incidence_at=got["milestones"], competing_rate=rate,
+                            **common)
+    n_patients = None
+    patients = info.get("n_patients")
+    if unit == "lesion" and patients is not None and not pd.isna(patients) and int(patients) < n:
+        n_patients = int(patients)
+    return scenario_set(spec, n_patients=n_patients, competing_note=why, label=got["label"],
+                        alpha=alpha, n_draws=n_draws, seed=seed)
+
+
+def feasible_at_risk(evidence: Evidence, series_id: str, endpoint: str) -> pd.DataFrame:
+    """The audit's numbers at risk compatible with the reported milestones.
+
+    Returns
+    -------
+    DataFrame
+        ``time_months, low, high, exact`` (one row per reported milestone) when the audit
+        (:func:`thyroid_evidence.audit.km_feasible`, Kaplan-Meier paths of integer data)
+        finds a compatible path and the series has at most :data:`AT_RISK_MAX_N` units;
+        otherwise empty (figures then label their numbers as pseudo-data).
+    """
+    got = _read(evidence, series_id, endpoint)
+    columns = ["time_months", "low", "high", "exact"]
+    rows = evidence.outcomes_for(series_id, endpoint)
+    stat = got["kind_stat"]
+    rows = rows[(rows["statistic"] == stat) & (rows["unit"] == "percent")
+                & rows["category"].isna() & rows["subgroup"].isna()].sort_values("time_months")
+    n = got["n"]
+    if rows.empty or n > AT_RISK_MAX_N:
+        return pd.DataFrame(columns=columns)
+    texts = [f"{float(v):.{int(d)}f}" for v, d in zip(rows["value"], rows["decimals"],
+                                                      strict=True)]
+    result = km_feasible(n, texts, complement=stat == "cumulative_incidence")
+    if not result.feasible or result.at_risk is None:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({"time_months": rows["time_months"].astype(float).to_numpy(),
+                         "low": [a for a, _ in result.at_risk],
+                         "high": [b for _, b in result.at_risk],
+                         "exact": result.at_risk_exact})
+
+
+def scenario_curves(evidence: Evidence, endpoint: str = "overall_survival", **kwargs: object
+                    ) -> dict[str, ScenarioSet]:
+    """:func:`reconstruct_scenarios` of every series reporting ``endpoint`` as milestones or
+    a median, in evidence order (``kwargs`` go to it)."""
+    out = evidence.outcomes
+    rows = out[(out["endpoint"] == endpoint)
+               & out["statistic"].isin(["survival", "median", "cumulative_incidence"])
+               & out["category"].isna() & out["subgroup"].isna()]
+    wanted = set(rows["series_id"])
+    return {s: reconstruct_scenarios(evidence, s, endpoint, **kwargs)
+            for s in evidence.series_ids if s in wanted}

@@ -1,0 +1,778 @@
+"""A reconstruction as a declared set of scenarios: what the reported numbers identify, and
+what each assumption adds.
+
+A handful of reported numbers (milestones, a median, a median follow-up, an event count)
+does not determine a survival curve. :func:`scenario_set` therefore tries a declared grid of
+readings of the publication, keeps those that reproduce every reported number, and reports
+the envelope over the kept ones (sampling included):
+
+- hazard families fitted to the reported numbers themselves (:data:`FAMILIES`):
+  piecewise-exponential through them, exponential, and Weibull, log-normal and
+  log-logistic with their shape spanning a declared range (:data:`SHAPE_RANGES`), plus the
+  shape that fits best when two or more numbers are reported;
+- censoring (:data:`SPREADS`, :data:`NO_FOLLOW_UP_PATTERNS`): follow-up uniform on a
+  window; with a reported median follow-up, several spreads around it under both readings
+  of that median (reverse Kaplan-Meier: the median potential follow-up; crude: the median
+  observed time), and the spread whose expected event count meets a reported count; with a
+  reported maximum, windows ending there; without any, several windows beyond the horizon;
+- for incidence endpoints both readings (:data:`ESTIMATORS`): Aalen-Johansen with deaths
+  competing, and 1 - Kaplan-Meier with deaths censored, each its own scenario;
+- for per-lesion endpoints of a series whose patients are known, deaths and follow-up are
+  drawn per patient, so the lesions of one patient share one death time.
+
+A scenario is *accepted* when its model lies within the rounding interval of every reported
+value (survival or incidence at each time, the median), its follow-up median (in its own
+reading) within the rounding of the reported one, its expected number of events within half
+an event of a reported count, and at least one subject is expected at risk at each reported
+time. Acceptance is decided on the continuous model; whether integer data of the reported
+size can print the values at all is the audit's question
+(:func:`thyroid_evidence.audit.km_feasible`).
+
+Sampling: for the accepted scenarios that attain the lowest and highest value of a quantity
+(at each requested time, the median, the restricted mean), ``n_draws`` data sets of the
+reported size are simulated (one seeded generator per scenario) and estimated with the
+scenario's own estimator; the band is the envelope of their pointwise percentile intervals
+and of every accepted model curve. Simulating only the extreme scenarios is what keeps the
+grid fast; a scenario inside the envelope has, at the reported sizes, a sampling interval
+inside its neighbours'.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq, minimize_scalar
+
+from thyroid_evidence.survival.ensemble import _curves, _median_and_area
+from thyroid_evidence.survival.models import (
+    SHAPE_FAMILIES,
+    CensoringModel,
+    HazardModel,
+    fit_incidence_model,
+    fit_survival_model,
+)
+from thyroid_evidence.survival.summary import SummarySpec, constraint_knots
+from thyroid_evidence.validation import check_alpha, positive_int
+
+#: Hazard families of the grid, in order.
+FAMILIES = ("piecewise-exponential", "exponential", "weibull", "log-normal", "log-logistic")
+#: Declared range of the free shape of each two-parameter family (geometric grid of
+#: :data:`SHAPE_POINTS` points): Weibull shape k, log-normal sigma, log-logistic beta.
+SHAPE_RANGES = {"weibull": (0.5, 2.0), "log-normal": (0.5, 2.5), "log-logistic": (0.75, 3.0)}
+SHAPE_POINTS = 5
+#: Declared range of the piecewise-exponential hazard after the last reported time, as a
+#: multiple of the last fitted rate (the reported numbers say nothing about it).
+TAIL_FACTORS = (1.0, 0.5, 2.0)
+#: Spreads of follow-up around a reported median: uniform on median x [1 - s, 1 + s].
+SPREADS = (0.25, 0.5, 0.75, 1.0)
+#: Follow-up windows when none is reported, as multiples of the horizon.
+NO_FOLLOW_UP_PATTERNS = ((1.0, 1.5), (1.0, 2.0), (1.0, 3.0), (0.5, 2.0))
+#: Readings of a reported median follow-up.
+FOLLOW_UP_READINGS = ("reverse Kaplan-Meier", "crude")
+#: Estimators: survival endpoints; incidence endpoints (two readings).
+ESTIMATORS = ("kaplan-meier", "aalen-johansen", "1 - kaplan-meier")
+#: Axis text naming each estimator.
+ESTIMATOR_AXIS = {
+    "kaplan-meier": "Survival (%), Kaplan–Meier",
+    "aalen-johansen": "Cumulative incidence (%), Aalen–Johansen, deaths competing",
+    "1 - kaplan-meier": "1 − Kaplan–Meier (%), deaths censored",
+}
+_MODE = {"kaplan-meier": "survival", "aalen-johansen": "aalen-johansen",
+         "1 - kaplan-meier": "kaplan-meier"}
+_GRID_POINTS = 1201
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One reading of the publication: hazard, censoring, estimator, clustering."""
+
+    hazard: HazardModel
+    family: str
+    shape_note: str
+    censoring: CensoringModel
+    censoring_note: str
+    estimator: str
+    misses: tuple[str, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        return not self.misses
+
+
+def _geometric(lo: float, hi: float, k: int) -> tuple[float, ...]:
+    return tuple(float(x) for x in np.geomspace(lo, hi, k))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+# ------------------------------------------------------------------------------------------
+# model quantities
+
+
+def _incidence_curve(hz: HazardModel, rate: float, times: np.ndarray) -> np.ndarray:
+    """Aalen-Johansen target: integral of exp(-rate u) dF1(u), F1 = 1 - exp(-H1)."""
+    times = np.asarray(times, dtype=float)
+    top = float(max(times.max(), 1e-6))
+    u = np.linspace(0.0, top, _GRID_POINTS)
+    f1 = -np.expm1(-hz.cumulative_hazard(u))
+    mid = 0.5 * (u[1:] + u[:-1])
+    cif = np.concatenate(([0.0], np.cumsum(np.exp(-rate * mid) * np.diff(f1))))
+    return np.interp(times, u, cif)
+
+
+def _quantity(hz: HazardModel, estimator: str, rate: float, times: np.ndarray) -> np.ndarray:
+    times = np.asarray(times, dtype=float)
+    s = np.exp(-hz.cumulative_hazard(times))
+    if estimator == "kaplan-meier":
+        return s
+    if estimator == "1 - kaplan-meier":
+        return 1.0 - s
+    return _incidence_curve(hz, rate, times)
+
+
+def _model_median(hz: HazardModel) -> float:
+    return float(hz.time_at_cumulative_hazard(np.array([math.log(2.0)]))[0])
+
+
+def _expected_events(hz: HazardModel, rate: float, cens: CensoringModel, n: int) -> float:
+    u = np.linspace(0.0, cens.high, _GRID_POINTS)
+    f1 = -np.expm1(-hz.cumulative_hazard(u))
+    mid = 0.5 * (u[1:] + u[:-1])
+    return n * float(np.sum(np.exp(-rate * mid) * cens.survival(mid) * np.diff(f1)))
+
+
+def _crude_median(all_cause: callable, cens: CensoringModel) -> float:
+    """Median of the observed times min(T, C) of the follow-up unit."""
+    f = lambda t: float(all_cause(np.array([t]))[0] * cens.survival(np.array([t]))[0]) - 0.5  # noqa: E731
+    if f(cens.high) >= 0:
+        return cens.high
+    return brentq(f, 0.0, cens.high, xtol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------
+# fitting the families to the reported numbers
+
+
+def _targets(spec: SummarySpec, estimator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times, values and weights (1 / rounding step) the families are fitted to."""
+    ts = [t for t, _, _ in spec.milestones]
+    vs = [v for _, v, _ in spec.milestones]
+    ws = [1.0 / max(s, 1e-6) for _, _, s in spec.milestones]
+    if spec.median is not None:
+        ts.append(spec.median[0])
+        vs.append(0.5)
+        ws.append(1000.0)
+    return np.array(ts), np.array(vs), np.array(ws)
+
+
+def _fit_scale(family: str, shape: float, spec: SummarySpec, estimator: str, rate: float
+               ) -> HazardModel:
+    ts, vs, ws = _targets(spec, estimator)
+
+    def model(log_scale: float) -> HazardModel:
+        if family == "exponential":
+            return HazardModel("exponential", rates=(math.exp(-log_scale),))
+        return HazardModel(family, shape=shape, scale=math.exp(log_scale))
+
+    def loss(log_scale: float) -> float:
+        got = _quantity(model(log_scale), estimator, rate, ts)
+        return float(np.sum((ws * (got - vs)) ** 2))
+
+    top = float(ts.max())
+    res = minimize_scalar(loss, bounds=(math.log(top / 1e3), math.log(top * 1e4)),
+                          method="bounded", options={"xatol": 1e-7})
+    return model(float(res.x))
+
+
+def _best_shape(family: str, spec: SummarySpec, estimator: str, rate: float) -> float:
+    ts, vs, ws = _targets(spec, estimator)
+
+    def loss(log_shape: float) -> float:
+        hz = _fit_scale(family, math.exp(log_shape), spec, estimator, rate)
+        return float(np.sum((ws * (_quantity(hz, estimator, rate, ts) - vs)) ** 2))
+
+    res = minimize_scalar(loss, bounds=(math.log(0.1), math.log(10.0)), method="bounded",
+                          options={"xatol": 1e-4})
+    return float(math.exp(res.x))
+
+
+def _hazards(spec: SummarySpec, estimator: str, rate: float) -> list[tuple[str, str, HazardModel]]:
+    """(family, note, hazard) for every family of the grid under one estimator."""
+    out = []
+    n_cons = len(spec.milestones) + (spec.median is not None)
+    if estimator == "aalen-johansen":
+        pw = fit_incidence_model([(t, v) for t, v, _ in spec.milestones], rate)
+    else:
+        cons = [(t, v if estimator == "kaplan-meier" else 1.0 - v)
+                for t, v, _ in spec.milestones]
+        if spec.median is not None:
+            cons.append((spec.median[0], 0.5))
+        cons = _monotone([c for c in cons if 0 < c[1] < 1])
+        pw = fit_survival_model(cons, "piecewise-exponential")
+    pw = replace(pw, name="piecewise-exponential")
+    last = max([t for t, _, _ in spec.milestones] + ([spec.median[0]] if spec.median else []))
+    for factor in TAIL_FACTORS:
+        note = ("hazard constant between the reported times, the last rate carried on"
+                if factor == 1 else
+                f"hazard constant between the reported times, x{factor:g} after {last:g} months "
+                f"(declared tail range x{min(TAIL_FACTORS):g}–x{max(TAIL_FACTORS):g})")
+        hz = pw if factor == 1 else replace(pw, knots=tuple(pw.knots) + (last,),
+                                            rates=tuple(pw.rates) + (pw.rates[-1] * factor,))
+        out.append(("piecewise-exponential", note, hz))
+    out.append(("exponential", "one constant hazard fitted to the reported numbers",
+                _fit_scale("exponential", 1.0, spec, estimator, rate)))
+    for family in SHAPE_FAMILIES:
+        lo, hi = SHAPE_RANGES[family]
+        shapes = [(s, f"shape {_fmt(s)} (declared range {_fmt(lo)}–{_fmt(hi)})")
+                  for s in _geometric(lo, hi, SHAPE_POINTS)]
+        if n_cons >= 2:
+            best = _best_shape(family, spec, estimator, rate)
+            shapes.append((best, f"shape {_fmt(best)} (best fit to the reported numbers)"))
+        for shape, note in shapes:
+            hz = _fit_scale(family, shape, spec, estimator, rate)
+            out.append((family, f"{note}, scale {_fmt(hz.scale)} months fitted to the reported "
+                        "numbers", hz))
+    return out
+
+
+def _monotone(cons: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for t, v in sorted(cons):
+        if out and v >= out[-1][1]:
+            continue
+        out.append((t, v))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# censoring patterns
+
+
+def _windows(spec: SummarySpec, hz: HazardModel, rate: float, horizon: float,
+             all_cause: callable) -> list[tuple[CensoringModel, str]]:
+    m, fu_max = spec.follow_up_median, spec.follow_up_max
+    out: list[tuple[CensoringModel, str]] = []
+    if m is None:
+        if fu_max is not None:
+            for frac in (0.25, 0.5, 0.75):
+                out.append((CensoringModel(frac * fu_max, fu_max),
+                            f"follow-up uniform on [{_fmt(frac * fu_max)}, {_fmt(fu_max)}] "
+                            f"months (maximum {_fmt(fu_max)} as reported; no median reported, "
+                            "the lower end assumed)"))
+            return out
+        for a, b in NO_FOLLOW_UP_PATTERNS:
+            out.append((CensoringModel(a * horizon, b * horizon),
+                        f"no follow-up reported: follow-up assumed uniform on "
+                        f"[{_fmt(a * horizon)}, {_fmt(b * horizon)}] months ({a:g}–{b:g} x the "
+                        f"horizon, {_fmt(horizon)} months)"))
+        return out
+
+    def crude_window(shape_lo: float, shape_hi: float) -> CensoringModel | None:
+        """Scale the window shape so that the crude median of observed times is m."""
+        g = lambda s: _crude_median(all_cause, CensoringModel(s * shape_lo, s * shape_hi)) - m  # noqa: E731
+        hi = 50.0 * m / max(0.5 * (shape_lo + shape_hi), 1e-9)
+        lo = m / max(shape_hi, 1e-9)
+        try:
+            if g(lo) > 0 or g(hi) < 0:
+                return None
+            s = brentq(g, lo, hi, xtol=1e-6)
+        except ValueError:
+            return None
+        return CensoringModel(s * shape_lo, s * shape_hi)
+
+    def add(spread: float, reading: str, why: str) -> None:
+        if reading == "reverse Kaplan-Meier":
+            cens = CensoringModel(m * (1 - spread), m * (1 + spread))
+        else:
+            cens = crude_window(1 - spread, 1 + spread)
+            if cens is None:
+                out.append((CensoringModel(m * (1 - spread), m * (1 + spread)),
+                            f"UNREACHABLE crude reading of the median follow-up {_fmt(m)} "
+                            f"months with spread ±{spread:.0%}"))
+                return
+        out.append((cens, f"follow-up uniform on [{_fmt(cens.low)}, {_fmt(cens.high)}] months: "
+                    f"median follow-up {_fmt(m)} months read as the {reading} median, "
+                    f"spread ±{spread:.0%} {why}"))
+
+    if fu_max is not None:
+        low = 2 * m - fu_max
+        if low >= 0:
+            out.append((CensoringModel(low, fu_max),
+                        f"follow-up uniform on [{_fmt(low)}, {_fmt(fu_max)}] months: median "
+                        f"{_fmt(m)} read as the reverse Kaplan-Meier median, maximum as "
+                        "reported"))
+    for reading in FOLLOW_UP_READINGS:
+        for spread in SPREADS:
+            add(spread, reading, "assumed")
+        if spec.events is not None:
+            spread = _spread_for_events(spec, hz, rate, reading, m, crude_window)
+            if spread is not None:
+                add(spread, reading, f"(set so that the expected number of events is the "
+                    f"reported {spec.events})")
+    return out
+
+
+def _spread_for_events(spec, hz, rate, reading, m, crude_window) -> float | None:
+    def window(w: float) -> CensoringModel | None:
+        if reading == "reverse Kaplan-Meier":
+            return CensoringModel(m * (1 - w), m * (1 + w))
+        return crude_window(1 - w, 1 + w)
+
+    def gap(w: float) -> float:
+        c = window(w)
+        return math.nan if c is None else _expected_events(hz, rate, c, spec.n) - spec.events
+
+    grid = np.linspace(0.02, 1.0, 15)
+    vals = [gap(w) for w in grid]
+    for a, b, fa, fb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:], strict=True):
+        if math.isfinite(fa) and math.isfinite(fb) and fa * fb <= 0:
+            try:
+                return float(brentq(gap, a, b, xtol=1e-5))
+            except ValueError:
+                return None
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# the set
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioSet:
+    """Every scenario tried for one series and endpoint, and what the accepted ones say.
+
+    Attributes
+    ----------
+    scenarios : DataFrame
+        One row per scenario tried: ``model`` (family), ``shape``, ``tail`` (the
+        piecewise-exponential hazard after the last reported time), ``censoring``,
+        ``estimator``, ``accepted``, ``misses`` (what it fails to reproduce, "" when
+        accepted), ``assumption`` (its own specification in words).
+    horizon_months : float
+        The latest time the reported numbers speak to (last milestone, upper end of a
+        reported median's rounding interval).
+    kind : {"survival", "cumulative_incidence"}
+    n, n_patients : int
+        Units of analysis at time 0, and patients (equal for per-patient endpoints).
+    unit_of_analysis : str
+    reported : DataFrame
+        ``quantity, time_months, reported, lower, upper``: what was to be reproduced.
+    label : str
+    alpha, n_draws, seed
+        Coverage and size of the sampling part; simulations are seeded per scenario.
+    """
+
+    scenarios: pd.DataFrame
+    horizon_months: float
+    kind: str
+    n: int
+    n_patients: int
+    unit_of_analysis: str
+    reported: pd.DataFrame
+    competing_rate: float
+    competing_note: str
+    label: str = ""
+    alpha: float = 0.05
+    n_draws: int = 200
+    seed: int = 0
+    _items: tuple[Scenario, ...] = field(default=(), repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # --- what was tried -------------------------------------------------------------------
+    @property
+    def accepted(self) -> tuple[int, ...]:
+        """Positions (in :attr:`scenarios`) of the accepted scenarios."""
+        return tuple(i for i, s in enumerate(self._items) if s.accepted)
+
+    @property
+    def estimators(self) -> tuple[str, ...]:
+        """Estimators with at least one accepted scenario, in declaration order."""
+        found = {self._items[i].estimator for i in self.accepted}
+        return tuple(e for e in ESTIMATORS if e in found)
+
+    @property
+    def varied(self) -> tuple[str, ...]:
+        """The factors that take more than one value among the accepted scenarios."""
+        acc = self.scenarios[self.scenarios["accepted"]]
+        names = {"model": "hazard family", "shape": "shape",
+                 "tail": "hazard after the last reported time", "censoring": "censoring",
+                 "estimator": "estimator"}
+        return tuple(v for k, v in names.items() if acc[k].nunique() > 1)
+
+    def tried_table(self) -> pd.DataFrame:
+        """Scenarios tried and accepted per hazard family and estimator."""
+        g = self.scenarios.groupby(["estimator", "model"], sort=False)["accepted"]
+        return pd.DataFrame({"tried": g.size(), "accepted": g.sum()}).reset_index()
+
+    def for_estimator(self, estimator: str) -> ScenarioSet:
+        """The same set restricted to one estimator (one reading of an incidence)."""
+        keep = [i for i, s in enumerate(self._items) if s.estimator == estimator]
+        if not keep:
+            raise ValueError(f"estimator={estimator!r} has no scenario; allowed: "
+                             + ", ".join(sorted({s.estimator for s in self._items})))
+        return replace(self, scenarios=self.scenarios.iloc[keep].reset_index(drop=True),
+                       _items=tuple(self._items[i] for i in keep), _cache={})
+
+    @property
+    def estimator_axis(self) -> str:
+        """Axis text naming the estimator (or both readings when the set mixes them)."""
+        ests = self.estimators or tuple(dict.fromkeys(s.estimator for s in self._items))
+        if len(ests) == 1:
+            return ESTIMATOR_AXIS[ests[0]]
+        return "Cumulative incidence (%), " + " or ".join(ests) + " (see the scenarios)"
+
+    # --- model curves ---------------------------------------------------------------------
+    def curve(self, i: int, times: np.ndarray) -> np.ndarray:
+        s = self._items[i]
+        return _quantity(s.hazard, s.estimator, self.competing_rate, times)
+
+    def model_curves(self, times: np.ndarray | list[float]) -> np.ndarray:
+        """Model curve of every accepted scenario on ``times`` (accepted x times)."""
+        times = np.asarray(times, dtype=float)
+        if not self.accepted:
+            return np.empty((0, times.size))
+        return np.vstack([self.curve(i, times) for i in self.accepted])
+
+    def reference(self) -> int | None:
+        """The first accepted scenario (piecewise-exponential when one is accepted)."""
+        return self.accepted[0] if self.accepted else None
+
+    def at_risk(self, times: np.ndarray | list[float]) -> pd.DataFrame:
+        """Expected numbers at risk over the accepted scenarios: ``time, low, high``."""
+        times = np.asarray(times, dtype=float)
+        vals = []
+        for i in self.accepted:
+            s = self._items[i]
+            alive = np.exp(-s.hazard.cumulative_hazard(times) - self.competing_rate * times)
+            vals.append(self.n * alive * s.censoring.survival(times))
+        arr = np.array(vals) if vals else np.full((1, times.size), np.nan)
+        return pd.DataFrame({"time": times, "low": np.floor(arr.min(axis=0) + 1e-9),
+                             "high": np.floor(arr.max(axis=0) + 1e-9)})
+
+    def last_at_risk_time(self) -> float:
+        """Latest time at which some accepted scenario expects one unit still at risk."""
+        ends = []
+        for i in self.accepted:
+            s = self._items[i]
+            ends.append(s.censoring.high)
+        return float(max(ends)) if ends else self.horizon_months
+
+    # --- sampling -------------------------------------------------------------------------
+    def pseudo_data(self, i: int, *, seed: int | None = None) -> pd.DataFrame:
+        """One simulated data set of scenario ``i``: ``time, event, patient`` (event 0
+        censored, 1 event, 2 death competing). Lesions of one patient share its death and
+        follow-up times."""
+        t, e, patient = self._simulate(i, 1, self.seed + i if seed is None else seed)
+        return pd.DataFrame({"time": t[0], "event": e[0], "patient": patient})
+
+    def _clusters(self) -> np.ndarray:
+        p = self.n_patients
+        sizes = np.full(p, self.n // p)
+        sizes[: self.n - sizes.sum()] += 1
+        return np.repeat(np.arange(p), sizes)
+
+    def _simulate(self, i: int, draws: int, seed: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        s = self._items[i]
+        rng = np.random.default_rng(seed)
+        patient = self._clusters()
+        p = self.n_patients
+        t1 = s.hazard.time_at_cumulative_hazard(rng.exponential(size=(draws, self.n)))
+        death = (rng.exponential(size=(draws, p)) / self.competing_rate
+                 if self.competing_rate > 0 else np.full((draws, p), np.inf))
+        c = rng.uniform(s.censoring.low, s.censoring.high, size=(draws, p))
+        d, c = death[:, patient], c[:, patient]
+        obs = np.minimum(np.minimum(t1, d), c)
+        code = np.where(t1 <= np.minimum(d, c), 1, np.where(d <= c, 2, 0))
+        return obs, code, patient
+
+    def _sampled(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        key = ("sim", i)
+        if key not in self._cache:
+            t, e, _ = self._simulate(i, self.n_draws, self.seed + i)
+            self._cache[key] = (t, e)
+        return self._cache[key]
+
+    def _draw_curves(self, i: int, times: np.ndarray) -> np.ndarray:
+        t, e = self._sampled(i)
+        return _curves(t, e, times, _MODE[self._items[i].estimator])[0]
+
+    def _draw_summaries(self, i: int, tau: float) -> tuple[np.ndarray, np.ndarray]:
+        t, e = self._sampled(i)
+        mode = _MODE[self._items[i].estimator]
+        _, ts, curve = _curves(t, e, np.array([0.0]), mode)
+        return _median_and_area(ts, curve, mode, tau)
+
+    # --- what the set says ----------------------------------------------------------------
+    def band(self, times: np.ndarray | list[float]) -> pd.DataFrame:
+        """Envelope over the accepted scenarios, sampling included.
+
+        Returns
+        -------
+        DataFrame
+            ``time, low, high, extrapolated`` (proportions; ``extrapolated`` is True beyond
+            :attr:`horizon_months`). Empty limits (NaN) when no scenario is accepted.
+        """
+        times = np.asarray(times, dtype=float)
+        low, high = self._envelope(times)
+        return pd.DataFrame({"time": times, "low": low, "high": high,
+                             "extrapolated": times > self.horizon_months + 1e-9})
+
+    def _envelope(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        acc = self.accepted
+        if not acc:
+            return np.full(times.size, np.nan), np.full(times.size, np.nan)
+        curves = self.model_curves(times)
+        extremes = sorted({acc[j] for j in np.argmin(curves, axis=0)}
+                          | {acc[j] for j in np.argmax(curves, axis=0)})
+        a = self.alpha / 2
+        low, high = curves.min(axis=0), curves.max(axis=0)
+        for i in extremes:
+            q_lo, q_hi = np.quantile(self._draw_curves(i, times), [a, 1 - a], axis=0)
+            low, high = np.minimum(low, q_lo), np.maximum(high, q_hi)
+        return low, high
+
+    def summary(self, times: np.ndarray | list[float] = (), tau: float | None = None
+                ) -> pd.DataFrame:
+        """What the accepted scenarios say, with what the data identify.
+
+        Parameters
+        ----------
+        times : array-like
+            Times (months) for the curve's value.
+        tau : float, optional
+            Restriction time of the restricted mean (default: the horizon).
+
+        Returns
+        -------
+        DataFrame
+            ``quantity, time_months, low, high, identified``. ``quantity`` is ``survival``
+            (or ``cumulative_incidence``) at each time, ``median`` (survival endpoints) and
+            ``rmst`` (restricted mean survival time; restricted mean time lost for an
+            incidence) up to ``tau``. ``identified`` is True only when the quantity lies
+            within the horizon and every accepted scenario, sampling included, puts it
+            there: a curve value at or before the horizon, a median whose whole interval is
+            reached by the horizon, an RMST with tau at or before the horizon.
+        """
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        tau = self.horizon_months if tau is None else float(tau)
+        if not (math.isfinite(tau) and tau > 0):
+            raise ValueError(f"tau must be a number of months > 0; got {tau!r}")
+        h = self.horizon_months + 1e-9
+        rows = []
+        name = "survival" if self.kind == "survival" else "cumulative_incidence"
+        if times.size:
+            low, high = self._envelope(times)
+            rows += [(name, float(t), float(lo), float(hi), bool(t <= h))
+                     for t, lo, hi in zip(times, low, high, strict=True)]
+        acc = self.accepted
+        a = self.alpha / 2
+        if acc:
+            meds, areas = [], []
+            grid = np.linspace(0.0, tau, 801)
+            for i in acc:
+                s = self._items[i]
+                meds.append(_model_median(s.hazard) if s.estimator == "kaplan-meier"
+                            else math.nan)
+                q = self.curve(i, grid)
+                areas.append(float(np.trapezoid(q, grid)))
+            if self.kind == "survival":
+                lo_i, hi_i = acc[int(np.argmin(meds))], acc[int(np.argmax(meds))]
+                reported_median = bool((self.reported["quantity"] == "median").any())
+
+                def drawn(i: int) -> np.ndarray:
+                    # with a reported median the publication reached it: draws that never
+                    # reach 50% are not readings of it
+                    m = self._draw_summaries(i, tau)[0]
+                    return m[np.isfinite(m)] if reported_median and np.isfinite(m).any() else m
+
+                m_lo = min(min(meds), float(np.quantile(drawn(lo_i), a, method="inverted_cdf")))
+                m_hi = max(max(meds), float(np.quantile(drawn(hi_i), 1 - a,
+                                                        method="inverted_cdf")))
+                rows.append(("median", math.nan, m_lo, m_hi, bool(max(meds) <= h)))
+            lo_i, hi_i = acc[int(np.argmin(areas))], acc[int(np.argmax(areas))]
+            r_lo = min(min(areas), float(np.quantile(self._draw_summaries(lo_i, tau)[1], a)))
+            r_hi = max(max(areas), float(np.quantile(self._draw_summaries(hi_i, tau)[1], 1 - a)))
+            rows.append(("rmst", tau, r_lo, r_hi, bool(tau <= h)))
+        else:
+            if self.kind == "survival":
+                rows.append(("median", math.nan, math.nan, math.nan, False))
+            rows.append(("rmst", tau, math.nan, math.nan, False))
+        return pd.DataFrame(rows, columns=["quantity", "time_months", "low", "high",
+                                           "identified"])
+
+    def caption(self) -> str:
+        """A plain-language summary for a figure caption."""
+        tried, acc = len(self._items), len(self.accepted)
+        what = "survival" if self.kind == "survival" else "cumulative incidence"
+        if not acc:
+            return (f"None of the {tried} scenarios tried reproduces every reported number; "
+                    "no curve is shown as a reading of the publication.")
+        varied = ", ".join(self.varied) or "nothing besides sampling"
+        ests = " and ".join(self.estimators)
+        return (f"{acc} of {tried} scenarios reproduce every reported number. The reported "
+                f"numbers speak up to {self.horizon_months:g} months; beyond that the {what} is "
+                f"extrapolated under assumptions. The band is the envelope over the accepted "
+                f"scenarios with sampling; across them varied: {varied}. Estimator: {ests}.")
+
+
+def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
+                 competing_note: str = "", label: str = "", alpha: float = 0.05,
+                 n_draws: int = 200, seed: int = 0) -> ScenarioSet:
+    """The declared grid of scenarios for one normalised specification.
+
+    Parameters
+    ----------
+    spec : SummarySpec
+        From :func:`thyroid_evidence.survival.summary_spec` (its ``model``,
+        ``follow_up_spread`` and ``incidence_estimator`` are ignored: the grid varies them).
+    n_patients : int, optional
+        Patients of a per-lesion endpoint (``spec.n`` lesions are spread over them as evenly
+        as possible; lesions of one patient share death and follow-up). Default: ``spec.n``.
+    competing_note : str
+        Where the death hazard (``spec.competing_rate``) comes from, for the texts.
+    label : str
+    alpha : float in (0, 1)
+    n_draws : int > 0
+        Simulated data sets per extreme scenario.
+    seed : int
+        Scenario ``i`` is simulated with seed ``seed + i``.
+
+    Returns
+    -------
+    ScenarioSet
+    """
+    if not isinstance(spec, SummarySpec):
+        raise TypeError(f"spec must be a SummarySpec; got {type(spec).__name__}")
+    alpha = check_alpha(alpha)
+    n_draws = positive_int(n_draws, "n_draws")
+    n_patients = spec.n if n_patients is None else positive_int(n_patients, "n_patients")
+    if n_patients > spec.n:
+        raise ValueError(f"n_patients={n_patients} exceeds the {spec.n} units of analysis")
+    knots = constraint_knots(spec)
+    horizon = max([t for t, _, _ in spec.milestones]
+                  + ([spec.median[0] + spec.median[1] / 2] if spec.median else []))
+    rate = spec.competing_rate if spec.kind != "survival" else 0.0
+    estimators = (("kaplan-meier",) if spec.kind == "survival"
+                  else ("aalen-johansen", "1 - kaplan-meier") if rate > 0
+                  else ("1 - kaplan-meier",))
+    reported = pd.DataFrame(
+        [(spec.kind, t, v, max(0.0, v - s / 2), min(1.0, v + s / 2)) for t, v, s in spec.milestones]
+        + ([("median", math.nan, spec.median[0], spec.median[0] - spec.median[1] / 2,
+             spec.median[0] + spec.median[1] / 2)] if spec.median else [])
+        + ([("follow_up_median", math.nan, spec.follow_up_median,
+             spec.follow_up_median - spec.follow_up_median_step / 2,
+             spec.follow_up_median + spec.follow_up_median_step / 2)]
+           if spec.follow_up_median is not None else [])
+        + ([("events", math.nan, float(spec.events), spec.events - 0.5, spec.events + 0.5)]
+           if spec.events is not None else []),
+        columns=["quantity", "time_months", "reported", "lower", "upper"])
+    del knots
+    items: list[Scenario] = []
+    for est in estimators:
+        for family, note, hz in _hazards(spec, est, rate):
+            if est == "kaplan-meier":
+                all_cause = lambda t, hz=hz: np.exp(-hz.cumulative_hazard(t))  # noqa: E731
+            else:  # follow-up is per patient: time to death or censoring
+                all_cause = lambda t: np.exp(-rate * np.asarray(t, float))  # noqa: E731
+            misses_hz = _hazard_misses(spec, hz, est, rate, reported)
+            for cens, cnote in _windows(spec, hz, rate, horizon, all_cause):
+                misses = list(misses_hz)
+                if cnote.startswith("UNREACHABLE"):
+                    misses.append("follow_up_median (no window gives it)")
+                    cnote = cnote.removeprefix("UNREACHABLE ")
+                misses += _censoring_misses(spec, hz, est, rate, cens, cnote, all_cause,
+                                            reported, n_patients)
+                items.append(Scenario(hz, family, note, cens, cnote, est, tuple(misses)))
+    table = pd.DataFrame({
+        "model": [s.family for s in items],
+        "shape": [s.hazard.shape if s.hazard.shape is not None else math.nan for s in items],
+        "tail": [_tail(s) for s in items],
+        "censoring": [f"[{_fmt(s.censoring.low)}, {_fmt(s.censoring.high)}]" for s in items],
+        "estimator": [s.estimator for s in items],
+        "accepted": [s.accepted for s in items],
+        "misses": ["; ".join(s.misses) for s in items],
+        "assumption": [_assumption(s, spec, n_patients, competing_note) for s in items],
+    })
+    return ScenarioSet(scenarios=table, horizon_months=float(horizon), kind=spec.kind,
+                       n=spec.n, n_patients=n_patients, unit_of_analysis=spec.unit_of_analysis,
+                       reported=reported, competing_rate=rate, competing_note=competing_note,
+                       label=label, alpha=alpha, n_draws=n_draws, seed=int(seed),
+                       _items=tuple(items))
+
+
+def _tail(s: Scenario) -> str:
+    if s.family != "piecewise-exponential":
+        return "family"
+    for f in TAIL_FACTORS:
+        if f != 1 and f"x{f:g} after" in s.shape_note:
+            return f"x{f:g}"
+    return "x1"
+
+
+def _hazard_misses(spec, hz, est, rate, reported) -> list[str]:
+    misses = []
+    pts = reported[reported["quantity"] == spec.kind]
+    if len(pts):
+        got = _quantity(hz, est, rate, pts["time_months"].to_numpy(float))
+        for (_, row), g in zip(pts.iterrows(), got, strict=True):
+            if not row["lower"] - 1e-9 <= g <= row["upper"] + 1e-9:
+                misses.append(f"{row['time_months']:g} months ({100 * g:.2f}% vs "
+                              f"{100 * row['reported']:g}%)")
+    if spec.median is not None:
+        med = _model_median(hz)
+        m, step = spec.median
+        if not m - step / 2 - 1e-9 <= med <= m + step / 2 + 1e-9:
+            misses.append(f"median ({med:.1f} vs {m:g} months)")
+    return misses
+
+
+def _censoring_misses(spec, hz, est, rate, cens, cnote, all_cause, reported, n_patients
+                      ) -> list[str]:
+    misses = []
+    if spec.follow_up_median is not None and "crude" in cnote:
+        got = _crude_median(all_cause, cens)
+        row = reported[reported["quantity"] == "follow_up_median"].iloc[0]
+        if not row["lower"] - 1e-6 <= got <= row["upper"] + 1e-6:
+            misses.append(f"follow-up median ({got:.1f} vs {row['reported']:g} months)")
+    if spec.events is not None:
+        e = _expected_events(hz, rate, cens, spec.n)
+        if abs(e - spec.events) > 0.5:
+            misses.append(f"events ({e:.0f} expected vs {spec.events} reported)")
+    times = [t for t, _, _ in spec.milestones] + ([spec.median[0]] if spec.median else [])
+    for t in times:
+        tt = np.array([t])
+        alive = float(np.exp(-hz.cumulative_hazard(tt) - rate * tt)[0])
+        if spec.n * alive * float(cens.survival(tt)[0]) < 1.0:
+            misses.append(f"nobody left at risk at {t:g} months")
+            break
+    return misses
+
+
+def _assumption(s: Scenario, spec: SummarySpec, n_patients: int, competing_note: str) -> str:
+    parts = [f"{s.family} hazard of the event ({s.shape_note})"]
+    parts.append(s.censoring_note)
+    if s.estimator == "kaplan-meier":
+        parts.append("survival read as a Kaplan–Meier estimate")
+    elif s.estimator == "aalen-johansen":
+        parts.append("the reported incidence read as an Aalen–Johansen cumulative incidence "
+                     f"with deaths competing ({competing_note or 'constant death hazard'})")
+    else:
+        parts.append("the reported incidence read as 1 − Kaplan–Meier with deaths censored"
+                     + (f" ({competing_note})" if competing_note else ""))
+    if spec.unit_of_analysis == "lesion" and n_patients < spec.n:
+        k = spec.n // n_patients
+        extra = spec.n - k * n_patients
+        parts.append(f"{spec.n} lesions in {n_patients} patients ({extra} patients with "
+                     f"{k + 1} lesions and {n_patients - extra} with {k}, assumed); lesions of "
+                     "one patient share its death and follow-up times, progression independent "
+                     "between them")
+    elif spec.unit_of_analysis == "lesion":
+        parts.append(f"{spec.n} lesions, patients not known: each lesion treated as its own "
+                     "patient")
+    return "; ".join(parts)
