@@ -325,7 +325,7 @@ def _rows_at_risk(ax: Axes, rows: list[tuple[str, list[tuple[float, str]]]]) -> 
     from matplotlib.transforms import blended_transform_factory
 
     trans = blended_transform_factory(ax.transData, ax.transAxes)
-    y = -0.14
+    y = -0.17
     for title, cells in rows:
         ax.text(0.0, y, title, transform=ax.transAxes, fontsize=7.5, ha="left", va="top",
                 fontweight="bold")
