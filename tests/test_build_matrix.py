@@ -54,14 +54,12 @@ def project_build(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(NOTEBOOKS_DIR, root / "notebooks")
     shutil.copytree(config.evidence_dir(), root / "evidence")
-    # the project's matrix, reading the snapshot (its notebook_dir is the file's folder)
-    (root / "notebooks" / "matrix.toml").write_text(
-        'evidence_dir = "../evidence"\n'
-        + (NOTEBOOKS_DIR / "matrix.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    # the project's matrix (its notebook_dir is the file's folder), on the evidence snapshot
     matrix = load_matrix(root / "notebooks" / "matrix.toml")
     assert [r.run_id for r in matrix.runs()] == [r.run_id for r in RUNS]
     stream = io.StringIO()
-    summary = build(root / "out", matrix=matrix, jobs=2, stream=stream)
+    summary = build(root / "out", matrix=matrix, jobs=2, stream=stream,
+                    evidence=root / "evidence")
     return root / "out", matrix, summary, stream.getvalue()
 
 

@@ -135,7 +135,7 @@ def test_cache_dir(tmp_path: Path):
 
 
 def test_every_environment_variable_is_listed_once():
-    assert len(set(config.ENVIRONMENT_VARIABLES)) == len(config.ENVIRONMENT_VARIABLES) == 5
+    assert len(set(config.ENVIRONMENT_VARIABLES)) == len(config.ENVIRONMENT_VARIABLES) == 6
     assert all(name.startswith("THYROID_EVIDENCE_") for name in config.ENVIRONMENT_VARIABLES)
 
 

@@ -32,6 +32,9 @@ CACHE_ENV = "THYROID_EVIDENCE_CACHE"
 MATRIX_ENV = "THYROID_EVIDENCE_MATRIX"
 #: Names the folder a notebook run writes its figures and tables to (set by the build).
 STAGING_ENV = "THYROID_EVIDENCE_STAGING_DIR"
+#: Names the evidence folder to use instead of the project's ``evidence/``; the build sets it
+#: for its kernels (``--evidence DIR``), so that every run reads the evidence the build read.
+EVIDENCE_ENV = "THYROID_EVIDENCE_DIR"
 #: Every environment variable the kit reads, in this order.
 ENVIRONMENT_VARIABLES: tuple[str, ...] = (
     ROOT_ENV,
@@ -39,6 +42,7 @@ ENVIRONMENT_VARIABLES: tuple[str, ...] = (
     CACHE_ENV,
     MATRIX_ENV,
     STAGING_ENV,
+    EVIDENCE_ENV,
 )
 
 #: The source checkout this package sits in (it may not be a project root).
@@ -96,9 +100,13 @@ def project_root(environ: Mapping[str, str] | None = None, cwd: Path | None = No
     )
 
 
-def evidence_dir() -> Path:
-    """The project's evidence data package."""
-    return project_root() / "evidence"
+def evidence_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The evidence data package: ``THYROID_EVIDENCE_DIR`` when set, else the project's."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(EVIDENCE_ENV)
+    if named:
+        return Path(named).expanduser().resolve()
+    return project_root(environ) / "evidence"
 
 
 def notebooks_dir() -> Path:

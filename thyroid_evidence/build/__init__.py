@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from thyroid_evidence._lazy import lazy_exports
 
+#: Seconds each run may take unless told otherwise (``--timeout``, ``build(timeout=...)``).
+DEFAULT_TIMEOUT = 600.0
+
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "BuildSummary",
     "Matrix",
     "NotebookSpec",

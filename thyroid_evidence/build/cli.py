@@ -7,10 +7,13 @@ papermill nor pandas nor matplotlib.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from thyroid_evidence.build import DEFAULT_TIMEOUT
 
 
 def _positive_int(text: str) -> int:
@@ -21,6 +24,29 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
     return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    """``--out``, ``--evidence`` and ``--timeout``, shared by ``build`` and ``run``."""
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="output folder (default: build/ in the repository); not inside "
+                             "the evidence or the notebooks")
+    parser.add_argument("--evidence", default=None, metavar="DIR",
+                        help="evidence folder for every run, the report, the audit and the "
+                             "manifest (default: the project's evidence/)")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"time limit of each run (default: {DEFAULT_TIMEOUT:g}); a run "
+                             "that takes longer fails")
 
 
 def register(subparsers: Any) -> None:
@@ -38,8 +64,7 @@ def register(subparsers: Any) -> None:
     )
     build.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="N",
                        help="runs at a time (default: number of cores)")
-    build.add_argument("--out", default=None, metavar="DIR",
-                       help="output folder (default: build/ in the repository)")
+    _common(build)
     build.add_argument("--force", action="store_true",
                        help="rebuild runs that are up to date")
     build.add_argument("--only", default=None, metavar="PATTERN",
@@ -58,8 +83,7 @@ def register(subparsers: Any) -> None:
                      help="notebook name (e.g. survival) or path (notebooks/survival.ipynb)")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                      metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
-    run.add_argument("--out", default=None, metavar="DIR",
-                     help="output folder (default: build/ in the repository)")
+    _common(run)
     run.set_defaults(handler=run_command)
 
 
@@ -88,7 +112,8 @@ def build_command(args: argparse.Namespace) -> int:
         return 1
     try:
         summary = build(args.out, jobs=args.jobs, force=args.force, only=args.only,
-                        fresh_kernels=args.fresh_kernels)
+                        fresh_kernels=args.fresh_kernels, evidence=args.evidence,
+                        timeout=args.timeout)
     except (ValueError, LookupError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -110,7 +135,7 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
     try:
         summary = run_notebook(args.notebook, dict(args.parameter), out=args.out,
-                               cli_strings=True)
+                               cli_strings=True, evidence=args.evidence, timeout=args.timeout)
     except (ValueError, LookupError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

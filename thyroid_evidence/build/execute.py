@@ -1,16 +1,22 @@
 """Orchestrate a build: select runs, skip the current ones, check, execute in parallel, commit.
 
-Order of events for ``build``: finish any interrupted commit; hash every selected run and skip
-those the manifest already holds; check the parameters of all the others (nothing starts when
-one is refused); execute them ``jobs`` at a time in worker processes; move each successful
-run's files into place; write the report. Only the last two steps import the scientific stack,
-so a build with nothing to do stays well under a second.
+Order of events for ``build``: refuse an output folder inside the inputs; validate the evidence
+(the messages of ``thyroid-evidence validate``; nothing starts when it fails); finish any
+interrupted commit; hash every selected run and skip those the manifest already holds; check the
+parameters of all the others (nothing starts when one is refused); execute them ``jobs`` at a
+time, each within ``timeout`` seconds; move each successful run's files into place; write the
+report. One evidence folder (``evidence=``, ``--evidence DIR``) drives all of it: the runs are
+chosen from it, every kernel reads it (``THYROID_EVIDENCE_DIR``), the report shows and the audit
+checks it, and the manifest hashes it.
 """
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import fnmatch
 import json
+import math
 import os
 import shutil
 import sys
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from thyroid_evidence import config
+from thyroid_evidence.build import DEFAULT_TIMEOUT
 from thyroid_evidence.build.manifest import Fingerprint, Manifest, run_hash
 from thyroid_evidence.build.outputs import (
     STATE_DIR,
@@ -32,15 +39,23 @@ from thyroid_evidence.build.outputs import (
 from thyroid_evidence.files import atomic_write_text
 from thyroid_evidence.notebook.matrix import Matrix, Run, load_matrix, run_id_for, run_title
 
+#: Folders the build writes below its output folder.
+OUTPUT_FOLDERS = ("notebooks", "figures", "tables", "report", STATE_DIR)
+
 
 @dataclass(frozen=True)
 class FailedRun:
-    """A run that failed: which notebook, which cell, which error."""
+    """A run that failed: which notebook, which cell, which error.
+
+    ``saved_notebook`` is the executed notebook as far as it ran (whole, or not kept: then
+    ``notebook_problem`` says why).
+    """
 
     run_id: str
     notebook: str
     description: str
     saved_notebook: Path | None
+    notebook_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,8 @@ def build(
     matrix: Matrix | None = None,
     stream: TextIO | None = None,
     fresh_kernels: bool = False,
+    evidence: str | Path | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> BuildSummary:
     """Build every run of the matrix (or those matching ``only``) and the report.
 
@@ -133,18 +150,102 @@ def build(
     fresh_kernels : bool
         Start a new kernel for every run instead of keeping one kernel per job alive across
         its runs (reset between runs; see :mod:`thyroid_evidence.build.worker`).
+    evidence : str or Path, optional
+        The evidence folder of every run, the report, the audit and the manifest; defaults to
+        the matrix's (:func:`thyroid_evidence.config.evidence_dir`).
+    timeout : float or None
+        Seconds each run may take (default :data:`DEFAULT_TIMEOUT`); a run that takes longer
+        fails, named, with its notebook kept as far as it ran. None: no limit.
 
     Returns
     -------
     BuildSummary
-        ``exit_code`` is 1 when a run was refused or failed.
+        ``exit_code`` is 1 when the evidence does not validate, a run was refused or failed.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` is inside the evidence or notebooks folder, ``jobs`` or ``timeout`` is not
+        positive, or ``only`` matches no run.
     """
-    matrix = matrix if matrix is not None else load_matrix()
+    matrix = with_evidence(matrix if matrix is not None else load_matrix(), evidence)
     jobs = _check_jobs(jobs)
-    index = matrix.index()
+    timeout = check_timeout(timeout)
+    out_dir = _out_dir(out)
+    check_out(out_dir, matrix)
+    stream = stream or sys.stderr
+    index, problem = _index(matrix)
+    if problem:
+        stream.write(problem + "\nno run was started.\n")
+        return BuildSummary(out=out_dir, refused=(problem,))
     runs = select_runs(matrix.runs(index), only)
-    return _execute(_out_dir(out), runs, matrix, jobs, force, stream or sys.stderr, index,
-                    fresh_kernels)
+    return _execute(out_dir, runs, matrix, jobs, force, stream, index, fresh_kernels, timeout)
+
+
+def _index(matrix: Matrix) -> tuple[Any, str | None]:
+    """The evidence index of the matrix, or the validation's message when it cannot be read.
+
+    The index reads two tables with the ``csv`` module (fast, for a build with nothing to do);
+    when that fails, the evidence is validated so that the message is the one ``validate``
+    gives (file, row, column, rule), never a bare decoding error.
+    """
+    try:
+        return matrix.index(), None
+    except (ValueError, OSError, csv.Error) as exc:
+        problem = evidence_problem(matrix.evidence_dir)
+        return None, problem or f"error: the evidence in {matrix.evidence_dir}: {exc}"
+
+
+def with_evidence(matrix: Matrix, evidence: str | Path | None) -> Matrix:
+    """``matrix`` reading the evidence folder ``evidence`` (unchanged when None)."""
+    if evidence is None:
+        return matrix
+    if not isinstance(evidence, str | os.PathLike):
+        raise TypeError(f"evidence must be a path, got {type(evidence).__name__}")
+    return dataclasses.replace(matrix, evidence_dir=Path(evidence).expanduser().resolve())
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    """``timeout`` as seconds (a positive number) or None; raises TypeError/ValueError."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout must be a number of seconds, got {type(timeout).__name__}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def check_out(out: Path, matrix: Matrix) -> None:
+    """Refuse an output folder that would write into the evidence or the notebooks.
+
+    Raises
+    ------
+    ValueError
+        If ``out``, or one of the folders the build writes below it (``notebooks/``,
+        ``figures/``, ...), is the evidence or notebooks folder or lies inside one.
+    """
+    out = Path(out).resolve()
+    for name, folder in (("evidence", matrix.evidence_dir), ("notebooks", matrix.notebook_dir)):
+        folder = Path(folder).resolve()
+        for written in (out, *(out / sub for sub in OUTPUT_FOLDERS)):
+            if written == folder or folder in written.parents:
+                raise ValueError(
+                    f"--out {out}: the build would write into the {name} folder {folder}; "
+                    "choose an output folder outside the evidence and the notebooks"
+                )
+
+
+def evidence_problem(evidence_dir: Path) -> str | None:
+    """Why the evidence in ``evidence_dir`` cannot be built from (as ``validate`` says it)."""
+    from thyroid_evidence.evidence import load_evidence
+    from thyroid_evidence.exceptions import EvidenceError
+
+    try:
+        load_evidence(evidence_dir)
+    except EvidenceError as exc:
+        return f"error: {exc}"
+    return None
 
 
 def run_notebook(
@@ -155,13 +256,24 @@ def run_notebook(
     matrix: Matrix | None = None,
     stream: TextIO | None = None,
     cli_strings: bool = False,
+    evidence: str | Path | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> BuildSummary:
     """Run one notebook with ``parameters`` through the build's path (check, stage, commit).
 
     With ``cli_strings`` the values are ``-p NAME VALUE`` strings, converted to the type of
-    each default first. Always executes (no skip), then refreshes the report.
+    each default first. Always executes (no skip), then refreshes the report. ``evidence``
+    and ``timeout`` as for :func:`build`.
     """
-    matrix = matrix if matrix is not None else load_matrix()
+    matrix = with_evidence(matrix if matrix is not None else load_matrix(), evidence)
+    timeout = check_timeout(timeout)
+    out_dir = _out_dir(out)
+    check_out(out_dir, matrix)
+    stream = stream or sys.stderr
+    problem = evidence_problem(matrix.evidence_dir)
+    if problem:
+        stream.write(problem + "\nno run was started.\n")
+        return BuildSummary(out=out_dir, refused=(problem,))
     spec = matrix.spec(notebook)
     path = matrix.path(spec.name)
     if not path.is_file():
@@ -177,16 +289,15 @@ def run_notebook(
         )
     else:
         values.update(parameters)
-    stream = stream or sys.stderr
     index = matrix.index() if spec.for_each or "series_id" in values else None
     try:
         effective = check_parameters(spec, values, matrix=matrix, defaults=defaults, index=index)
     except ParameterError as exc:
         stream.write(f"{exc}\n")
-        return BuildSummary(out=_out_dir(out), refused=(str(exc),))
+        return BuildSummary(out=out_dir, refused=(str(exc),))
     run = Run(notebook=spec.name, run_id=run_id_for(spec.name, spec.for_each, effective),
               parameters=values, path=path, title=run_title(spec, effective))
-    return _execute(_out_dir(out), [run], matrix, 1, True, stream, index)
+    return _execute(out_dir, [run], matrix, 1, True, stream, index, timeout=timeout)
 
 
 def _out_dir(out: str | Path | None) -> Path:
@@ -211,6 +322,7 @@ def _execute(
     stream: TextIO,
     index: Any,
     fresh_kernels: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> BuildSummary:
     start = time.perf_counter()
     missing = sorted({str(r.path) for r in runs if not r.path.is_file()})
@@ -235,6 +347,14 @@ def _execute(
                                 seconds=time.perf_counter() - start)
 
         _skip_slow_optional_imports()
+        # Runs to do: the evidence is validated first (the messages of `validate`), and no
+        # kernel starts when it fails. (A build with nothing to do skips this: its evidence
+        # is byte for byte the one its runs were built, and so validated, from.)
+        problem = evidence_problem(matrix.evidence_dir)
+        if problem:
+            stream.write(problem + "\nno run was started.\n")
+            return BuildSummary(out, skipped=skipped, refused=(problem,),
+                                seconds=time.perf_counter() - start)
         # Longest runs first, so that no long run is left alone at the end: as last timed;
         # runs never timed before the others, longest code first (a rough guess of time).
         code_sizes: dict[Path, int] = {}
@@ -263,7 +383,7 @@ def _execute(
             with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit") as side:
                 audit = side.submit(_audit_cached, out, matrix, fingerprint)
                 executed, failed = _run_all(
-                    out, todo, matrix, jobs, stream, manifest, digests, effective, pool
+                    out, todo, matrix, jobs, stream, manifest, digests, effective, pool, timeout
                 )
                 report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream,
                                                 audit.result())
@@ -313,8 +433,10 @@ def _prestart(pool: Any, out: Path, todo: list[Run], matrix: Matrix, jobs: int) 
 
 
 def _kernel_env(matrix: Matrix) -> dict[str, str]:
-    """This process's environment, naming the matrix file so that the notebooks read it too."""
+    """This process's environment, naming the matrix file and the evidence folder, so that
+    the notebooks read the same matrix and the same evidence as the build."""
     env = dict(os.environ)
+    env[config.EVIDENCE_ENV] = str(Path(matrix.evidence_dir).resolve())
     if matrix.ref is not None:
         env[config.MATRIX_ENV] = matrix.ref
     else:
@@ -355,7 +477,8 @@ def _check_all(
     return effective, refused
 
 
-def _tasks(out: Path, runs: list[Run], matrix: Matrix, effective: dict) -> list[Any]:
+def _tasks(out: Path, runs: list[Run], matrix: Matrix, effective: dict,
+           timeout: float | None = DEFAULT_TIMEOUT) -> list[Any]:
     from thyroid_evidence.build.worker import RunTask
 
     tasks = []
@@ -380,6 +503,7 @@ def _tasks(out: Path, runs: list[Run], matrix: Matrix, effective: dict) -> list[
                 cwd=str(run.path.parent),
                 env=env,
                 log_path=str(out / STATE_DIR / "logs" / f"{run.run_id}.log"),
+                run_timeout=timeout,
             )
         )
     return tasks
@@ -395,11 +519,12 @@ def _run_all(
     digests: dict[str, str],
     effective: dict[str, dict[str, Any]],
     pool: Any = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> tuple[list[str], list[FailedRun]]:
     """Execute ``runs``, ``jobs`` at a time; with ``pool`` (a KernelPool), in kept kernels."""
     from thyroid_evidence.build.worker import execute_task
 
-    tasks = _tasks(out, runs, matrix, effective)
+    tasks = _tasks(out, runs, matrix, effective, timeout)
     by_id = {r.run_id: r for r in runs}
     progress = _Progress(len(tasks), stream)
     executed: list[str] = []
@@ -410,24 +535,30 @@ def _run_all(
         staging = out / STATE_DIR / "staging" / run.run_id
         if result.ok:
             _commit(out, run, staging, manifest, digests[run.run_id], effective[run.run_id],
-                    result.seconds)
+                    result.seconds, matrix.evidence_dir)
             executed.append(run.run_id)
             progress.line("ok", run.run_id, f"{result.seconds:.1f} s")
         else:
-            saved = _keep_failed_notebook(out, run.run_id, staging)
+            saved, why = _keep_failed_notebook(out, run.run_id, staging)
             failed.append(FailedRun(run_id=run.run_id, notebook=run.notebook,
                                     description=result.failure.describe(),
-                                    saved_notebook=saved))
+                                    saved_notebook=saved, notebook_problem=why))
             progress.line("FAILED", run.run_id, result.failure.describe())
-
-    if jobs == 1:
-        for task in tasks:
-            finish(execute_task(task, pool))
-        return executed, failed
 
     import concurrent.futures as cf
 
     from thyroid_evidence.build.worker import kill_kernels
+
+    if jobs == 1:
+        try:
+            for task in tasks:
+                finish(execute_task(task, pool))
+        except BaseException:
+            if pool is not None:
+                pool.stop()
+            kill_kernels()
+            raise
+        return executed, failed
 
     # Threads suffice: the work happens in the kernels (separate processes); papermill
     # and nbconvert are imported once, here.
@@ -456,6 +587,7 @@ def _commit(
     digest: str,
     effective: dict[str, Any],
     seconds: float,
+    evidence_dir: Path | None = None,
 ) -> None:
     record_path = staging / ".records" / f"{run.run_id}.json"
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
@@ -472,20 +604,38 @@ def _commit(
             "figures": record.get("figures", []),
             "tables": record.get("tables", []),
             "seconds": round(seconds, 2),
+            "evidence": str(evidence_dir) if evidence_dir is not None else None,
             "files": files,
         },
     )
 
 
-def _keep_failed_notebook(out: Path, run_id: str, staging: Path) -> Path | None:
+def _keep_failed_notebook(out: Path, run_id: str, staging: Path) -> tuple[Path | None,
+                                                                           str | None]:
+    """Move a failed run's executed notebook to ``.build/failed/`` when it is whole.
+
+    papermill writes the notebook as it runs; a full disk or a kill can leave it cut short.
+    Only a notebook that reads back as one is kept (moved, atomically); otherwise none is, and
+    the second value says why.
+    """
     staged = staging / "notebooks" / f"{run_id}.ipynb"
-    kept = None
+    kept, why = None, None
     if staged.is_file():
-        kept = out / STATE_DIR / "failed" / f"{run_id}.ipynb"
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, kept)
+        try:
+            import nbformat
+
+            nbformat.reads(staged.read_text(encoding="utf-8"), as_version=4)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            why = f"the executed notebook was not kept: it was not written whole ({exc})"
+        else:
+            kept = out / STATE_DIR / "failed" / f"{run_id}.ipynb"
+            try:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, kept)
+            except OSError as exc:
+                kept, why = None, f"the executed notebook was not kept: {exc}"
     shutil.rmtree(staging, ignore_errors=True)
-    return kept
+    return kept, why
 
 
 def _audit_cached(out: Path, matrix: Matrix, fingerprint: Fingerprint) -> Any:
@@ -557,3 +707,5 @@ def _write_summary(summary: BuildSummary, stream: TextIO) -> None:
         )
         if failure.saved_notebook is not None:
             stream.write(f"       executed notebook kept at {failure.saved_notebook}\n")
+        elif failure.notebook_problem:
+            stream.write(f"       {failure.notebook_problem}\n")

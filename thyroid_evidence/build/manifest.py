@@ -88,11 +88,16 @@ def notebook_digest(path: Path) -> str:
 
 
 def tree_digest(root: Path, pattern: str = "*") -> str:
-    """SHA-256 over the relative names and bytes of the files below ``root`` matching pattern."""
+    """SHA-256 over the relative names and bytes of the files below ``root`` matching pattern.
+
+    A symlink that resolves outside ``root`` is not followed (its target is never read).
+    """
     digest = hashlib.sha256()
+    base = root.resolve()
     files = sorted(
         p for p in root.rglob(pattern)
         if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+        and base in p.resolve().parents
     )
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")

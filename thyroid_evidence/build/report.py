@@ -97,20 +97,43 @@ def _run(out: Path, run_id: str, entry: Mapping[str, Any], section_title: str = 
     }
 
 
-def _evidence(out: Path, evidence_dir: Path) -> list[dict]:
-    """The evidence tables, each copied next to the page; a missing one says so."""
+def inside(root: Path, rel: str) -> Path | None:
+    """``root / rel`` when it resolves (symlinks followed) to a file inside ``root``, else None.
+
+    An absolute path, a ``..`` that leaves the folder or a symlink that points out of it
+    gives None: nothing outside the evidence package is read or published.
+    """
+    base = Path(root).resolve()
     try:
-        descriptor = json.loads((evidence_dir / "datapackage.json").read_text(encoding="utf-8"))
+        target = (base / rel).resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+        return None
+    if target != base and base in target.parents and target.is_file():
+        return target
+    return None
+
+
+def _evidence(out: Path, evidence_dir: Path) -> list[dict]:
+    """The evidence tables, each copied next to the page; a missing one says so.
+
+    Only files inside the evidence folder are read (see :func:`inside`); the build refuses
+    evidence whose tables lie elsewhere before it gets here, and this page never shows them.
+    """
+    descriptor_path = inside(evidence_dir, "datapackage.json")
+    try:
+        if descriptor_path is None:
+            raise OSError("datapackage.json is not a file inside the evidence folder")
+        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
         resources = [(r["name"], r["path"], r.get("title", "")) for r in descriptor["resources"]]
-    except (OSError, ValueError, KeyError):
-        resources = [(p.stem, p.name, "") for p in sorted(evidence_dir.glob("*.csv"))]
+    except (OSError, ValueError, KeyError, TypeError):
+        resources = []
     target = out / "report" / "evidence"
     target.mkdir(parents=True, exist_ok=True)
     tables = []
     for name, rel, title in resources:
-        source = evidence_dir / rel
-        if not source.is_file():
-            tables.append({"path": rel, "rows": None})
+        source = inside(evidence_dir, rel) if isinstance(rel, str) else None
+        if source is None:
+            tables.append({"path": str(rel), "rows": None})
             continue
         shutil.copyfile(source, target / Path(rel).name)
         with source.open(encoding="utf-8", newline="") as fh:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
+import dataclasses
 import json
 import queue
 import threading
@@ -68,6 +69,8 @@ class RunTask:
     log_path: str | None = None
     start_timeout: int = 120
     execution_timeout: int | None = None
+    #: Seconds the whole run may take once its kernel is ready (None: no limit).
+    run_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -494,6 +497,10 @@ def import_statements(notebook_path: str | Path) -> list[str]:
     return found
 
 
+def _timeout_text(seconds: float | None) -> str:
+    return f"the run took longer than its time limit (--timeout {seconds:g} s) and was stopped"
+
+
 def kill_kernels() -> int:
     """Kill every kernel still running (on interrupt); returns how many were killed."""
     with _LIVE_LOCK:
@@ -507,33 +514,135 @@ def kill_kernels() -> int:
     return killed
 
 
+#: The executed notebook's page: nbconvert's "lab" page without scripts from the network.
+NOTEBOOK_TEMPLATE = "notebook.html.j2"
+
+
+def html_exporter() -> Any:
+    """nbconvert's HTML exporter as the build uses it: the "lab" page, opened offline.
+
+    :data:`NOTEBOOK_TEMPLATE` (in ``build/templates``) drops require.js, MathJax, Mermaid and
+    the widget manager, which nbconvert loads from a CDN. Evidence text in the outputs is
+    escaped by the notebooks themselves (:mod:`thyroid_evidence.notebook.display`); nbconvert's
+    own ``sanitize_html`` is not used: it escapes the page's own Markdown cells as text.
+    """
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", template_file=NOTEBOOK_TEMPLATE,
+                        extra_template_paths=[str(Path(__file__).with_name("templates"))])
+
+
 def _html(nb: Any, name: str) -> str:
     with _HTML_LOCK:  # one exporter, made once (loading its templates costs half a second)
         global _EXPORTER
         if _EXPORTER is None:
-            from nbconvert import HTMLExporter
-
-            _EXPORTER = HTMLExporter(template_name="lab")
+            _EXPORTER = html_exporter()
         body, _ = _EXPORTER.from_notebook_node(nb, resources={"metadata": {"name": name}})
     return body
+
+
+def stable_cell_ids(nb: Any, input_path: str, run_id: str) -> None:
+    """Give every cell that has no id of its own in the input notebook a deterministic one.
+
+    papermill's injected-parameters cell (and every cell of a notebook saved without ids) gets
+    a random id; this one is a hash of the run id and the cell's position, so the executed
+    notebooks of two builds from the same inputs differ only in their timestamps.
+    """
+    import hashlib
+
+    try:
+        cells = json.loads(Path(input_path).read_text(encoding="utf-8")).get("cells", [])
+        own = {c.get("id") for c in cells if isinstance(c, dict) and c.get("id")}
+    except (OSError, ValueError, AttributeError):
+        own = set()
+    used = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.get("id") in own and cell.get("id") not in used:
+            used.add(cell["id"])
+            continue
+        cell["id"] = hashlib.sha256(f"{run_id}:{index}".encode()).hexdigest()[:12]
+        used.add(cell["id"])
+
+
+def _last_started_cell(staged_nb: Path) -> tuple[int | None, int | None, str]:
+    """The cell a run was in when it stopped: the last one papermill marked as started.
+
+    papermill records a ``start_time`` in the metadata of every cell it starts and saves the
+    notebook when the run ends, however it ends (a kernel death, a kill at the time limit).
+    """
+    try:
+        cells = json.loads(staged_nb.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return None, None, ""
+    found: tuple[int | None, int | None, str] = (None, None, "")
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            continue
+        if (cell.get("metadata", {}).get("papermill", {}) or {}).get("start_time"):
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            line = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+            found = (index, cell.get("execution_count"), line[:80])
+    return found
+
+
+class _Watchdog:
+    """Stops a run that exceeds its time limit: interrupts the kernel, kills it if need be.
+
+    An interrupt ends most cells at once (the notebook records a KeyboardInterrupt in the cell
+    that was running); a kernel that does not react within :attr:`GRACE` seconds is killed.
+    """
+
+    GRACE = 10.0
+
+    def __init__(self, manager: AsyncKernelManager, seconds: float | None) -> None:
+        self.manager = manager
+        self.fired = threading.Event()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        if seconds is not None:
+            self._thread = threading.Thread(target=self._watch, args=(seconds,), daemon=True,
+                                            name="run-timeout")
+            self._thread.start()
+
+    def _watch(self, seconds: float) -> None:
+        if self._done.wait(seconds):
+            return
+        self.fired.set()
+        try:
+            run_sync(self.manager.interrupt_kernel)()
+        except Exception:  # noqa: BLE001, S110 - killed below
+            pass
+        if self._done.wait(self.GRACE):
+            return
+        process = getattr(self.manager.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+
+    def stop(self) -> None:
+        self._done.set()
 
 
 def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     """Run ``task``; never raises for a failing notebook (the failure is in the result).
 
     With ``pool`` the run uses (and, after a failure, discards) the calling thread's kept
-    kernel; without, it starts a kernel of its own and shuts it down.
+    kernel; without, it starts a kernel of its own and shuts it down. A run that takes more
+    than ``task.run_timeout`` seconds (from its kernel being ready) is stopped and fails,
+    naming the cell it was in.
     """
     start = time.perf_counter()
     staged_nb = Path(task.staging_dir) / "notebooks" / f"{task.run_id}.ipynb"
     staged_nb.parent.mkdir(parents=True, exist_ok=True)
     manager: _KernelManager | None = None
+    watchdog: _Watchdog | None = None
     try:
         if pool is not None:
             manager = pool.acquire(task)
         else:
             manager = _KernelManager(kernel_name=notebook_kernel_name(task.input_path))
             _start_kernel(manager, task.env, task.cwd, task.log_path)
+        watchdog = _Watchdog(manager, task.run_timeout)
         nb = papermill.execute_notebook(
             task.input_path,
             str(staged_nb),
@@ -555,21 +664,38 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
             exec_count=exc.exec_count,
             source_line=source[:80],
         )
+        if watchdog is not None and watchdog.fired.is_set():
+            failure = dataclasses.replace(failure, ename="Timeout",
+                                          evalue=_timeout_text(task.run_timeout))
         return RunResult(run_id=task.run_id, ok=False, seconds=time.perf_counter() - start,
                          failure=failure)
     except Exception as exc:  # kernel died, notebook unreadable, timeout: report, don't crash
         if pool is not None:
             pool.discard()
-        failure = RunFailure(ename=type(exc).__name__, evalue=str(exc))
+        # a kernel that died (or was killed at the time limit) after cells ran: name the cell
+        index, count, line = _last_started_cell(staged_nb)
+        timed_out = watchdog is not None and watchdog.fired.is_set()
+        failure = RunFailure(
+            ename="Timeout" if timed_out else type(exc).__name__,
+            evalue=_timeout_text(task.run_timeout) if timed_out else str(exc),
+            cell_index=index, exec_count=count, source_line=line,
+        )
         return RunResult(run_id=task.run_id, ok=False, seconds=time.perf_counter() - start,
                          failure=failure)
     finally:
+        if watchdog is not None:
+            watchdog.stop()
         if manager is not None:
             manager.close_clients()
             if pool is None:
                 _shutdown_kernel(manager)
     # The executed notebook keeps papermill's metadata; point output_path at its final place.
     nb.metadata.papermill["output_path"] = task.final_notebook
+    stable_cell_ids(nb, task.input_path, task.run_id)
+    if watchdog is not None and watchdog.fired.is_set():  # finished just as the time ran out
+        return RunResult(run_id=task.run_id, ok=False, seconds=time.perf_counter() - start,
+                         failure=RunFailure(ename="Timeout",
+                                            evalue=_timeout_text(task.run_timeout)))
     atomic_write_text(staged_nb, nbformat.writes(nb) + "\n")
     atomic_write_text(staged_nb.with_suffix(".html"), _html(nb, task.run_id))
     return RunResult(run_id=task.run_id, ok=True, seconds=time.perf_counter() - start)

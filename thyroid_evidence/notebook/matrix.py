@@ -18,9 +18,12 @@ The file, for one notebook (every key but ``name`` and ``title`` is optional)::
     [notebooks.rules.interval_method]   # adds to or replaces rules.COMMON_RULES
     choices = "CI_METHODS"
 
-Top-level ``notebook_dir``, ``evidence_dir`` and ``package_dir`` (relative to the file's folder)
-default to the file's folder, the project's evidence and this package. Standard library only, so
-that a no-op build and the parameter check in each notebook stay fast.
+Top-level ``notebook_dir`` and ``package_dir`` (relative to the file's folder) default to the
+file's folder and this package. The evidence is not the matrix's to choose: it is the folder of
+``--evidence DIR`` (the build names it to its kernels in ``THYROID_EVIDENCE_DIR``), else the
+project's ``evidence/``, so that one folder drives every run, the report, the audit and the
+manifest. Standard library only, so that a no-op build and the parameter check in each notebook
+stay fast.
 """
 
 from __future__ import annotations
@@ -176,7 +179,11 @@ class Matrix:
     Attributes
     ----------
     notebooks : tuple of NotebookSpec
-    notebook_dir, evidence_dir : Path
+    notebook_dir : Path
+    evidence_dir : Path
+        The evidence the runs are chosen from; :func:`thyroid_evidence.config.evidence_dir`
+        (``THYROID_EVIDENCE_DIR``, else the project's) unless given. The build reads this folder
+        for the report, the audit and the manifest and names it to every kernel.
     ref : str or None
         The TOML file this matrix was read from: a kernel reads it again through
         ``THYROID_EVIDENCE_MATRIX``. None for a matrix made in Python.
@@ -280,7 +287,12 @@ def read_matrix(path: str | Path) -> Matrix:
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"run matrix {path} is not valid TOML: {exc}") from None
     where = str(path)
-    _check_keys(data, ("notebooks", "notebook_dir", "evidence_dir", "package_dir"), where)
+    if "evidence_dir" in data:
+        raise ValueError(
+            f"{where}: evidence_dir is not a key of the run matrix: the evidence is chosen with "
+            f"--evidence DIR (or {config.EVIDENCE_ENV}), for every run, the report and the audit"
+        )
+    _check_keys(data, ("notebooks", "notebook_dir", "package_dir"), where)
     entries = data.get("notebooks", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ValueError(f"{where}: 'notebooks' must be an array of tables ([[notebooks]])")
@@ -301,7 +313,6 @@ def read_matrix(path: str | Path) -> Matrix:
     return Matrix(
         notebooks=specs,
         notebook_dir=folder("notebook_dir", lambda: path.parent),
-        evidence_dir=folder("evidence_dir", config.evidence_dir),
         ref=str(path),
         package_dir=folder("package_dir", lambda: PACKAGE_DIR),
     )
