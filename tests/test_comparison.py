@@ -102,6 +102,16 @@ def test_pooling_rows_of_two_units_are_refused_naming_both():
         pooling_rows(table)
 
 
+def test_pooling_refuses_the_same_series_twice():
+    table = _made_up([("s1", "complete_treatment", "", "", "lesion", 3, 10),
+                      ("s1", "complete_treatment", "", "", "lesion", 4, 10),
+                      ("s2", "complete_treatment", "", "", "lesion", 20, 40)])
+    table["source_id"] = ["review", "paper1", "review"]
+    with pytest.raises(ValueError, match=r"the same patients more than once \(s1: 2 rows, "
+                                         r"from review, paper1\)"):
+        pooling_rows(table)
+
+
 def test_pooling_rows_keep_whole_series_proportions_of_one_endpoint_and_unit():
     table = _made_up([("s1", "complete_treatment", "", "", "lesion", 3, 10),
                       ("s1", "complete_treatment", "", "small lesions", "lesion", 2, 5),

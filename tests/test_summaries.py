@@ -21,7 +21,8 @@ def table():
 
 def test_columns(table):
     assert list(table.reset_index().columns) == [
-        "outcome_ids", "series_id", "endpoint", "category", "subgroup", "unit_of_analysis",
+        "outcome_ids", "series_id", "source_id", "endpoint", "category", "subgroup",
+        "unit_of_analysis",
         "time_months", "reported", "k", "n", "k_basis", "estimate", "ci_low", "ci_high",
         "method", "interval_note", "units_per_patient", "icc_low", "icc_high", "design_effect",
         "effective_n", "cluster_ci_low", "cluster_ci_high",
@@ -138,3 +139,16 @@ def test_patient_rows_need_no_cluster_adjustment(table):
     patients = table[(table["unit_of_analysis"] == "patient") & table["ci_low"].notna()]
     assert len(patients) > 0
     assert patients["cluster_ci_low"].isna().all() and (patients["interval_note"] == "").all()
+
+
+def test_a_result_is_one_source_on_one_unit(evidence_copy, edit_cell):
+    # made-up: the percentage row of a count-and-percentage pair attributed to another
+    # source: the two no longer make one result
+    line = find_line(evidence_copy, "outcomes", "outcome_id", "tae_partial_response_pct")
+    edit_cell(evidence_copy, "outcomes", line, "source_id", "ref23")
+    table = proportion_table(load_evidence(evidence_copy), series_ids=["liver_tae_mtc"])
+    ids = list(table["outcome_ids"])
+    assert "tae_partial_response_count" in ids and "tae_partial_response_pct" in ids
+    assert set(table.loc[table["outcome_ids"].isin(["tae_partial_response_count",
+                                                     "tae_partial_response_pct"]),
+                         "source_id"]) == {"review", "ref23"}

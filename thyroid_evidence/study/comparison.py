@@ -180,8 +180,9 @@ def pooling_refusal(table: pd.DataFrame) -> str:
     -------
     str
         Empty when the candidate rows measure one endpoint (endpoint and category) on one
-        unit of analysis; otherwise a sentence naming every endpoint and unit found, each with
-        its series.
+        unit of analysis, one row per series; otherwise a sentence naming every endpoint and
+        unit found, each with its series, and any series that appears twice (for example the
+        review's number and the paper's).
     """
     rows = _candidates(table)
     measures = [_measure(row) for _, row in rows.iterrows()]
@@ -197,6 +198,13 @@ def pooling_refusal(table: pd.DataFrame) -> str:
                 for value in found
             )
             problems.append(f"{len(found)} different {what} ({listed})")
+    repeated = [sid for sid, n in rows["series_id"].value_counts(sort=False).items() if n > 1]
+    if repeated:
+        problems.append("the same patients more than once (" + "; ".join(
+            f"{sid}: {int((rows['series_id'] == sid).sum())} rows, from "
+            + ", ".join(dict.fromkeys(rows.loc[rows['series_id'] == sid, 'source_id']
+                                      if 'source_id' in rows else ['?']))
+            for sid in repeated) + ")")
     if not problems:
         return ""
     return ("pooling refused: the rows with a count measure " + " and ".join(problems)

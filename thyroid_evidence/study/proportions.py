@@ -34,7 +34,8 @@ from thyroid_evidence.vocab import TIME_TO_EVENT_ENDPOINTS, UNIT_OF_ANALYSIS_WOR
 
 #: Columns of :func:`proportion_table`.
 PROPORTION_COLUMNS = (
-    "series_id", "outcome_ids", "endpoint", "category", "subgroup", "unit_of_analysis",
+    "series_id", "outcome_ids", "source_id", "endpoint", "category", "subgroup",
+    "unit_of_analysis",
     "time_months", "reported", "k", "n", "k_basis", "estimate", "ci_low", "ci_high", "method",
     "interval_note", "units_per_patient", "icc_low", "icc_high", "design_effect", "effective_n",
     "cluster_ci_low", "cluster_ci_high",
@@ -80,8 +81,9 @@ def proportion_table(
     Returns
     -------
     DataFrame
-        One row per reported result (a count and its percentage reported together make one
-        row), with :data:`PROPORTION_COLUMNS`. ``k_basis`` says where ``k`` comes from:
+        One row per reported result (a count and its percentage reported together, by one
+        source, on one unit of analysis, make one row), with :data:`PROPORTION_COLUMNS`.
+        ``k_basis`` says where ``k`` comes from:
         ``stated``; ``from percent`` (the k/n nearest the printed percentage among those that
         round to it); ``from percent, only if truncated`` (no k/n rounds to it, one truncates
         to it: see the audit);
@@ -109,7 +111,9 @@ def proportion_table(
     if endpoints is not None:
         rows = rows[rows["endpoint"].isin(endpoints)]
     records = []
-    keys = ["series_id", "endpoint", "category", "subgroup", "time_months"]
+    # one result = one source's count and percentage of one thing, on one unit
+    keys = ["series_id", "source_id", "endpoint", "category", "subgroup", "unit_of_analysis",
+            "time_months"]
     for _, grp in rows.groupby(keys, dropna=False, sort=False):
         counts = grp[grp["statistic"] == "count"]
         shares = grp[grp["statistic"] == "proportion"]
@@ -138,6 +142,7 @@ def proportion_table(
         records.append({
             "series_id": first["series_id"],
             "outcome_ids": ", ".join(grp["outcome_id"]),
+            "source_id": first["source_id"],
             "endpoint": first["endpoint"],
             "category": _label(first["category"]),
             "subgroup": _label(first["subgroup"]),
