@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from tests.conftest import reported, series_size  # noqa: E402
@@ -51,3 +52,82 @@ def test_plot_reconstruction_check_reports_gaps():
 def test_plot_curve_rejects_plain_frames():
     with pytest.raises(TypeError, match="PseudoIPD"):
         plot_curve("not a result")
+
+
+# --- scenario sets (made-up inputs) ---------------------------------------------------------
+
+from thyroid_evidence.plotting import plot_scenarios, plot_survival_comparison  # noqa: E402
+from thyroid_evidence.survival import scenario_set, summary_spec  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def milestones_set():
+    return scenario_set(summary_spec(40, survival_at={12: 0.80, 24: 0.65, 36: 0.55},
+                                     precision=0.01), n_draws=40, seed=0)
+
+
+@pytest.fixture(scope="module")
+def incidence_set():
+    spec = summary_spec(400, cumulative_incidence_at={12: 0.10, 24: 0.15},
+                        competing_rate=0.01, follow_up_median=30,
+                        precision={"milestones": 0.01, "follow_up_median": 1},
+                        unit_of_analysis="lesion")
+    return scenario_set(spec, n_patients=250, n_draws=40, seed=0)
+
+
+def _line_ends(ax):
+    return [float(np.max(line.get_xdata())) for line in ax.get_lines()
+            if len(line.get_xdata()) > 10]
+
+
+def test_scenario_figure_stops_at_the_horizon_and_names_the_estimator(milestones_set):
+    ax = plot_scenarios(milestones_set, time_max=60)
+    assert ax.get_ylabel() == "Survival (%), Kaplan–Meier"
+    assert max(_line_ends(ax)) <= milestones_set.horizon_months + 1e-9
+    texts = [t.get_text() for t in ax.texts]
+    assert any("pseudo-data (assumed censoring)" in t for t in texts)
+    assert any("reported numbers end" in t for t in texts)
+    labels = ax.get_legend_handles_labels()[1]
+    assert any(lab.startswith("Envelope of") for lab in labels)
+    assert not any("extrapolated" in lab.lower() for lab in labels)
+
+
+def test_extrapolation_is_drawn_differently_labelled_and_never_past_zero_at_risk(milestones_set):
+    ax = plot_scenarios(milestones_set, time_max=200, extrapolate=True)
+    labels = ax.get_legend_handles_labels()[1]
+    assert any("Extrapolated under assumptions" in lab for lab in labels)
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert dashed and float(np.min(dashed[0].get_xdata())) >= milestones_set.horizon_months
+    assert max(_line_ends(ax)) <= milestones_set.last_at_risk_time() + 1e-9
+
+
+def test_audit_numbers_at_risk_get_their_own_row(milestones_set):
+    at_risk = pd.DataFrame({"time_months": [12.0, 24.0], "low": [30, 20], "high": [32, 26]})
+    ax = plot_scenarios(milestones_set, at_risk=at_risk)
+    texts = [t.get_text() for t in ax.texts]
+    assert "30–32" in texts and "20–26" in texts
+    assert any("compatible with the reported values" in t for t in texts)
+
+
+def test_each_incidence_reading_is_its_own_figure(incidence_set):
+    for est in incidence_set.estimators:
+        ax = plot_scenarios(incidence_set, estimator=est)
+        assert ("Aalen" in ax.get_ylabel()) == (est == "aalen-johansen")
+    if len(incidence_set.estimators) > 1:
+        with pytest.raises(ValueError, match="pass estimator="):
+            plot_scenarios(incidence_set)
+    with pytest.raises(TypeError, match="ScenarioSet"):
+        plot_scenarios("not a set")
+
+
+def test_comparison_cuts_each_set_at_its_own_horizon_with_its_band(milestones_set):
+    short = scenario_set(summary_spec(80, survival_at={12: 0.7}, precision=0.01), n_draws=20)
+    sets = {"a": milestones_set, "b": short}
+    styles = pd.DataFrame({"label": ["A", "B"], "target_site": ["bone", "lung"],
+                           "technique_kind": ["ablation", "embolization"]},
+                          index=pd.Index(["a", "b"], name="series_id"))
+    ax = plot_survival_comparison(sets, styles, horizon_months=72)
+    ends = sorted(_line_ends(ax))
+    assert ends == pytest.approx([12.0, 36.0])
+    assert len(ax.collections) >= 2  # one band per set
+    assert "Kaplan–Meier" in ax.get_ylabel()

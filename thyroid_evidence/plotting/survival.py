@@ -257,15 +257,20 @@ def plot_survival_comparison(
     ax: Axes | None = None,
     title: str = "Overall survival reconstructed for each series (pseudo-data)",
 ) -> Axes:
-    """Kaplan-Meier curves of several pseudo-IPD sets on shared axes.
+    """Survival of several series on shared axes, each cut where its reported numbers end.
 
     Colour shows the target organ, line style the technique (solid: ablation, dashed:
-    embolization, dash-dot: consolidation); markers are the reported milestones.
+    embolization, dash-dot: consolidation); markers are the reported milestones. A
+    :class:`~thyroid_evidence.survival.ScenarioSet` is drawn as its reference scenario's model
+    curve with the envelope of its accepted scenarios (sampling included); a PseudoIPD as
+    its Kaplan-Meier curve. Either stops at its own horizon (its last reported time, or the
+    upper end of a reported median's rounding) or ``horizon_months``, whichever comes first.
 
     Parameters
     ----------
     curves : dict
-        ``series_id -> PseudoIPD``, from :func:`thyroid_evidence.study.series_curves`.
+        ``series_id -> ScenarioSet`` (from :func:`thyroid_evidence.study.scenario_curves`) or
+        ``series_id -> PseudoIPD`` (from :func:`thyroid_evidence.study.series_curves`).
     series : DataFrame
         Indexed by ``series_id`` with ``label``, ``target_site`` and ``technique_kind``, from
         :func:`thyroid_evidence.study.series_styles`.
@@ -290,8 +295,14 @@ def plot_survival_comparison(
         table = kaplan_meier(pseudo.data).table
         times = np.r_[0.0, table["time"].to_numpy()]
         surv = np.r_[1.0, table["survival"].to_numpy()]
-        keep = times <= horizon_months
-        times = np.r_[times[keep], horizon_months]
+        rep = pseudo.reported_vs_reproduced
+        spoken = np.r_[rep.loc[rep["quantity"] == "survival", "time_months"].to_numpy(float),
+                       rep.loc[rep["quantity"] == "median", "upper"].to_numpy(float)]
+        # cut where the reported numbers end (and never past the last time at risk)
+        end = min(horizon_months, float(spoken.max()) if spoken.size else horizon_months,
+                  float(pseudo.data["time"].max()))
+        keep = times <= end
+        times = np.r_[times[keep], end]
         surv = np.r_[surv[keep], surv[keep][-1]]
         ax.step(times, 100 * surv, where="post", color=colour,
                 ls=TECHNIQUE_LINESTYLES[row["technique_kind"]], lw=2, label=row["label"])
@@ -303,13 +314,14 @@ def plot_survival_comparison(
         for _, m in med.iterrows():
             if m["reported"] <= horizon_months:
                 ax.plot([m["reported"]], [50], marker="|", color=colour, markersize=14, mew=2.5)
+    sets = any(isinstance(c, ScenarioSet) for c in curves.values())
     ax.axhline(50, color="0.6", lw=0.8, ls=":")
     ax.set(xlim=(0, horizon_months), ylim=(0, 101), xlabel="Months since treatment",
-           ylabel="Overall survival (%)", title=title)
+           ylabel="Overall survival (%), Kaplan–Meier" if sets else "Overall survival (%)",
+           title=title)
     ax.set_xticks(np.arange(0, horizon_months + 1, 12))
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
-    sets = any(isinstance(c, ScenarioSet) for c in curves.values())
     ax.annotate(textwrap.fill("Dots: reported survival; vertical ticks on the 50% line: "
                               "reported medians. "
                 + ("Each curve stops where its reported numbers end; shading: envelope of its "
@@ -317,7 +329,7 @@ def plot_survival_comparison(
                 + "Curves are pseudo-data rebuilt from summaries; the series differ in organ, "
                 "primary tumour and technique.", 140), xy=(0, 0), xycoords="axes fraction",
                 xytext=(0, -38), textcoords="offset points", fontsize=7.5, color="0.35",
-                va="top", wrap=True)
+                va="top")
     return ax
 
 

@@ -568,7 +568,7 @@ class ScenarioSet:
         name = "survival" if self.kind == "survival" else "cumulative_incidence"
         if times.size:
             low, high = self._envelope(times)
-            rows += [(name, float(t), float(lo), float(hi), bool(t <= h))
+            rows += [(name, float(t), float(lo), float(hi), bool(t <= h and self.accepted))
                      for t, lo, hi in zip(times, low, high, strict=True)]
         acc = self.accepted
         a = self.alpha / 2

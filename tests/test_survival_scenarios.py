@@ -1,0 +1,172 @@
+"""Scenario sets: what made-up reported numbers identify, and what each assumption adds.
+
+Every input here is made up (not a row of evidence/), so adding a study cannot break these
+tests; expected values come from closed-form survival functions, not from the code under test.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from thyroid_evidence.survival import (
+    ScenarioSet,
+    reconstruct_from_summary,
+    scenario_set,
+    summary_spec,
+)
+from thyroid_evidence.survival.scenarios import SHAPE_RANGES
+
+
+@pytest.fixture(scope="module")
+def milestones_only():
+    """Survival at 12, 24 and 36 months, 40 patients, no median, no follow-up."""
+    return scenario_set(summary_spec(40, survival_at={12: 0.80, 24: 0.65, 36: 0.55},
+                                     precision=0.01), n_draws=100, seed=1)
+
+
+@pytest.fixture(scope="module")
+def one_median():
+    """A median of 40 months in 300 patients, median follow-up 30 months."""
+    return scenario_set(summary_spec(300, median=40, follow_up_median=30,
+                                     precision={"median": 1, "follow_up_median": 1}),
+                        n_draws=100, seed=2)
+
+
+@pytest.fixture(scope="module")
+def incidence():
+    """Per-lesion cumulative incidence, 400 lesions in 250 patients, deaths competing."""
+    spec = summary_spec(400, cumulative_incidence_at={12: 0.10, 24: 0.15},
+                        competing_rate=math.log(2) / 50, follow_up_median=30,
+                        precision={"milestones": 0.01, "follow_up_median": 1},
+                        unit_of_analysis="lesion")
+    return scenario_set(spec, n_patients=250, competing_note="made-up death hazard",
+                        n_draws=60, seed=3)
+
+
+def test_milestones_without_a_median_do_not_identify_the_median(milestones_only):
+    summary = milestones_only.summary(times=[12, 24, 36, 48])
+    assert milestones_only.horizon_months == 36
+    med = summary[summary["quantity"] == "median"].iloc[0]
+    assert not med["identified"]
+    # every accepted scenario keeps survival above 50% at the horizon: the median lies beyond
+    assert med["high"] > 36
+    surv = summary[summary["quantity"] == "survival"].set_index("time_months")
+    assert surv["identified"].to_dict() == {12.0: True, 24.0: True, 36.0: True, 48.0: False}
+    rmst = summary[summary["quantity"] == "rmst"].iloc[0]
+    assert rmst["time_months"] == 36 and rmst["identified"]
+    beyond = milestones_only.summary(tau=48)
+    assert not beyond.loc[beyond["quantity"] == "rmst", "identified"].iloc[0]
+
+
+def test_band_is_marked_extrapolated_beyond_the_horizon(milestones_only):
+    band = milestones_only.band([0, 12, 36, 36.5, 60])
+    assert list(band.columns) == ["time", "low", "high", "extrapolated"]
+    assert band["extrapolated"].tolist() == [False, False, False, True, True]
+    assert (band["low"] <= band["high"]).all()
+
+
+def test_accepted_scenarios_pass_through_every_rounding_interval(milestones_only):
+    table = milestones_only.scenarios
+    assert {"model", "censoring", "estimator", "accepted", "misses"} <= set(table.columns)
+    assert table["accepted"].any() and not table["accepted"].all()
+    curves = milestones_only.model_curves([12, 24, 36])
+    assert np.all(np.abs(curves - [0.80, 0.65, 0.55]) <= 0.005 + 1e-9)
+    # a rejected scenario says which reported number it misses
+    missed = table.loc[~table["accepted"], "misses"]
+    assert missed.str.contains("months").all()
+
+
+def test_one_median_lets_the_weibull_shape_span_its_range(one_median):
+    """S(12) of Weibull curves through a 40-month median, by hand: exp(-log 2 (12/40)^k)."""
+    lo_k, hi_k = SHAPE_RANGES["weibull"]
+    by_hand = [math.exp(-math.log(2) * (12 / 40) ** k) for k in (lo_k, hi_k)]
+    weibull = one_median.scenarios.query("model == 'weibull' and accepted")
+    assert weibull["shape"].min() == pytest.approx(lo_k)
+    assert weibull["shape"].max() == pytest.approx(hi_k)
+    row = one_median.summary(times=[12]).iloc[0]
+    assert row["low"] <= min(by_hand) and row["high"] >= max(by_hand)
+    assert "shape" in one_median.varied and "hazard family" in one_median.varied
+    med = one_median.summary().query("quantity == 'median'").iloc[0]
+    assert med["identified"] and med["low"] <= 39.5 and med["high"] >= 40.5
+
+
+def test_the_two_readings_of_an_incidence_have_their_own_texts(incidence):
+    table = incidence.scenarios
+    aj = table[table["estimator"] == "aalen-johansen"]["assumption"]
+    km = table[table["estimator"] == "1 - kaplan-meier"]["assumption"]
+    assert len(aj) and len(km)
+    assert aj.str.contains("Aalen–Johansen").all() and not aj.str.contains("1 − Kaplan").any()
+    assert km.str.contains("1 − Kaplan–Meier with deaths censored").all()
+    assert not km.str.contains("Aalen").any()
+
+
+def test_per_lesion_scenarios_share_one_death_and_follow_up_per_patient(incidence):
+    i = incidence.accepted[0] if incidence.accepted else 0
+    data = incidence.pseudo_data(i, seed=5)
+    assert len(data) == 400 and data["patient"].nunique() == 250
+    deaths = data[data["event"] == 2].groupby("patient")["time"].nunique()
+    assert len(deaths) and (deaths == 1).all()
+    censored = data[data["event"] == 0].groupby("patient")["time"].nunique()
+    assert (censored == 1).all()
+    # a patient's lesions that neither progressed nor were censored earlier die together
+    text = incidence.scenarios["assumption"].iloc[i]
+    assert "400 lesions in 250 patients" in text and "share its death" in text
+
+
+def test_an_impossible_event_count_rejects_every_scenario_and_says_so():
+    sset = scenario_set(summary_spec(100, survival_at={12: 0.9}, follow_up_median=24,
+                                     events=99, precision={"milestones": 0.01,
+                                                           "follow_up_median": 1}),
+                        n_draws=20)
+    assert not sset.scenarios["accepted"].any()
+    assert sset.scenarios["misses"].str.contains("events").all()
+    assert "None of the" in sset.caption()
+    assert sset.summary(times=[12])["identified"].eq(False).all()
+
+
+def test_censoring_readings_and_no_follow_up_patterns_are_both_tried(one_median,
+                                                                      milestones_only):
+    notes = one_median.scenarios["assumption"]
+    assert notes.str.contains("reverse Kaplan-Meier median").any()
+    assert notes.str.contains("crude median").any()
+    windows = milestones_only.scenarios["censoring"].unique()
+    assert len(windows) >= 3  # several patterns when no follow-up is reported
+
+
+def test_same_inputs_same_set(milestones_only):
+    again = scenario_set(summary_spec(40, survival_at={12: 0.80, 24: 0.65, 36: 0.55},
+                                      precision=0.01), n_draws=100, seed=1)
+    pd.testing.assert_frame_equal(again.scenarios, milestones_only.scenarios)
+    pd.testing.assert_frame_equal(again.band([6, 30]), milestones_only.band([6, 30]))
+    assert isinstance(again, ScenarioSet)
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="SummarySpec"):
+        scenario_set({"n": 3})
+    spec = summary_spec(10, survival_at={12: 0.5}, unit_of_analysis="lesion")
+    with pytest.raises(ValueError, match="n_patients=11 exceeds"):
+        scenario_set(spec, n_patients=11)
+    with pytest.raises(ValueError, match="tau must be"):
+        scenario_set(spec).summary(tau=-1)
+
+
+def test_the_single_reconstruction_states_censorings_outside_its_window():
+    """Censorings placed outside the stated window are a stated assumption (issue 12)."""
+    res = reconstruct_from_summary(25, survival_at={12: 0.716, 24: 0.668},
+                                   follow_up_median=60, precision=0.001)
+    windows = re.findall(r"follow-up window used is \[([\d.]+), ([\d.]+)\]",
+                         " ".join(res.assumptions))
+    low, high = map(float, windows[-1])
+    cens = res.data.loc[res.data["event"] == 0, "time"]
+    outside = int(((cens < low - 0.01) | (cens > high + 0.01)).sum())
+    fallback = [a for a in res.assumptions if a.startswith("fallback")]
+    if outside:
+        assert fallback and f"{outside} of {len(cens)} censorings" in fallback[0]
+    else:
+        assert not fallback
