@@ -1,7 +1,9 @@
 """Benchmarks for thyroid_evidence.survival (plain script; prints its figures).
 
 Targets: reconstruct_km on a 300-point curve with 10 risk intervals < 20 ms;
-an ensemble of 1,000 for the 1,037-lesion local-progression series < 3 s on one core.
+an ensemble of 1,000 for the 1,037-lesion local-progression series < 3 s on one core;
+the scenario grid of that series (every scenario tried, then the band and summary with
+sampling of the extreme accepted scenarios, 200 draws each) < 5 s on one core.
 Run with one thread: OMP_NUM_THREADS=1 python benchmarks/bench_survival.py
 """
 
@@ -17,7 +19,11 @@ import numpy as np  # noqa: E402
 
 from thyroid_evidence import load_evidence  # noqa: E402
 from thyroid_evidence.study import reconstruct_series  # noqa: E402
-from thyroid_evidence.survival import ensemble, reconstruct_km  # noqa: E402
+from thyroid_evidence.survival import (  # noqa: E402
+    ensemble,
+    reconstruct_km,
+    reconstruct_scenarios,
+)
 
 
 def _best_of(fn, repeat: int) -> float:
@@ -52,6 +58,22 @@ def bench_ensemble() -> tuple[float, float]:
     return build, _best_of(lambda: ensemble(ipd, n_draws=1000, seed=1, times=grid), 3)
 
 
+def bench_scenarios() -> tuple[float, int, int]:
+    ev = load_evidence()
+    grid = np.linspace(0, 60, 241)
+
+    def run():
+        sset = reconstruct_scenarios(ev, "lung_rfa_debaere", "local_tumor_progression",
+                                     n_draws=200, seed=1)
+        for est in sset.estimators:
+            sset.for_estimator(est).band(grid)
+        sset.summary(times=[12, 24, 36, 48])
+        return sset
+
+    sset = run()
+    return _best_of(run, 3), len(sset.scenarios), len(sset.accepted)
+
+
 if __name__ == "__main__":
     km = bench_reconstruct_km()
     print(f"reconstruct_km, 300 points, 10 risk intervals: {1000 * km:.1f} ms "
@@ -61,3 +83,7 @@ if __name__ == "__main__":
           f"{build:.2f} s (one-off)")
     print(f"ensemble of 1,000 for the 1,037-lesion series: {ens:.2f} s (target < 3 s) "
           f"{'OK' if ens < 3 else 'SLOW'}")
+    grid_time, tried, accepted = bench_scenarios()
+    print(f"scenario grid of the 1,037-lesion series ({tried} scenarios tried, {accepted} "
+          f"accepted; band and summary with sampling): {grid_time:.2f} s (target < 5 s) "
+          f"{'OK' if grid_time < 5 else 'SLOW'}")
