@@ -146,7 +146,7 @@ def plot_proportions(
     return ax
 
 
-def _row_label(row: pd.Series, with_series: bool) -> str:
+def _row_label(row: pd.Series, with_series: bool, with_source: bool = False) -> str:
     parts = [row["endpoint"].replace("_", " ")]
     if row["category"]:
         parts.append(row["category"].replace("_", " "))
@@ -155,6 +155,8 @@ def _row_label(row: pd.Series, with_series: bool) -> str:
     if pd.notna(row["time_months"]):
         parts.append(f"at {row['time_months']:g} mo")
     text = ": ".join(parts[:2]) + "".join(f" {p}" for p in parts[2:])
+    if with_source:
+        text += f" ({row['source_id']})"
     return f"{row['series_id']} · {text}" if with_series else text
 
 
@@ -227,7 +229,10 @@ def plot_proportion_table(
             note = f"{row['reported']}  {reason}"
         ax.text(1.02, y, note, transform=text_tf, va="center", fontsize=8)
     ax.set_yticks(ys)
-    ax.set_yticklabels([_row_label(r, with_series) for _, r in table.iterrows()], fontsize=8.5)
+    # rows of one series from several sources (the review, a paper's abstract) say whose
+    with_source = "source_id" in table.columns and table["source_id"].nunique() > 1
+    ax.set_yticklabels([_row_label(r, with_series, with_source) for _, r in table.iterrows()],
+                       fontsize=8.5)
     ax.set_xlim(-2, 102)
     ax.set_ylim(0.3, n_rows + 0.7)
     ax.set_xlabel("Proportion (%)")
