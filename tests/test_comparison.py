@@ -132,7 +132,8 @@ def test_local_control_is_pooled_only_when_the_rows_agree(evidence):
     kinds = set(zip(candidates["endpoint"], candidates["category"], strict=True))
     units = set(candidates["unit_of_analysis"])
     refusal = pooling_refusal(table)
-    assert bool(refusal) == (len(kinds) > 1 or len(units) > 1)
+    twice = bool(candidates["series_id"].duplicated().any())
+    assert bool(refusal) == (len(kinds) > 1 or len(units) > 1 or twice)
     for endpoint, _ in kinds if refusal else ():
         assert endpoint.replace("_", " ") in refusal
 
