@@ -166,3 +166,13 @@ def test_k3_claims_heterogeneity_and_a_prediction_interval():
     assert f"I\u00b2 = {res.i2:.1f}%" in texts and "PI [" in texts
     assert "Prediction interval" in [t.get_text() for t in ax.get_yticklabels()]
     plt.close(ax.figure)
+
+
+def test_forest_prints_the_assumption_note_it_is_given():
+    res = pool_proportions([5, 30, 2], [12, 54, 20])
+    ax = plot_forest(res, note="Unit of analysis: lesion; made-up note")
+    assert "Unit of analysis: lesion; made-up note" in [t.get_text() for t in ax.texts]
+    plt.close(ax.figure)
+    ax = plot_forest(res)
+    assert not any(t.get_text().startswith("Unit of analysis") for t in ax.texts)
+    plt.close(ax.figure)

@@ -26,6 +26,7 @@ def plot_forest(
     percent: bool = True,
     show_counts: bool = True,
     study_ci: str = "clopper-pearson",
+    note: str | None = None,
 ) -> Axes:
     """Forest plot of a :class:`PooledProportion`.
 
@@ -56,6 +57,9 @@ def plot_forest(
         default exact interval suits small series; ``"model"`` draws the Wald interval on the
         pooling scale (``studies.ci_low``/``ci_high``, as metafor's forest plot), which is
         centred on the 1/2-corrected value for studies with 0 or n events.
+    note : str, optional
+        A line printed under the key, for the assumption behind the counts (for example that
+        the lesions of one patient are taken as independent).
 
     Returns
     -------
@@ -222,6 +226,9 @@ def plot_forest(
         else f"diamond: {level} Wald CI on the {result.transform} scale"
     )
     ax.text(0.01, -0.95, key, transform=text_tf, va="center", fontsize=7.5, color="0.35")
+    if note:
+        ax.annotate(note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -34),
+                    textcoords="offset points", va="top", fontsize=7.5, color="0.35")
     if title is None:
         title = f"{pooled_name}, {result.transform} transform, k = {k}"
     ax.set_title(title, fontsize=10, loc="left")
