@@ -152,3 +152,25 @@ def test_a_result_is_one_source_on_one_unit(evidence_copy, edit_cell):
     assert set(table.loc[table["outcome_ids"].isin(["tae_partial_response_count",
                                                      "tae_partial_response_pct"]),
                          "source_id"]) == {"review", "ref23"}
+
+
+def test_reported_proportions_and_their_plot_state_the_per_lesion_assumption(
+        evidence_copy, edit_cell):
+    from thyroid_evidence.plotting import plot_proportions
+
+    line = find_line(evidence_copy, "series", "series_id", "bone_ir_cazzato")
+    edit_cell(evidence_copy, "series", line, "n_lesions", "75")  # made-up: m = 3
+    ev = load_evidence(evidence_copy)
+    table = reported_proportions(["bone_complete_treatment", "song_symptom_relief"], ev,
+                                 icc_range=(0.0, 0.5))
+    lesion, patient = table.iloc[0], table.iloc[1]
+    assert lesion["design_effect"] == pytest.approx(2.0)
+    assert lesion["interval_note"].startswith("per lesion: the interval takes the ")
+    assert math.isnan(patient["cluster_ci_low"]) and patient["interval_note"] == ""
+    ax = plot_proportions(table)
+    texts = [t.get_text().replace("\n", " ") for t in ax.texts]
+    assert any("; clustered [" in t for t in texts if t.startswith(f"{lesion['events']}/"))
+    footer = texts[-1]
+    assert "Unit of analysis: per-lesion rows" in footer
+    assert "ICC 0\u20130.5 (assumed, not reported)" in footer
+    assert "m lesions per patient = 3.00 (bone_ir_cazzato)" in footer
