@@ -209,8 +209,9 @@ def plot_complement(
 
     Parameters
     ----------
-    band : EnsembleResult
-        Cumulative-incidence ensemble.
+    band : EnsembleResult or ScenarioSet
+        Cumulative-incidence ensemble, or a scenario set of one estimator (then drawn as the
+        complement of its envelope, cut at its horizon).
     table : DataFrame
         From :func:`complement_table`.
     ax : matplotlib Axes, optional
@@ -220,6 +221,8 @@ def plot_complement(
     matplotlib Axes
     """
     ax = new_axes(ax, (7.0, 4.2))
+    if isinstance(band, ScenarioSet):
+        return _complement_of_set(band, table, ax, title)
     level = int(round(100 * band.level))
     ax.fill_between(band.times, 100 * (1 - band.ci_high), 100 * (1 - band.ci_low), step="post",
                     color="#9ecae1", alpha=0.6, linewidth=0,
@@ -526,3 +529,44 @@ def _comparison_set(ax: Axes, sset: ScenarioSet, colour: str, style: str, label:
     for _, m in rep[rep["quantity"] == "median"].iterrows():
         if m["reported"] <= horizon_months:
             ax.plot([m["reported"]], [50], marker="|", color=colour, markersize=14, mew=2.5)
+
+
+_EFFICACY_AXIS = {
+    "aalen-johansen": "Local efficacy (%): 100% − Aalen–Johansen incidence",
+    "1 - kaplan-meier": "Local efficacy (%): Kaplan–Meier, deaths censored",
+    "kaplan-meier": "Local efficacy (%): Kaplan–Meier",
+}
+
+
+def _complement_of_set(sset: ScenarioSet, table: pd.DataFrame, ax: Axes, title: str) -> Axes:
+    ref = sset.reference()
+    end = min(sset.horizon_months, sset.last_at_risk_time())
+    grid = np.linspace(0.0, end, 300)
+    low = 100.0
+    if ref is not None:
+        band = sset.band(grid)
+        ax.fill_between(grid, 100 * (1 - band["high"]), 100 * (1 - band["low"]),
+                        color="#9ecae1", alpha=0.6, linewidth=0,
+                        label=f"Envelope of {len(sset.accepted)} accepted scenarios, "
+                              f"{1 - sset.alpha:.0%} sampling included")
+        ax.plot(grid, 100 * (1 - sset.curve(ref, grid)), color="#08519c",
+                label="100% - reference scenario's cumulative progression")
+        low = float(100 * (1 - band["high"].max()))
+    ax.axvline(sset.horizon_months, color="0.35", linewidth=1, linestyle=":")
+    if len(table):
+        ax.plot(table["time_months"], table["reported_percent"], "D", color="#a50f15",
+                markersize=7, label="Reported local efficacy", zorder=5)
+        for _, row in table.iterrows():
+            ax.annotate(f"{row['reported_percent']:g}%", (row["time_months"],
+                        row["reported_percent"]), xytext=(6, 6), textcoords="offset points",
+                        color="#a50f15")
+        low = min(low, float(table["reported_percent"].min()))
+    right = 12.0 * np.ceil(max(sset.horizon_months, float(table["time_months"].max())
+                               if len(table) else 0.0) / 12.0 + 1e-9)
+    ax.set(xlabel="Months since treatment",
+           ylabel=_EFFICACY_AXIS[(sset.estimators or tuple(sset.scenarios["estimator"]))[0]],
+           title=title, xlim=(0, right))
+    ax.set_ylim(max(0.0, float(np.floor(low / 5) * 5) - 5), 100.5)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    return ax

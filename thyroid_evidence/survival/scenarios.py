@@ -102,6 +102,13 @@ class Scenario:
         return not self.misses
 
 
+def _shown(values: pd.Series) -> str:
+    vals = values.dropna().unique()
+    if values.dtype.kind == "f":
+        return ", ".join(f"{v:.3g}" for v in sorted(vals))
+    return ", ".join(str(v) for v in vals)
+
+
 def _geometric(lo: float, hi: float, k: int) -> tuple[float, ...]:
     return tuple(float(x) for x in np.geomspace(lo, hi, k))
 
@@ -403,6 +410,19 @@ class ScenarioSet:
                  "tail": "hazard after the last reported time", "censoring": "censoring",
                  "estimator": "estimator"}
         return tuple(v for k, v in names.items() if acc[k].nunique() > 1)
+
+    def factors(self) -> pd.DataFrame:
+        """Each factor of the grid: the values tried, the values among the accepted
+        scenarios, and whether it varied among them (``factor, tried, accepted, varied``)."""
+        acc = self.scenarios[self.scenarios["accepted"]]
+        names = {"model": "hazard family", "shape": "shape",
+                 "tail": "hazard after the last reported time", "censoring": "censoring",
+                 "estimator": "estimator"}
+        rows = []
+        for column, name in names.items():
+            rows.append((name, _shown(self.scenarios[column]), _shown(acc[column]),
+                         acc[column].nunique() > 1))
+        return pd.DataFrame(rows, columns=["factor", "tried", "accepted", "varied"])
 
     def tried_table(self) -> pd.DataFrame:
         """Scenarios tried and accepted per hazard family and estimator."""
