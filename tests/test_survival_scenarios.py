@@ -170,3 +170,64 @@ def test_the_single_reconstruction_states_censorings_outside_its_window():
         assert fallback and f"{outside} of {len(cens)} censorings" in fallback[0]
     else:
         assert not fallback
+
+
+# --- read from the evidence (values taken from evidence/, never typed) -----------------------
+
+from thyroid_evidence import load_evidence  # noqa: E402
+from thyroid_evidence.study import complement_table, reconstruct_scenarios  # noqa: E402
+from thyroid_evidence.vocab import TIME_TO_EVENT_ENDPOINTS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    return load_evidence()
+
+
+def _time_to_event_cases(evidence):
+    out = evidence.outcomes
+    rows = out[out["statistic"].isin(["survival", "median", "cumulative_incidence"])
+               & out["category"].isna() & out["subgroup"].isna()
+               & out["endpoint"].isin(list(TIME_TO_EVENT_ENDPOINTS))]
+    return sorted(set(zip(rows["series_id"], rows["endpoint"], strict=True)))
+
+
+def test_every_series_set_has_the_horizon_and_units_of_its_evidence(evidence):
+    from thyroid_evidence import survival
+
+    assert survival.reconstruct_scenarios is reconstruct_scenarios
+    cases = _time_to_event_cases(evidence)
+    assert cases
+    for series_id, endpoint in cases:
+        sset = reconstruct_scenarios(evidence, series_id, endpoint, n_draws=20)
+        rows = evidence.outcomes_for(series_id, endpoint)
+        rows = rows[rows["category"].isna() & rows["subgroup"].isna()]
+        timed = rows[rows["statistic"].isin(["survival", "cumulative_incidence"])]
+        ends = list(timed["time_months"].astype(float))
+        med = rows[rows["statistic"] == "median"]
+        if len(med):  # months in the evidence here; the upper end of its rounding
+            ends.append(float(med["value"].iloc[0]) + 0.5 * 10.0 ** -int(med["decimals"].iloc[0]))
+        assert sset.horizon_months == pytest.approx(max(ends)), (series_id, endpoint)
+        info = evidence.series_info(series_id)
+        if sset.unit_of_analysis == "lesion" and not pd.isna(info["n_patients"]):
+            assert sset.n_patients == int(info["n_patients"])
+        # every accepted model curve passes through every reported rounding interval
+        if sset.accepted and len(timed):
+            curves = sset.model_curves(timed["time_months"].astype(float).to_numpy())
+            half = 0.5 * 10.0 ** -timed["decimals"].astype(int).to_numpy()
+            assert np.all(np.abs(100 * curves - timed["value"].to_numpy(float)) <= half + 1e-7)
+
+
+def test_local_efficacy_against_each_reading_of_the_incidence(evidence):
+    for series_id, endpoint in _time_to_event_cases(evidence):
+        if endpoint != "local_tumor_progression":
+            continue
+        sset = reconstruct_scenarios(evidence, series_id, endpoint, n_draws=30)
+        for est in sset.estimators:
+            table = complement_table(evidence, series_id, sset.for_estimator(est))
+            for row in table.itertuples():
+                assert row.ci_low <= row.reconstructed_percent <= row.ci_high
+                assert row.identified == (row.time_months <= sset.horizon_months)
+        if len(sset.estimators) > 1:
+            with pytest.raises(ValueError, match="for_estimator"):
+                complement_table(evidence, series_id, sset)
