@@ -549,19 +549,9 @@ def _run_all(
 
     from thyroid_evidence.build.worker import kill_kernels
 
-    if jobs == 1:
-        try:
-            for task in tasks:
-                finish(execute_task(task, pool))
-        except BaseException:
-            if pool is not None:
-                pool.stop()
-            kill_kernels()
-            raise
-        return executed, failed
-
     # Threads suffice: the work happens in the kernels (separate processes); papermill
-    # and nbconvert are imported once, here.
+    # and nbconvert are imported once, here. A single job runs in a thread too: in the main
+    # thread nbclient takes SIGINT for itself and Ctrl-C would not stop the build.
     threads = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="run")
     futures = [threads.submit(execute_task, task, pool) for task in tasks]
     try:
