@@ -231,3 +231,15 @@ def test_local_efficacy_against_each_reading_of_the_incidence(evidence):
         if len(sset.estimators) > 1:
             with pytest.raises(ValueError, match="for_estimator"):
                 complement_table(evidence, series_id, sset)
+
+
+def test_bounds_say_what_the_reported_numbers_alone_imply(milestones_only, one_median):
+    """Monotonicity alone: between 12 (80%) and 24 months (65%), rounded to 1%."""
+    row = milestones_only.summary(times=[18, 48]).set_index("time_months")
+    assert row.loc[18.0, "bound_low"] == pytest.approx(0.645)
+    assert row.loc[18.0, "bound_high"] == pytest.approx(0.805)
+    assert row.loc[48.0, "bound_low"] == 0 and row.loc[48.0, "bound_high"] == pytest.approx(0.555)
+    med = one_median.summary().query("quantity == 'median'").iloc[0]
+    assert (med["bound_low"], med["bound_high"]) == (39.5, 40.5)
+    no_median = milestones_only.summary().query("quantity == 'median'").iloc[0]
+    assert no_median["bound_low"] == 36 and math.isinf(no_median["bound_high"])

@@ -557,6 +557,51 @@ class ScenarioSet:
             low, high = np.minimum(low, q_lo), np.maximum(high, q_hi)
         return low, high
 
+    def _knots(self) -> list[tuple[float, float, float]]:
+        """(time, lower, upper) the reported numbers put on the curve (a reported median m
+        with rounding step d: survival >= 50% before m - d/2 and <= 50% from m + d/2)."""
+        rep = self.reported
+        pts = rep[rep["quantity"] == self.kind]
+        knots = [(float(r.time_months), float(r.lower), float(r.upper))
+                 for r in pts.itertuples()]
+        med = rep[rep["quantity"] == "median"]
+        if len(med):
+            m = med.iloc[0]
+            knots += [(float(m["lower"]), 0.5, 1.0), (float(m["upper"]), 0.0, 0.5)]
+        return sorted(knots)
+
+    def bounds(self, times: np.ndarray | list[float]) -> pd.DataFrame:
+        """What the reported numbers alone say about the curve, with no model at all.
+
+        A survival curve does not rise (an incidence does not fall), so between two reported
+        values it lies between them; beyond the horizon nothing bounds it but 0 and 1.
+
+        Returns
+        -------
+        DataFrame
+            ``time, low, high`` (proportions).
+        """
+        times = np.asarray(times, dtype=float)
+        knots = self._knots()
+        survival = self.kind == "survival"
+        low, high = np.zeros(times.size), np.ones(times.size)
+        for j, t in enumerate(times):
+            before = [k for k in knots if k[0] <= t + 1e-12]
+            after = [k for k in knots if k[0] >= t - 1e-12]
+            if survival:
+                high[j] = min([1.0] + [k[2] for k in before])
+                low[j] = max([0.0] + [k[1] for k in after])
+            else:
+                low[j] = max([0.0] + [k[1] for k in before])
+                high[j] = min([1.0] + [k[2] for k in after])
+        return pd.DataFrame({"time": times, "low": low, "high": high})
+
+    def _median_bounds(self) -> tuple[float, float]:
+        knots = self._knots()
+        above = [t for t, lo, _ in knots if lo >= 0.5]
+        below = [t for t, _, hi in knots if hi <= 0.5]
+        return (max(above) if above else 0.0), (min(below) if below else math.inf)
+
     def summary(self, times: np.ndarray | list[float] = (), tau: float | None = None
                 ) -> pd.DataFrame:
         """What the accepted scenarios say, with what the data identify.
@@ -571,13 +616,17 @@ class ScenarioSet:
         Returns
         -------
         DataFrame
-            ``quantity, time_months, low, high, identified``. ``quantity`` is ``survival``
-            (or ``cumulative_incidence``) at each time, ``median`` (survival endpoints) and
-            ``rmst`` (restricted mean survival time; restricted mean time lost for an
-            incidence) up to ``tau``. ``identified`` is True only when the quantity lies
-            within the horizon and every accepted scenario, sampling included, puts it
-            there: a curve value at or before the horizon, a median whose whole interval is
-            reached by the horizon, an RMST with tau at or before the horizon.
+            ``quantity, time_months, low, high, identified, bound_low, bound_high``.
+            ``quantity`` is ``survival`` (or ``cumulative_incidence``) at each time,
+            ``median`` (survival endpoints) and ``rmst`` (restricted mean survival time;
+            restricted mean time lost for an incidence) up to ``tau``. ``low``-``high``:
+            over the accepted scenarios, sampling included. ``identified`` is True only when
+            the quantity lies within the horizon and the reported numbers pin it: a curve
+            value at or before the horizon, a median that every accepted scenario reaches by
+            the horizon, an RMST with tau at or before the horizon. ``bound_low``-
+            ``bound_high``: what the reported numbers alone imply, by monotonicity, without
+            any model (see :meth:`bounds`); the distance between these and ``low``-``high``
+            is what the declared scenarios add (narrower) and what sampling adds (wider).
         """
         times = np.atleast_1d(np.asarray(times, dtype=float))
         tau = self.horizon_months if tau is None else float(tau)
@@ -623,8 +672,23 @@ class ScenarioSet:
             if self.kind == "survival":
                 rows.append(("median", math.nan, math.nan, math.nan, False))
             rows.append(("rmst", tau, math.nan, math.nan, False))
-        return pd.DataFrame(rows, columns=["quantity", "time_months", "low", "high",
-                                           "identified"])
+        table = pd.DataFrame(rows, columns=["quantity", "time_months", "low", "high",
+                                            "identified"])
+        b_low, b_high = [], []
+        for row in table.itertuples():
+            if row.quantity == "median":
+                lo, hi = self._median_bounds()
+            elif row.quantity == "rmst":
+                grid = np.linspace(0.0, tau, 2001)
+                bd = self.bounds(grid)
+                lo, hi = (float(np.trapezoid(bd["low"], grid)),
+                          float(np.trapezoid(bd["high"], grid)))
+            else:
+                bd = self.bounds([row.time_months])
+                lo, hi = float(bd["low"].iloc[0]), float(bd["high"].iloc[0])
+            b_low.append(lo)
+            b_high.append(hi)
+        return table.assign(bound_low=b_low, bound_high=b_high)
 
     def caption(self) -> str:
         """A plain-language summary for a figure caption."""
