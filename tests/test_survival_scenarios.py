@@ -243,3 +243,14 @@ def test_bounds_say_what_the_reported_numbers_alone_imply(milestones_only, one_m
     assert (med["bound_low"], med["bound_high"]) == (39.5, 40.5)
     no_median = milestones_only.summary().query("quantity == 'median'").iloc[0]
     assert no_median["bound_low"] == 36 and math.isinf(no_median["bound_high"])
+
+
+def test_a_stated_maximum_follow_up_bounds_every_window():
+    sset = scenario_set(summary_spec(200, survival_at={12: 0.8}, follow_up_median=20,
+                                     follow_up_max=30, precision={"milestones": 0.01,
+                                                                  "follow_up_median": 1}),
+                        n_draws=20)
+    highs = sset.scenarios["censoring"].str.extract(r", ([\d.]+)\]")[0].astype(float)
+    assert (highs <= 30 + 1e-9).all()
+    assert sset.scenarios["assumption"].str.contains("maximum as reported").any()
+    assert "scenarios tried" in repr(sset)

@@ -321,6 +321,8 @@ def _windows(spec: SummarySpec, hz: HazardModel, rate: float, horizon: float,
             if spread is not None:
                 add(spread, reading, f"(set so that the expected number of events is the "
                     f"reported {spec.events})")
+    if fu_max is not None:  # a stated maximum: no window may run past it
+        out = out[:1] + [w for w in out[1:] if w[0].high <= fu_max * (1 + 1e-9)]
     return out
 
 
@@ -349,7 +351,7 @@ def _spread_for_events(spec, hz, rate, reading, m, crude_window) -> float | None
 # the set
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ScenarioSet:
     """Every scenario tried for one series and endpoint, and what the accepted ones say.
 
@@ -389,6 +391,10 @@ class ScenarioSet:
     seed: int = 0
     _items: tuple[Scenario, ...] = field(default=(), repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        return (f"ScenarioSet({self.label!r}: {len(self._items)} scenarios tried, "
+                f"{len(self.accepted)} accepted, horizon {self.horizon_months:g} months)")
 
     # --- what was tried -------------------------------------------------------------------
     @property
