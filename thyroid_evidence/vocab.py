@@ -64,12 +64,28 @@ NEAREST_MODES: tuple[str, ...] = ("half_up", "half_even", "half_down")
 #: Directed modes: digits cut off (towards zero) or rounded up (towards +infinity).
 DIRECTED_MODES: tuple[str, ...] = ("truncate", "ceiling")
 #: The audit's statuses, from best to worst; see :mod:`thyroid_evidence.audit.rounding`.
+#: ``review_and_source_disagree``: the review's numbers (or what it attaches them to) differ
+#: from the cited paper's own report, although each may be consistent in itself.
 STATUSES: tuple[str, ...] = (
     "consistent",
     "consistent_only_if_truncated",
+    "review_and_source_disagree",
     "inconsistent",
     "cannot_check",
 )
+#: What each audit status means, in words (for tables and figures).
+STATUS_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "consistent": "consistent",
+        "consistent_only_if_truncated": "consistent only under truncation",
+        "review_and_source_disagree": "review and source disagree",
+        "inconsistent": "inconsistent within the reporting source",
+        "cannot_check": "cannot check",
+    }
+)
+#: The source id of the review itself in the evidence tables (every other source is a cited
+#: paper whose own abstract may be quoted).
+REVIEW_SOURCE = "review"
 #: Output formats of ``thyroid-evidence audit``.
 AUDIT_FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
 
@@ -86,6 +102,15 @@ UNIT_OF_ANALYSIS_WORDS: Mapping[str, str] = MappingProxyType(
 )
 #: Units of analysis, in order.
 UNITS_OF_ANALYSIS: tuple[str, ...] = tuple(UNIT_OF_ANALYSIS_WORDS)
+#: Units whose values are never negative (a dose, a duration, a size, a count); the audit's
+#: mean ± SD check takes 0 as their lower bound. "percent" is not one: a change can be negative.
+NON_NEGATIVE_UNITS: tuple[str, ...] = (
+    "months", "years", "days", "mm", "cm", "mCi", "ng/mL", "patients", "lesions",
+    "procedures", "sessions", "events", "sites",
+)
+#: Units often recorded in whole numbers (days in hospital, administered activity in mCi): the
+#: mean ± SD check adds what whole numbers of them would allow (an assumption, said as such).
+WHOLE_NUMBER_UNITS: tuple[str, ...] = ("days", "mCi")
 #: Time units and their length in months (a month is 365.25 / 12 days).
 MONTHS_PER_UNIT: Mapping[str, float] = MappingProxyType(
     {"months": 1.0, "years": 12.0, "days": 12.0 / 365.25}

@@ -1,7 +1,9 @@
-"""Consistency audit of reported numbers: GRIM, denominators, partitions, complements, KM.
+"""Consistency audit of reported numbers: GRIM, denominators, partitions, complements, KM,
+Kaplan-Meier paths with event counts and follow-up, and mean ± SD feasibility.
 
 Statuses (see :data:`STATUSES`): ``consistent`` (reproduced with round-to-nearest),
 ``consistent_only_if_truncated`` (reproduced only if digits were cut off or rounded up),
+``review_and_source_disagree`` (the review and the cited paper report differently),
 ``inconsistent``, ``cannot_check``. All rounding checks use exact fractions, never floats.
 
 Research and teaching material, not clinical decision support. The audit reports on the
@@ -27,10 +29,16 @@ _EXPORTS = {
     "AUDIT_COLUMNS": "thyroid_evidence.study.audit",
     "COMPLEMENT_ENDPOINTS": "thyroid_evidence.study.audit",
     "FORMATS": "thyroid_evidence.study.audit_text",
+    "JointSegment": "km_joint",
     "KmFeasibility": "km_feasibility",
+    "KmJointFeasibility": "km_joint",
+    "MeanSdFeasibility": "moments",
     "audit_evidence": "thyroid_evidence.study.audit",
     "format_audit": "thyroid_evidence.study.audit_text",
     "km_feasible": "km_feasibility",
+    "km_joint_feasible": "km_joint",
+    "max_sample_sd": "moments",
+    "mean_sd_feasible": "moments",
 }
 __all__ = [
     "AUDIT_COLUMNS",
@@ -41,7 +49,10 @@ __all__ = [
     "STATUSES",
     "ComplementResult",
     "GrimResult",
+    "JointSegment",
     "KmFeasibility",
+    "KmJointFeasibility",
+    "MeanSdFeasibility",
     "PartitionResult",
     "audit_evidence",
     "check_complement",
@@ -50,6 +61,9 @@ __all__ = [
     "grim",
     "infer_denominators",
     "km_feasible",
+    "km_joint_feasible",
+    "max_sample_sd",
+    "mean_sd_feasible",
     "status_from_modes",
 ]
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import NamedTuple
 
 import pandas as pd
 
 from thyroid_evidence.audit.grim import grim, infer_denominators, status_from_modes
 from thyroid_evidence.audit.km_feasibility import KmFeasibility, km_feasible
+from thyroid_evidence.audit.km_joint import KmJointFeasibility, km_joint_feasible
+from thyroid_evidence.audit.moments import MeanSdFeasibility, mean_sd_feasible
 from thyroid_evidence.audit.partition import check_complement, check_partition
 from thyroid_evidence.audit.rounding import (
     MODES,
@@ -24,9 +27,16 @@ from thyroid_evidence.audit.rounding import (
     round_fraction,
     show,
     show_exact,
+    union_interval,
 )
 from thyroid_evidence.study.formatting import printed_number
-from thyroid_evidence.vocab import UNIT_OF_ANALYSIS_WORDS
+from thyroid_evidence.vocab import (
+    MONTHS_PER_UNIT,
+    NON_NEGATIVE_UNITS,
+    REVIEW_SOURCE,
+    UNIT_OF_ANALYSIS_WORDS,
+    WHOLE_NUMBER_UNITS,
+)
 
 #: Columns of the audit table, in order.
 AUDIT_COLUMNS = ("series_id", "outcome_ids", "check", "status", "detail")
@@ -34,10 +44,14 @@ AUDIT_COLUMNS = ("series_id", "outcome_ids", "check", "status", "detail")
 CHECK_ORDER = (
     "count_percent",
     "grim",
+    "cross_denominator",
     "shared_denominator",
     "partition",
+    "review_vs_source",
     "complement",
     "km_feasibility",
+    "km_joint",
+    "mean_sd",
 )
 #: Endpoint pairs whose percentages at the same time point should add to 100%: the first is a
 #: proportion or survival-type estimate, the second its cumulative incidence.
@@ -123,10 +137,32 @@ def audit_evidence(evidence: object) -> pd.DataFrame:
         one endpoint: can any Kaplan-Meier curve of n subjects print them
         (:func:`~thyroid_evidence.audit.km_feasible`)? n is the rows' common denominator,
         else the series size for the unit of analysis.
+    ``cross_denominator``
+        A denominator found elsewhere in the series (a series size, a count row, the primary
+        paper's stated counts, or the n that a partition of the series establishes) tried on
+        the review's percentages that lack one or fail their own. When the review's numbers
+        fit only a count of the primary paper (another unit, e.g. sessions for lesions), the
+        finding, and the failing checks it explains, are ``review_and_source_disagree``.
+    ``review_vs_source``
+        A number of the review and the primary paper's own number for the same endpoint,
+        category and statistic: same unit of analysis, same denominator, printed values
+        compatible within rounding?
+    ``km_joint``
+        The milestones of ``km_feasibility`` together with the reported number of events of
+        that endpoint and unit, the series' median follow-up and the longest follow-up a
+        ``study_period`` row allows (:func:`~thyroid_evidence.audit.km_joint_feasible`).
+    ``mean_sd``
+        A mean and its SD (and median, and range ends) over the series size for the unit:
+        can any sample of values that are never negative (units in
+        :data:`~thyroid_evidence.vocab.NON_NEGATIVE_UNITS`) print them
+        (:func:`~thyroid_evidence.audit.mean_sd_feasible`)? The detail adds what whole
+        numbers of the unit (whole days, whole mCi) would allow.
 
-    Status: ``consistent`` (reproduced with round-to-nearest), ``consistent_only_if_truncated``
-    (reproduced only if digits were cut off or rounded up), ``inconsistent``, ``cannot_check``.
-    The audit reports; it never edits the evidence.
+    Status (:data:`~thyroid_evidence.vocab.STATUSES`): ``consistent`` (reproduced with
+    round-to-nearest), ``consistent_only_if_truncated`` (reproduced only if digits were cut
+    off or rounded up), ``review_and_source_disagree`` (the review's number, or what it
+    attaches it to, differs from the cited paper's), ``inconsistent`` (inconsistent within the
+    source that reports it), ``cannot_check``. The audit reports; it never edits the evidence.
     """
     outcomes = getattr(evidence, "outcomes", None)
     series = getattr(evidence, "series", None)
@@ -143,6 +179,10 @@ def audit_evidence(evidence: object) -> pd.DataFrame:
         found += _group_checks(series_id, chunk)
         found += _complement_checks(series_id, chunk)
         found += _km_checks(series_id, chunk, sizes.loc[series_id])
+        found += _km_joint_checks(series_id, chunk, sizes.loc[series_id])
+        found += _mean_sd_checks(series_id, chunk, sizes.loc[series_id])
+        found += _review_vs_source_checks(series_id, chunk)
+        found = _cross_denominator_checks(series_id, chunk, sizes.loc[series_id], found)
         found.sort(key=lambda r: CHECK_ORDER.index(r["check"]))
         rows += found
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
@@ -461,3 +501,470 @@ def _km_feasible_text(
             )
             text += f"; the numbers at risk compatible with the report lie within {spans}"
     return text + "."
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+def _source_of(row: pd.Series) -> str:
+    value = row.get("source_id")
+    return value if isinstance(value, str) and value else REVIEW_SOURCE
+
+
+def _source_name(source_id: str) -> str:
+    return "the review" if source_id == REVIEW_SOURCE else f"the primary paper ({source_id})"
+
+
+def _by_review(chunk: pd.DataFrame) -> pd.Series:
+    if "source_id" not in chunk.columns:
+        return pd.Series(True, index=chunk.index)
+    return chunk["source_id"].fillna(REVIEW_SOURCE) == REVIEW_SOURCE
+
+
+class _Count(NamedTuple):
+    """A count of the series that could serve as a denominator."""
+
+    n: int
+    unit: str  # unit of analysis, or "" when a partition establishes it
+    source_id: str
+    words: str  # e.g. "sessions"
+
+    def text(self) -> str:
+        if not self.unit:
+            return f"the denominator {self.n} that {self.source_id} establishes"
+        return f"the {self.n} {self.words} of {_source_name(self.source_id)}"
+
+
+_COUNT_ENDPOINTS = ("patient_count", "tumor_count", "procedure_count")
+
+
+def _series_counts(chunk: pd.DataFrame, size: pd.Series) -> list[_Count]:
+    out: list[_Count] = []
+    seen: set[tuple[int, str]] = set()
+
+    def add(count: _Count) -> None:
+        if (count.n, count.unit) not in seen:
+            seen.add((count.n, count.unit))
+            out.append(count)
+
+    rows = chunk[chunk["endpoint"].isin(_COUNT_ENDPOINTS) & (chunk["statistic"] == "count")
+                 & chunk["subgroup"].isna()]
+    for _, row in rows.iterrows():
+        add(_Count(int(row["value"]), row["unit_of_analysis"], _source_of(row), row["unit"]))
+    for unit, column in _SERIES_SIZE.items():
+        value = size.get(column)
+        if _present(value):
+            source = REVIEW_SOURCE
+            if column == "n_procedures" and _present(size.get("n_procedures_source")):
+                source = str(size.get("n_procedures_source"))
+            add(_Count(int(value), unit, source, UNIT_OF_ANALYSIS_WORDS[unit]))
+    return out
+
+
+# --- cross-row denominators ------------------------------------------------------------------
+
+
+def _fits(texts: list[str], n: int, partition: bool) -> tuple[str, str] | None:
+    """(status, arithmetic) when the printed shares fit n, else None."""
+    if partition:
+        result = check_partition(texts, n)
+        if result.status in ("consistent", "consistent_only_if_truncated") and result.numerators:
+            pairs = [f"{k}/{n} = {show_exact(Fraction(100 * k, n), parse_reported(t).decimals)}%"
+                     for t, k in zip(texts, result.numerators, strict=True)]
+            total = " + ".join(str(k) for k in result.numerators)
+            return result.status, f"{_list(pairs, 10)} ({total} = {n})"
+        return None
+    results = [grim(t, n) for t in texts]
+    if not all(r.consistent for r in results):
+        return None
+    status = "consistent" if all(r.status == "consistent" for r in results) else (
+        "consistent_only_if_truncated")
+    pairs = []
+    for r in results:
+        mode = next(m for m in MODES if m in r.modes)
+        pairs.append(r.ratio(r.best(mode)))
+    return status, _list(pairs, 10)
+
+
+def _cross_denominator_checks(
+    series_id: str, chunk: pd.DataFrame, size: pd.Series, found: list[dict]
+) -> list[dict]:
+    counts = _series_counts(chunk, size)
+    review = chunk[_by_review(chunk)]
+    others = chunk[~_by_review(chunk)]
+    out = list(found)
+    explained: dict[str, str] = {}  # outcome id -> sentence appended to its failing checks
+    established: list[_Count] = []
+    # 1. groups of the review's shares that fail their own denominator
+    for finding in found:
+        if finding["check"] not in ("partition", "shared_denominator"):
+            continue
+        if finding["status"] != "inconsistent":
+            continue
+        ids = finding["outcome_ids"].split(", ")
+        members = review[review["outcome_id"].isin(ids)]
+        shares = members[members.apply(_is_percent_proportion, axis=1)]
+        if shares.empty or len(shares) != len(ids):
+            continue
+        partition = finding["check"] == "partition"
+        texts = [_reported(r) for _, r in shares.iterrows()]
+        own = set(shares["denominator"].dropna().astype(int))
+        unit = shares["unit_of_analysis"].iloc[0]
+        shown = _list([t + "%" for t in texts], 10)
+        fitting = [(c, _fits(texts, c.n, partition)) for c in counts if c.n not in own]
+        fitting = [(c, f) for c, f in fitting if f is not None]
+        if not fitting:
+            implied = infer_denominators(texts, n_max=N_MAX, modes=NEAREST_MODES,
+                                         partition=partition)
+            if implied:
+                established.append(_Count(implied[0], "",
+                                          f"the partition ({finding['outcome_ids']})", ""))
+            continue
+        count, (status, arithmetic) = fitting[0]
+        own_text = (f"{next(iter(own))} {UNIT_OF_ANALYSIS_WORDS[unit]}" if own
+                    else f"its {UNIT_OF_ANALYSIS_WORDS[unit]}")
+        by_source = count.source_id != REVIEW_SOURCE
+        own_rows = others[(others["endpoint"].isin(shares["endpoint"]))
+                          & (others["unit_of_analysis"] == count.unit)
+                          & (others["source_id"] == count.source_id)]
+        attached = ""
+        if by_source and not own_rows.empty:
+            attached = (f"; {_source_name(count.source_id)} attaches its own shares "
+                        f"({_list([_reported(r) + '%' for _, r in own_rows.iterrows()], 10)}, "
+                        f"rows {', '.join(own_rows['outcome_id'])}) to those "
+                        f"{count.words}")
+        detail = (
+            f"The review attaches {shown} to {own_text}, which they do not fit; they fit "
+            f"{count.text()}: {arithmetic}{attached}."
+        )
+        verdict = "review_and_source_disagree" if by_source and count.unit != unit else status
+        out.append(_row(series_id, ids, "cross_denominator", verdict, detail))
+        established.append(count)
+        for oid in ids:
+            explained[oid] = (
+                f" They fit {count.text()} (see cross_denominator)."
+            )
+        if by_source and count.unit != unit:
+            for other in out:
+                if other is finding or (other["check"] == "grim"
+                                        and other["outcome_ids"] in ids
+                                        and other["status"] == "inconsistent"):
+                    other["status"] = "review_and_source_disagree"
+                    other["detail"] += explained[ids[0]]
+    # 2. the review's lone percentages without a denominator
+    tried = counts + [c for c in established if (c.n, c.unit) not in {(x.n, x.unit)
+                                                                      for x in counts}]
+    kept = []
+    for finding in out:
+        if not (finding["check"] == "grim" and finding["status"] == "cannot_check"):
+            kept.append(finding)
+            continue
+        oid = finding["outcome_ids"]
+        rows = review[review["outcome_id"] == oid]
+        if rows.empty:
+            kept.append(finding)
+            continue
+        row = rows.iloc[0]
+        text = _reported(row)
+        unit = row["unit_of_analysis"]
+        same = [c for c in tried if c.unit == unit]
+        other = [c for c in tried if c.unit != unit]
+        fits = [(c, _fits([text], c.n, False)) for c in same + other]
+        good = [(c, f) for c, f in fits if f is not None]
+        misses = [c for c, f in fits if f is None]
+        if not good:
+            kept.append(finding)
+            continue
+        count, (status, arithmetic) = good[0]
+        if count.unit != unit:
+            # a count of another unit, or a denominator inferred from another partition, is a
+            # lead, not a check
+            status = "cannot_check"
+        miss_text = (f"; it fits no k/n for {_list([f'{c.n} {c.words}' for c in misses])}"
+                     if misses else "")
+        detail = (
+            f"The review gives {text}% of {UNIT_OF_ANALYSIS_WORDS[unit]} with no denominator; "
+            f"on {count.text()}: {arithmetic}{miss_text}."
+        )
+        kept.append(_row(series_id, [oid], "cross_denominator", status, detail))
+    return kept
+
+
+# --- review against source -------------------------------------------------------------------
+
+
+def _overlap(a, b) -> bool:
+    lo, hi = max(a.lo, b.lo), min(a.hi, b.hi)
+    if lo < hi:
+        return True
+    if lo > hi:
+        return False
+    return (a.contains(lo) and b.contains(lo))
+
+
+def _review_vs_source_checks(series_id: str, chunk: pd.DataFrame) -> list[dict]:
+    if "source_id" not in chunk.columns:
+        return []
+    review = chunk[_by_review(chunk)]
+    others = chunk[~_by_review(chunk)]
+    out = []
+    for _, b in others.iterrows():
+        same = review[
+            (review["endpoint"] == b["endpoint"])
+            & (review["category"].fillna("") == ("" if pd.isna(b["category"]) else
+                                                  b["category"]))
+            & (review["statistic"] == b["statistic"])
+            & (review["time_months"].fillna(-1) == (-1 if pd.isna(b["time_months"]) else
+                                                    b["time_months"]))
+        ]
+        for _, a in same.iterrows():
+            out.append(_compare(series_id, a, b))
+    return out
+
+
+def _compare(series_id: str, a: pd.Series, b: pd.Series) -> dict:
+    ids = [a["outcome_id"], b["outcome_id"]]
+    src = _source_name(_source_of(b))
+    unit_a = "%" if a["unit"] == "percent" else f" {a['unit']}"
+    unit_b = "%" if b["unit"] == "percent" else f" {b['unit']}"
+
+    def described(row: pd.Series, unit: str) -> str:
+        of = ""
+        if _present(row["denominator"]):
+            of = f" of {int(row['denominator'])} ({row['denominator_basis'] or 'implied'})"
+        return (f"{_reported(row)}{unit} per {row['unit_of_analysis']}{of}")
+
+    category = a["category"] if _present(a["category"]) and a["category"] != a["endpoint"] else ""
+    head = (f"{str(a['endpoint']).replace('_', ' ')}"
+            f"{' ' + str(category).replace('_', ' ') if category else ''}:"
+            f" the review gives {described(a, unit_a)}, {src} {described(b, unit_b)}")
+    if a["unit_of_analysis"] != b["unit_of_analysis"] or a["unit"] != b["unit"]:
+        return _row(series_id, ids, "review_vs_source", "review_and_source_disagree",
+                    f"{head}: they count different things.")
+    if (_present(a["denominator"]) and _present(b["denominator"])
+            and int(a["denominator"]) != int(b["denominator"])):
+        return _row(series_id, ids, "review_vs_source", "review_and_source_disagree",
+                    f"{head}: the denominators differ.")
+    ra, rb = parse_reported(_reported(a)), parse_reported(_reported(b))
+    basis = ""
+    if b["denominator_basis"] == "stated" and a["denominator_basis"] != "stated":
+        basis = "; the primary paper states the denominator that the review only implies"
+    if ra.value == rb.value:
+        return _row(series_id, ids, "review_vs_source", "consistent",
+                    f"{head}: the same number{basis}.")
+    if _overlap(union_interval(ra, NEAREST_MODES), union_interval(rb, NEAREST_MODES)):
+        return _row(series_id, ids, "review_vs_source", "consistent",
+                    f"{head}: equal within rounding{basis}.")
+    if _overlap(union_interval(ra, MODES), union_interval(rb, MODES)):
+        return _row(series_id, ids, "review_vs_source", "consistent_only_if_truncated",
+                    f"{head}: equal only if one of them was truncated or rounded up{basis}.")
+    return _row(series_id, ids, "review_vs_source", "review_and_source_disagree",
+                f"{head}: the numbers differ beyond rounding.")
+
+
+# --- Kaplan-Meier paths with events and follow-up ---------------------------------------------
+
+
+def _months_of(row: pd.Series) -> float | None:
+    factor = MONTHS_PER_UNIT.get(row["unit"])
+    return None if factor is None else float(row["value"]) * factor
+
+
+def _follow_up(chunk: pd.DataFrame) -> tuple[float | None, str, float | None, str]:
+    median, median_text, longest, longest_text = None, "", None, ""
+    rows = chunk[(chunk["endpoint"] == "follow_up") & (chunk["statistic"] == "median")]
+    for _, row in rows.iterrows():
+        median = _months_of(row)
+        if median is not None:
+            median_text = (f"median follow-up {_reported(row)} {row['unit']} (reported per "
+                           f"{row['unit_of_analysis']})")
+            break
+    rows = chunk[chunk["endpoint"] == "study_period"]
+    for _, row in rows.iterrows():
+        longest = _months_of(row)
+        if longest is not None:
+            longest_text = (f"no follow-up beyond {longest:g} months (a study period of "
+                            f"{_reported(row)} {row['unit']}, {_source_name(_source_of(row))})")
+            break
+    return median, median_text, longest, longest_text
+
+
+def _km_joint_checks(series_id: str, chunk: pd.DataFrame, size: pd.Series) -> list[dict]:
+    out = []
+    points = _time_point_rows(chunk)
+    if points.empty:
+        return out
+    median, median_text, longest, longest_text = _follow_up(chunk)
+    points = points.assign(
+        _kind=points["statistic"].where(points["statistic"] == "cumulative_incidence", "survival"),
+        _subgroup=points["subgroup"].fillna(""),
+        _category=points["category"].fillna(""),
+    )
+    keys = ["endpoint", "_kind", "unit_of_analysis", "_subgroup", "_category"]
+    for (endpoint, kind, unit, _sub, _cat), rows in points.groupby(keys, sort=False):
+        rows = rows.sort_values("time_months")
+        if rows["time_months"].duplicated().any():
+            continue
+        counts = chunk[(chunk["endpoint"] == endpoint) & (chunk["statistic"] == "count")
+                       & (chunk["unit_of_analysis"] == unit) & chunk["time_months"].isna()]
+        events = int(counts["value"].iloc[0]) if len(counts) == 1 else None
+        if events is None and (median is None or len(rows) < 2):
+            continue  # a lone milestone and a median follow-up say little together
+        counted = UNIT_OF_ANALYSIS_WORDS[unit]
+        denominators = set(rows["denominator"].dropna().astype(int))
+        if len(denominators) == 1:
+            n = denominators.pop()
+        else:
+            size_value = size.get(_SERIES_SIZE[unit])
+            if not _present(size_value):
+                continue
+            n = int(size_value)
+        ids = list(rows["outcome_id"]) + list(counts["outcome_id"][:1] if events is not None
+                                              else [])
+        texts = [_reported(r) for _, r in rows.iterrows()]
+        times = [float(t) for t in rows["time_months"]]
+        complement = kind == "cumulative_incidence"
+        status, result = "consistent", None
+        for modes, verdict in ((NEAREST_MODES, "consistent"),
+                               (MODES, "consistent_only_if_truncated")):
+            result = km_joint_feasible(n, texts, times, events=events,
+                                       median_follow_up=median, max_follow_up=longest,
+                                       complement=complement, modes=modes)
+            status = verdict
+            if result.feasible:
+                break
+        if not result.feasible:
+            status = "inconsistent" if result.feasible is False else "cannot_check"
+        out.append(_row(series_id, ids, "km_joint", status,
+                        _km_joint_text(result, n, counted, texts, times, complement, events,
+                                       median_text, longest_text, unit)))
+    return out
+
+
+def _km_joint_text(
+    result: KmJointFeasibility, n: int, counted: str, texts: list[str], times: list[float],
+    complement: bool, events: int | None, median_text: str, longest_text: str, unit: str,
+) -> str:
+    what = "cumulative incidence" if complement else "survival"
+    facts = [f"{what} {_list([t + '%' for t in texts], 10)} at {_months(times)} of {n} "
+             f"{counted}"]
+    if events is not None:
+        facts.append(f"{events} events in all")
+    if median_text:
+        facts.append(median_text)
+    if longest_text:
+        facts.append(longest_text)
+    head = _list(facts, 10)
+    notes = []
+    if median_text and f"per {unit})" not in median_text:
+        notes.append(f"the median follow-up holds for the {counted} too")
+    if median_text:
+        notes.append("the median follow-up is the median observation time, events included "
+                     "(a reverse Kaplan-Meier median of potential follow-up is not bound this "
+                     "way)")
+    assumption = f" Assumed: {'; '.join(notes)}." if notes else ""
+    if result.feasible is False:
+        return f"{head[0].upper()}{head[1:]}: impossible together. {result.reason}{assumption}"
+    if result.feasible is None:
+        return f"{head[0].upper()}{head[1:]}: not decided. {result.reason}{assumption}"
+    parts = []
+    if result.no_censoring_events is not None:
+        parts.append(f"without censoring before {times[-1]:g} months a path would have "
+                     f"{result.no_censoring_events} events by then")
+    if result.min_events is not None:
+        parts.append(f"with censoring, paths with {result.min_events}-{result.max_events} "
+                     f"events by {times[-1]:g} months print the milestones")
+    if result.witness is not None:
+        by_last = sum(seg.events for seg in result.witness)
+        at_median = result.at_risk_at_median()
+        example = f"e.g. {by_last} by {times[-1]:g} months"
+        if events is not None:
+            example += f" and {result.events_after} after ({events} in all)"
+        if at_median is not None:
+            example += f", with {at_median} still followed at the median follow-up"
+        parts.append(example)
+    return f"{head[0].upper()}{head[1:]}: possible together; {'; '.join(parts)}.{assumption}"
+
+
+# --- mean ± SD -----------------------------------------------------------------------------------
+
+
+def _mean_sd_checks(series_id: str, chunk: pd.DataFrame, size: pd.Series) -> list[dict]:
+    out = []
+    described = chunk.assign(_category=chunk["category"].fillna(""),
+                             _subgroup=chunk["subgroup"].fillna(""))
+    keys = ["endpoint", "_category", "_subgroup", "unit_of_analysis", "unit"]
+    for (endpoint, _cat, _sub, unit, value_unit), rows in described.groupby(keys, sort=False):
+        means = rows[rows["statistic"] == "mean"]
+        sds = rows[rows["statistic"] == "sd"]
+        if len(means) != 1 or len(sds) != 1:
+            continue
+        mean, sd = means.iloc[0], sds.iloc[0]
+        medians = rows[rows["statistic"] == "median"]
+        lows = rows[rows["statistic"] == "range_low"]
+        highs = rows[rows["statistic"] == "range_high"]
+        ids = list(means["outcome_id"]) + list(sds["outcome_id"]) + list(medians["outcome_id"])
+        column = _SERIES_SIZE[unit]
+        size_value = size.get(column)
+        counted = UNIT_OF_ANALYSIS_WORDS[unit]
+        if not _present(size_value):
+            out.append(_row(series_id, ids, "mean_sd", "cannot_check",
+                            f"The number of {counted} is not reported."))
+            continue
+        n = int(size_value)
+        n_source = REVIEW_SOURCE
+        if column == "n_procedures" and _present(size.get("n_procedures_source")):
+            n_source = str(size.get("n_procedures_source"))
+        lower = "0" if value_unit in NON_NEGATIVE_UNITS else None
+        if len(lows) == 1:
+            lower = _reported(lows.iloc[0])
+            ids.append(lows.iloc[0]["outcome_id"])
+        upper = None
+        if len(highs) == 1:
+            upper = _reported(highs.iloc[0])
+            ids.append(highs.iloc[0]["outcome_id"])
+        median = _reported(medians.iloc[0]) if len(medians) == 1 else None
+        kwargs = dict(median=median, lower=lower, upper=upper)
+        result = mean_sd_feasible(_reported(mean), _reported(sd), n, **kwargs)
+        whole = (mean_sd_feasible(_reported(mean), _reported(sd), n, step=1, **kwargs)
+                 if value_unit in WHOLE_NUMBER_UNITS else None)
+        out.append(_row(series_id, ids, "mean_sd", result.status,
+                        _mean_sd_text(result, whole, n, counted, n_source, value_unit,
+                                      str(endpoint))))
+    return out
+
+
+def _mean_sd_text(
+    result: MeanSdFeasibility, whole: MeanSdFeasibility | None, n: int, counted: str, n_source: str,
+    unit: str, endpoint: str,
+) -> str:
+    stats = f"{result.mean} ± {result.sd} {unit}"
+    if result.median is not None:
+        stats += f" (median {result.median})"
+    bounds = []
+    if result.lower is not None:
+        bounds.append(f"at least {show_exact(result.lower, 0)}")
+    if result.upper is not None:
+        bounds.append(f"at most {show_exact(result.upper, 0)}")
+    where = f" with every value {' and '.join(bounds)}" if bounds else ""
+    n_text = f"{n} {counted}"
+    if n_source != REVIEW_SOURCE:
+        n_text += f" (the count of {_source_name(n_source)})"
+    head = f"{endpoint.replace('_', ' ').capitalize()} {stats} over {n_text}{where}"
+    if result.feasible:
+        body = (f"possible; e.g. {result.witness_text()}"
+                if result.status == "consistent" else
+                f"possible only if truncated or rounded up; e.g. {result.witness_text()}")
+        if result.max_sd is not None:
+            body += f"; the bounds allow an SD up to {show_exact(result.max_sd, 1)}"
+    else:
+        body = ("impossible: " if result.feasible is False else "not decided: ") + result.reason
+    if whole is None:
+        return f"{head}: {body}."
+    if whole.feasible:
+        tail = f"In whole {unit}: possible, e.g. {whole.witness_text()}."
+    elif whole.feasible is False:
+        tail = f"In whole {unit}: impossible ({whole.reason[0].lower()}{whole.reason[1:-1]})."
+    else:
+        tail = f"In whole {unit}: not decided."
+    return f"{head}: {body}. {tail}"
