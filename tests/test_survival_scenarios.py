@@ -254,3 +254,28 @@ def test_a_stated_maximum_follow_up_bounds_every_window():
     assert (highs <= 30 + 1e-9).all()
     assert sset.scenarios["assumption"].str.contains("maximum as reported").any()
     assert "scenarios tried" in repr(sset)
+
+
+def test_single_reconstruction_groups_lesions_into_patients():
+    from thyroid_evidence.survival.summary import assign_patients
+
+    res = reconstruct_from_summary(300, cumulative_incidence_at={12: 0.10, 24: 0.15},
+                                   competing_rate=0.02, follow_up_median=30,
+                                   precision={"milestones": 0.01, "follow_up_median": 1},
+                                   unit_of_analysis="lesion")
+    grouped = assign_patients(res, 200)
+    d = grouped.data
+    assert len(d) == 300 and d["patient"].nunique() == 200
+    assert d.groupby("patient").size().max() == 2
+    for code in (0, 2):  # one death time, one end of follow-up per patient
+        assert (d[d["event"] == code].groupby("patient")["time"].nunique() == 1).all()
+    # no patient both dies and is censored; a lesion progresses before its patient's end
+    fates = d.groupby("patient")["event"].apply(set)
+    assert not any({0, 2} <= f for f in fates)
+    for _, g in d[d["patient"].isin(d.loc[d["event"] == 1, "patient"])].groupby("patient"):
+        if len(g) == 2 and set(g["event"]) != {1}:
+            assert g.loc[g["event"] == 1, "time"].max() <= g.loc[g["event"] != 1, "time"].min()
+    assert grouped.reported_vs_reproduced["within_rounding"].all()
+    assert "300 lesions grouped into 200 patients" in grouped.assumptions[-1]
+    with pytest.raises(ValueError, match="at most two lesions per patient"):
+        assign_patients(res, 100)

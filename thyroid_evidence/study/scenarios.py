@@ -61,7 +61,6 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
                             **common)
     else:
         rate, why = _competing_rate(evidence, series_id)
-        why = why.removesuffix("; applied per lesion")
         spec = summary_spec(n, cumulative_incidence_at=got["milestones"], competing_rate=rate,
                             **common)
     n_patients = None

@@ -14,6 +14,7 @@ import pandas as pd
 
 from thyroid_evidence.evidence import Evidence
 from thyroid_evidence.survival import PseudoIPD, reconstruct_from_summary
+from thyroid_evidence.survival.summary import assign_patients
 from thyroid_evidence.vocab import INCIDENCE_ENDPOINTS, MONTHS_PER_UNIT, TIME_TO_EVENT_ENDPOINTS
 
 
@@ -90,7 +91,11 @@ def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> Pse
         rows (per lesion for local progression). For ``local_tumor_progression`` deaths
         compete (event 2) when the series reports overall survival; the incidence is read as
         Aalen-Johansen, or, when that cannot reproduce the reported numbers, as
-        1 - Kaplan-Meier with deaths censored (the assumptions say which).
+        1 - Kaplan-Meier with deaths censored (the assumptions say which; the scenario set,
+        :func:`~thyroid_evidence.study.scenarios.reconstruct_scenarios`, tries both). Per-lesion
+        data of a series whose patients are known carry a ``patient`` column, the lesions of
+        one patient sharing one death and one end of follow-up
+        (:func:`thyroid_evidence.survival.summary.assign_patients`).
 
     Raises
     ------
@@ -118,10 +123,14 @@ def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> Pse
                 # scenario set (reconstruct_scenarios) tries both readings, each on its own
                 result = alt
         extra = (why,)
-    unit_note = (f"unit of analysis: {unit} (n = {n}); in this single reconstruction lesions "
-                 "are independent, deaths drawn per lesion (reconstruct_scenarios draws one "
-                 "death and follow-up time per patient)" if unit == "lesion"
-                 else f"unit of analysis: patient (n = {n})")
+    unit_note = f"unit of analysis: {unit} (n = {n})"
+    patients = got["info"].get("n_patients")
+    if unit == "lesion":
+        if patients is not None and not pd.isna(patients) and n / 2 <= int(patients) < n:
+            result = assign_patients(result, int(patients))
+        else:
+            unit_note += ("; patients not known (or more than two lesions each): each lesion "
+                          "is treated as its own patient")
     return PseudoIPD(data=result.data,
                      assumptions=result.assumptions + extra + (unit_note,),
                      reported_vs_reproduced=result.reported_vs_reproduced, spec=result.spec,
@@ -147,11 +156,11 @@ def _competing_rate(evidence: Evidence, series_id: str) -> tuple[float, str]:
         months, _ = _months(med.iloc[0], "overall survival median")
         return math.log(2) / months, (
             f"competing deaths: constant hazard log(2)/{months:g} per month, from the "
-            "reported median overall survival; applied per lesion")
+            "reported median overall survival")
     pts = rows[(rows["statistic"] == "survival") & (rows["unit"] == "percent")]
     if len(pts):
         last = pts.sort_values("time_months").iloc[-1]
         rate = -math.log(float(last["value"]) / 100.0) / float(last["time_months"])
         return rate, ("competing deaths: constant hazard from the last reported overall "
-                      "survival milestone; applied per lesion")
+                      "survival milestone")
     return 0.0, "no overall survival reported: deaths not modelled (none coded as event 2)"

@@ -843,3 +843,109 @@ def _label_impossible(spec: SummarySpec, table: pd.DataFrame) -> pd.DataFrame:
         if k_lo > k_hi:
             table.loc[i, "status"] = "no integer solution without censoring"
     return table
+
+
+# ----------------------------------------------------------------------------------------
+# lesions of one patient
+
+
+def assign_patients(result: PseudoIPD, n_patients: int) -> PseudoIPD:
+    """Group per-lesion pseudo-data into patients whose lesions share death and follow-up.
+
+    The ``n - n_patients`` patients with two lesions (the others have one; at most two per
+    patient) are formed without moving any time where possible: two progressed lesions (a
+    patient's lesions may progress at different times), or a progressed lesion with a later
+    death or censoring of the same patient. The remaining pairs join two deaths, or two
+    censorings, adjacent in time, which then share the midpoint of their times (one death,
+    one end of follow-up per patient). The reproduction check is rerun; when a moved time
+    would break
+    it, the data are returned unchanged with a ``patient`` column of one lesion each and an
+    assumption saying so.
+
+    Parameters
+    ----------
+    result : PseudoIPD
+        Per-lesion pseudo-data (``unit_of_analysis == "lesion"``).
+    n_patients : int
+        Patients the lesions belong to; ``n / 2 <= n_patients <= n``.
+
+    Returns
+    -------
+    PseudoIPD
+        ``data`` gains a ``patient`` column; one assumption states the grouping.
+    """
+    if not isinstance(result, PseudoIPD) or result.spec is None:
+        raise TypeError("result must be a PseudoIPD rebuilt from summaries")
+    n = len(result.data)
+    n_patients = positive_int(n_patients, "n_patients")
+    if not n / 2 <= n_patients <= n:
+        raise ValueError(f"n_patients={n_patients} must lie in [{math.ceil(n / 2)}, {n}] for "
+                         f"{n} lesions (at most two lesions per patient)")
+    data = result.data.reset_index(drop=True)
+    t = data["time"].to_numpy(float).copy()
+    e = data["event"].to_numpy(int)
+    need = n - n_patients
+    partner = np.full(n, -1)
+    free = np.ones(n, dtype=bool)
+
+    def pair(i: int, j: int) -> None:
+        partner[i], partner[j] = j, i
+        free[i] = free[j] = False
+
+    made = 0
+    prog = [i for i in np.argsort(t, kind="stable") if e[i] == 1]
+    for a, b in zip(prog[0::2], prog[1::2], strict=False):
+        if made == need:
+            break
+        pair(a, b)
+        made += 1
+    # a progressed lesion with a later death or censoring (no time moves)
+    others = [i for i in np.argsort(t, kind="stable") if e[i] != 1]
+    k = 0
+    for i in [i for i in prog if free[i]]:
+        while k < len(others) and (t[others[k]] < t[i] or not free[others[k]]):
+            k += 1
+        if made == need or k >= len(others):
+            break
+        pair(i, others[k])
+        made += 1
+        k += 1
+    # adjacent deaths, adjacent censorings: the smallest gaps first
+    moved = 0
+    for code in (0, 2):
+        if made == need:
+            break
+        idx = [i for i in np.argsort(t, kind="stable") if e[i] == code and free[i]]
+        gaps = sorted(range(len(idx) - 1), key=lambda g: (t[idx[g + 1]] - t[idx[g]], g))
+        for g in gaps:
+            if made == need:
+                break
+            a, b = idx[g], idx[g + 1]
+            if free[a] and free[b]:
+                pair(a, b)
+                t[a] = t[b] = 0.5 * (t[a] + t[b])
+                moved += 1
+                made += 1
+    patient = np.full(n, -1)
+    next_id = 0
+    for i in np.argsort(t, kind="stable"):
+        if patient[i] < 0:
+            patient[i] = next_id
+            if partner[i] >= 0:
+                patient[partner[i]] = next_id
+            next_id += 1
+    grouped = pd.DataFrame({"time": t, "event": e, "patient": patient})
+    order = np.lexsort((grouped["event"].to_numpy() == 0, grouped["time"].to_numpy()))
+    grouped = grouped.iloc[order].reset_index(drop=True)
+    table = _label_impossible(result.spec, _reproduction_table(result.spec, grouped))
+    if made == need and table["within_rounding"].all():
+        note = (f"{n} lesions grouped into {n_patients} patients ({need} with two lesions): "
+                f"{moved} pairs of deaths or censorings adjacent in time share the midpoint "
+                "of their times, so a patient's lesions share one death and one end of "
+                "follow-up; progression independent between lesions")
+        return replace(result, data=grouped, reported_vs_reproduced=table,
+                       assumptions=result.assumptions + (note,))
+    note = (f"lesions could not be grouped into {n_patients} patients without breaking a "
+            "reproduced value: each lesion is its own patient here (deaths per lesion)")
+    return replace(result, data=data.assign(patient=np.arange(n)),
+                   assumptions=result.assumptions + (note,))
