@@ -858,10 +858,12 @@ def _assumption(s: Scenario, spec: SummarySpec, n_patients: int, competing_note:
     if spec.unit_of_analysis == "lesion" and n_patients < spec.n:
         k = spec.n // n_patients
         extra = spec.n - k * n_patients
+        shared = ("share its death and follow-up times, progression independent between them"
+                  if spec.kind != "survival" else
+                  "share its follow-up time, events independent between them")
         parts.append(f"{spec.n} lesions in {n_patients} patients ({extra} patients with "
                      f"{k + 1} lesions and {n_patients - extra} with {k}, assumed); lesions of "
-                     "one patient share its death and follow-up times, progression independent "
-                     "between them")
+                     f"one patient {shared}")
     elif spec.unit_of_analysis == "lesion":
         parts.append(f"{spec.n} lesions, patients not known: each lesion treated as its own "
                      "patient")
