@@ -8,8 +8,9 @@ about the same cohort:
 
 * the **total number of events** ever observed (e.g. "86 local progressions"): the events by
   the last milestone can be at most that, and the rest must fit in the subjects still at risk;
-* the **median follow-up** m: at least half of the subjects are still under observation just
-  before m (their follow-up is at least m) and at least half have a follow-up of at most m;
+* the **median follow-up** m: for the median of the n follow-up times to be m, at least
+  ``n // 2 + 1`` of them are at least m (still under observation just before m) and at least
+  ``n // 2 + 1`` are at most m (follow-up counts events and censorings alike);
 * a **maximum follow-up** (e.g. the span of the database): no milestone after it.
 
 The search works on paths of a simple form (a sufficient construction): censorings happen only
@@ -18,9 +19,10 @@ censorings, so between checkpoints survival falls by the telescoping factor ``(R
 for d events among R at risk. A dynamic programme over the checkpoints keeps, for every number
 still at risk, the path with the fewest (and the one with the most) events. A path it finds is
 checked again in exact arithmetic and proves feasibility. The proof of impossibility is a
-separate bound: before the median follow-up every event happens with at least ``ceil(n/2)``
-at risk, so reaching survival ``S`` by then needs at least ``-ln S / -ln(1 - 1/ceil(n/2))``
-events. Between the two the answer is None (not decided).
+separate bound: before the median follow-up every event happens with at least ``n // 2 + 1``
+at risk, so reaching survival ``S`` by then needs at least ``-ln S / -ln(1 - 1/(n // 2 + 1))``
+events; and when :func:`km_feasible` proves that fewer than ``n // 2 + 1`` can be at risk
+after the last milestone before m, no path exists. Between the two the answer is None (not decided).
 """
 
 from __future__ import annotations
@@ -267,12 +269,17 @@ def _at_risk_proof(n, texts, times, median, complement, allowed) -> str | None:
     if not result.feasible or result.at_risk_bounds is None:
         return None
     most = result.at_risk_bounds[k][1]
-    need = math.ceil(n / 2)
+    need = _half(n)
     if most < need:
         return (f"The milestones allow at most {most} of the {n} subjects at risk just after "
                 f"time {times[k]:g}, but a median follow-up of {median:g} needs at least {need} "
                 f"still under observation then.")
     return None
+
+
+def _half(n: int) -> int:
+    """Fewest of n follow-up times that must be >= m (and <= m) for their median to be m."""
+    return n // 2 + 1
 
 
 def _last_before(times: list[float], median: float | None) -> float:
@@ -291,7 +298,7 @@ def _events_lower_bound(n, targets, times, median) -> int | None:
     hi = float(targets[before[-1]].interval.hi)  # survival at the last milestone before m
     if hi >= 1.0:
         return 0
-    floor_r = math.ceil(n / 2)
+    floor_r = _half(n)
     per_event = -math.log1p(-1.0 / floor_r) if floor_r > 1 else math.inf
     # a float margin keeps the bound a true lower bound
     return max(0, math.ceil(-math.log(hi) / per_event * (1 - 1e-9)))
@@ -313,11 +320,11 @@ def _search(n, targets, times, median):
     """Paths of the simple form: list of (events by last milestone, at risk after, segments).
 
     The interval (t_{j-1}, t_j] that holds the median follow-up m has its events either all
-    before m (type B: at least ceil(n/2) remain at risk at m) or all after m (type A: at least
-    ceil(n/2) at risk at m, then censored at m down to at most n - ceil(n/2)); censorings at m
-    count as a follow-up of exactly m, on both sides of the median.
+    before m (at least n // 2 + 1 remain at risk at m) or all after m (at least n // 2 + 1 at
+    risk at m, then censored at m down to at most n - n // 2 - 1); censorings at m are
+    follow-up times of exactly m, which count on both sides of the median.
     """
-    half_up = math.ceil(n / 2)
+    half_up = _half(n)
     stay = n - half_up  # most that may remain under observation after m
     split = None  # index of the milestone whose interval holds m (len(times): after the last)
     if median is not None:

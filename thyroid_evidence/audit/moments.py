@@ -30,7 +30,6 @@ from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral
 
-from thyroid_evidence.audit.grim import status_from_modes
 from thyroid_evidence.audit.rounding import (
     MODES,
     NEAREST_MODES,
@@ -69,7 +68,8 @@ class MeanSdFeasibility:
         (a witness only if the values were truncated or rounded up), ``inconsistent``
         (proved impossible under every rounding mode) or ``cannot_check``.
     modes : tuple of str
-        Rounding modes under which the witness prints as reported (empty without one).
+        Single rounding modes under which every statistic of the witness prints as reported
+        (may be empty when the statistics need different modes, or without a witness).
     witness : tuple of fractions.Fraction or None
         A sorted sample with the reported mean, SD and median.
     max_sd : fractions.Fraction or None
@@ -266,8 +266,9 @@ def _attempt(
     def done(feasible, reason, witness=None, max_sd=None):
         if feasible:
             used = tuple(m for m in MODES if m in modes and _prints(
-                witness, rep_mean, rep_sd, rep_median, m))
-            status = status_from_modes(used)
+                witness, rep_mean, rep_sd, rep_median, (m,)))
+            nearest = _prints(witness, rep_mean, rep_sd, rep_median, NEAREST_MODES)
+            status = "consistent" if nearest else "consistent_only_if_truncated"
         else:
             used = ()
             status = "inconsistent" if feasible is False else "cannot_check"
@@ -346,7 +347,7 @@ def _attempt(
             found = _walk(n, total, q_lo, q_hi, k_min, k_max, med, rng, max_steps)
             if found is not None:
                 witness = tuple(sorted(k * unit for k in found))
-                if _prints(witness, rep_mean, rep_sd, rep_median, None, modes):
+                if _prints(witness, rep_mean, rep_sd, rep_median, modes):
                     return done(True, "A sample with these statistics exists.", witness,
                                 max_sd)
     return done(None, (
@@ -490,20 +491,17 @@ def _sample_stats(witness: Sequence[Fraction]) -> tuple[Fraction, Fraction, Frac
     return mean, var, median
 
 
-def _prints(witness, rep_mean, rep_sd, rep_median, mode, modes=None) -> bool:
-    """Whether the witness prints as reported under ``mode`` (or under any of ``modes``)."""
+def _prints(witness, rep_mean, rep_sd, rep_median, modes) -> bool:
+    """Whether every statistic of the witness prints as reported under one of ``modes``
+    (each statistic may use its own)."""
     if witness is None:
         return False
     mean, var, median = _sample_stats(witness)
-    use = (mode,) if mode is not None else tuple(modes)
-    for m in use:
-        iv_mean = union_interval(rep_mean, (m,))
-        iv_sd = union_interval(rep_sd, (m,))
-        sd_ok = _sq_in(var, iv_sd)
-        med_ok = rep_median is None or union_interval(rep_median, (m,)).contains(median)
-        if iv_mean.contains(mean) and sd_ok and med_ok:
-            return True
-    return False
+    modes = tuple(modes)
+    mean_ok = union_interval(rep_mean, modes).contains(mean)
+    sd_ok = any(_sq_in(var, union_interval(rep_sd, (m,))) for m in modes)
+    med_ok = rep_median is None or union_interval(rep_median, modes).contains(median)
+    return mean_ok and sd_ok and med_ok
 
 
 def _sq_in(var: Fraction, iv: Interval) -> bool:
