@@ -153,6 +153,23 @@ def test_forced_rebuild_is_byte_identical(built, matrix) -> None:
     deterministic = [k for k in before if k.startswith(("figures/", "tables/"))]
     assert len(deterministic) == 15
     assert {k: after[k] for k in deterministic} == {k: before[k] for k in deterministic}
+    # the executed notebooks differ only in the timestamps papermill and nbclient record
+    for name in (k for k in before if k.endswith(".ipynb")):
+        first, second = (_without_timestamps(json.loads(s[name])) for s in (before, after))
+        assert first == second, name
+        assert [c["id"] for c in first["cells"]] == [c["id"] for c in second["cells"]]
+
+
+def _without_timestamps(nb: dict) -> dict:
+    """An executed notebook without its start and end times and durations."""
+    times = ("start_time", "end_time", "duration")
+    nb["metadata"]["papermill"] = {k: v for k, v in nb["metadata"]["papermill"].items()
+                                   if k not in times}
+    for cell in nb["cells"]:
+        cell["metadata"].pop("execution", None)  # nbclient's iopub/shell timestamps
+        cell["metadata"]["papermill"] = {k: v for k, v in cell["metadata"]["papermill"].items()
+                                         if k not in times}
+    return nb
 
 
 def test_failing_run_leaves_previous_outputs_intact(built, evidence, tmp_path: Path) -> None:
@@ -217,7 +234,7 @@ def test_cli_noop_imports_no_scientific_stack(built, matrix) -> None:
     out, _, _ = built
     code = (
         "import sys\nfrom thyroid_evidence.cli import main\n"
-        f"rc = main(['build', '--out', {str(out)!r}])\n"
+        f"rc = main(['build', '--out', {str(out)!r}, '--evidence', {str(matrix.evidence_dir)!r}])\n"
         f"print(sorted(m for m in {STACK!r} if m in sys.modules))\nsys.exit(rc)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=PROJ_ROOT, capture_output=True,
