@@ -28,6 +28,12 @@ SERIES = [
         "design": "synthetic", "n_patients": "12", "n_lesions": "", "n_procedures": "",
         "follow_up": "", "location": "test",
     },
+    {
+        "series_id": "syn_src", "source_id": "ref16", "title": "Synthetic series with a source",
+        "techniques": "cementoplasty", "target_site": "bone", "population": "synthetic",
+        "design": "synthetic", "n_patients": "25", "n_lesions": "54", "n_procedures": "49",
+        "n_procedures_source": "ref16", "follow_up": "", "location": "test",
+    },
 ]
 
 
@@ -92,6 +98,40 @@ OUTCOMES = [
     _outcome("rest_count", "syn_liver", "tumor_response", "count", "patient", "patients", "9",
              0, numerator="9", denominator="12", denominator_basis="implied", group="resp_n",
              group_kind="partition"),
+    _outcome("liver_anaesthesia", "syn_liver", "anesthesia", "proportion", "patient",
+             "percent", "71.4", 1),
+    # syn_src: the review's rows (source "review") and the primary paper's (source "ref16")
+    *[_outcome(f"src_{c}", "syn_src", "technique", "proportion", "lesion", "percent", v, 2,
+               category=c, denominator="54", denominator_basis="implied", group="src_mix",
+               group_kind="partition")
+      for c, v in (("a", "77.55"), ("b", "14.29"), ("c", "8.16"))],
+    *[_outcome(f"abs_{c}", "syn_src", "technique", "proportion", "procedure", "percent", v, 1,
+               category=c, denominator="49", denominator_basis="stated", group="abs_mix",
+               group_kind="partition", source_id="ref16", location="abstract")
+      for c, v in (("a", "77.5"), ("b", "14.3"), ("c", "8.2"))],
+    _outcome("src_anaesthesia", "syn_src", "anesthesia", "proportion", "procedure", "percent",
+             "71.4", 1),
+    _outcome("abs_sessions", "syn_src", "procedure_count", "count", "procedure", "sessions",
+             "49", 0, source_id="ref16", location="abstract"),
+    _outcome("src_symptomatic", "syn_src", "symptomatic", "proportion", "lesion", "percent",
+             "92.6", 1, category="symptomatic", numerator="50", denominator="54",
+             denominator_basis="implied"),
+    _outcome("abs_symptomatic", "syn_src", "symptomatic", "proportion", "lesion", "percent",
+             "92.6", 1, category="symptomatic", numerator="50", denominator="54",
+             denominator_basis="stated", source_id="ref16", location="abstract"),
+    _outcome("src_remission", "syn_src", "complete_treatment", "proportion", "lesion",
+             "percent", "55.6", 1, denominator="54", denominator_basis="implied"),
+    _outcome("abs_remission", "syn_src", "complete_treatment", "proportion", "lesion",
+             "percent", "57.4", 1, source_id="ref16", location="abstract"),
+    _outcome("stay_mean", "syn_src", "hospital_stay", "mean", "procedure", "days", "2.0", 1),
+    _outcome("stay_sd", "syn_src", "hospital_stay", "sd", "procedure", "days", "1.9", 1),
+    _outcome("stay_median", "syn_src", "hospital_stay", "median", "procedure", "days", "2.0",
+             1),
+    _outcome("dose_mean", "syn_src", "radioiodine_dose", "mean", "patient", "mCi", "10.0", 1),
+    _outcome("dose_sd", "syn_src", "radioiodine_dose", "sd", "patient", "mCi", "80.0", 1),
+    *[_outcome(f"src_os_{m}", "syn_src", "overall_survival", "survival", "patient", "percent",
+               v, 1, time_months=m) for m, v in (("12", "71.6"), ("24", "66.8"), ("36", "60.1"))],
+    _outcome("src_followup", "syn_src", "follow_up", "median", "patient", "years", "4.6", 1),
 ]
 
 
@@ -134,7 +174,7 @@ def _find(audit: pd.DataFrame, check: str, ids: str) -> pd.Series:
 def test_columns_and_vocabulary(audit: pd.DataFrame) -> None:
     assert tuple(audit.columns) == AUDIT_COLUMNS
     assert set(audit["status"]) <= set(STATUSES)
-    assert list(audit["series_id"].unique()) == ["syn_bone", "syn_liver"]
+    assert list(audit["series_id"].unique()) == ["syn_bone", "syn_liver", "syn_src"]
 
 
 def test_partition_with_failing_denominator_names_the_implied_one(audit: pd.DataFrame) -> None:
@@ -160,11 +200,109 @@ def test_shared_denominator_group(audit: pd.DataFrame) -> None:
 
 
 def test_missing_denominator_cannot_be_checked(audit: pd.DataFrame) -> None:
-    row = _find(audit, "grim", "anaesthesia")
+    # 71.4% of 12 patients would be 8.57 patients: the series offers no denominator
+    row = _find(audit, "grim", "liver_anaesthesia")
     assert row["status"] == "cannot_check"
     assert row["detail"] == (
         "No denominator is given for 71.4%; it fits 515 denominators up to 1000, the "
         "smallest 7, 14, 21, 28 and 35."
+    )
+
+
+def test_denominator_a_partition_establishes_is_tried_but_proves_nothing(
+    audit: pd.DataFrame,
+) -> None:
+    # the mix partition fails on 54 but closes on 49 (38 + 7 + 4); 35/49 = 71.43% is a lead
+    row = _find(audit, "cross_denominator", "anaesthesia")
+    assert row["status"] == "cannot_check"
+    assert row["detail"] == (
+        "The review gives 71.4% of procedures with no denominator; on the denominator 49 that "
+        "the partition (mix_a, mix_b, mix_c) establishes: 35/49 = 71.429%; it fits no k/n for "
+        "4 patients and 54 lesions."
+    )
+
+
+def test_primary_papers_count_is_tried_on_a_lone_percentage(audit: pd.DataFrame) -> None:
+    # the series' 49 procedures come from ref16 (n_procedures_source), also a count row
+    row = _find(audit, "cross_denominator", "src_anaesthesia")
+    assert row["status"] == "consistent"
+    assert row["detail"] == (
+        "The review gives 71.4% of procedures with no denominator; on the 49 sessions of the "
+        "primary paper (ref16): 35/49 = 71.429%; it fits no k/n for 25 patients and 54 lesions."
+    )
+    assert _find(audit, "grim", "mix_a")["status"] == "inconsistent"  # no source: unchanged
+
+
+def test_shares_that_fit_the_sources_sessions_are_a_disagreement(audit: pd.DataFrame) -> None:
+    # 77.55, 14.29, 8.16 fit no k/54 but are 38/49, 7/49, 4/49; ref16 reports 49 sessions
+    row = _find(audit, "cross_denominator", "src_a, src_b, src_c")
+    assert row["status"] == "review_and_source_disagree"
+    assert row["detail"] == (
+        "The review attaches 77.55%, 14.29% and 8.16% to 54 lesions, which they do not fit; "
+        "they fit the 49 sessions of the primary paper (ref16): 38/49 = 77.5510%, 7/49 = "
+        "14.2857% and 4/49 = 8.1633% (38 + 7 + 4 = 49); the primary paper (ref16) attaches "
+        "its own shares (77.5%, 14.3% and 8.2%, rows abs_a, abs_b, abs_c) to those sessions."
+    )
+    # the failing checks it explains are re-classed and point to it
+    for check, ids in (("partition", "src_a, src_b, src_c"), ("grim", "src_a")):
+        failing = _find(audit, check, ids)
+        assert failing["status"] == "review_and_source_disagree"
+        assert failing["detail"].endswith(
+            "They fit the 49 sessions of the primary paper (ref16) (see cross_denominator).")
+
+
+def test_sources_own_shares_are_audited_too(audit: pd.DataFrame) -> None:
+    # 38/49 = 77.551% prints as 77.5% only if truncated
+    row = _find(audit, "partition", "abs_a, abs_b, abs_c")
+    assert row["status"] == "consistent_only_if_truncated"
+    assert "38/49 = 77.551% printed as 77.5% (it rounds to 77.6%)" in row["detail"]
+
+
+def test_review_against_source(audit: pd.DataFrame) -> None:
+    unit = _find(audit, "review_vs_source", "src_a, abs_a")
+    assert unit["status"] == "review_and_source_disagree"
+    assert unit["detail"] == (
+        "technique a: the review gives 77.55% per lesion of 54 (implied), the primary paper "
+        "(ref16) 77.5% per procedure of 49 (stated): they count different things."
+    )
+    same = _find(audit, "review_vs_source", "src_symptomatic, abs_symptomatic")
+    assert same["status"] == "consistent"
+    assert same["detail"].endswith(
+        "the same number; the primary paper states the denominator that the review only "
+        "implies.")
+    differ = _find(audit, "review_vs_source", "src_remission, abs_remission")
+    assert differ["status"] == "review_and_source_disagree"
+    assert differ["detail"].endswith("55.6% per lesion of 54 (implied), the primary paper "
+                                     "(ref16) 57.4% per lesion: the numbers differ beyond "
+                                     "rounding.")
+
+
+def test_joint_km_with_median_follow_up(audit: pd.DataFrame) -> None:
+    # 25 patients at 71.6/66.8/60.1%: at most 9 at risk after 36 months (km_feasibility),
+    # but a median follow-up of 4.6 years = 55.2 months needs 13 followed that long
+    row = _find(audit, "km_joint", "src_os_12, src_os_24, src_os_36")
+    assert row["status"] == "inconsistent"
+    assert ("The milestones allow at most 9 of the 25 subjects at risk just after time 36, but "
+            "a median follow-up of 55.2 needs at least 13 still under observation then.") in (
+        row["detail"])
+    assert "reverse Kaplan-Meier median" in row["detail"]
+
+
+def test_mean_sd_uses_the_sources_count_and_the_lower_bound(audit: pd.DataFrame) -> None:
+    stay = _find(audit, "mean_sd", "stay_mean, stay_sd, stay_median")
+    assert stay["status"] == "consistent"
+    assert stay["detail"].startswith(
+        "Hospital stay 2.0 ± 1.9 days (median 2.0) over 49 procedures (the count of the "
+        "primary paper (ref16)) with every value at least 0: possible")
+    assert "In whole days: possible, e.g." in stay["detail"]
+    # 25 doses >= 0 with mean < 10.05 have an SD of at most 5 x 10.1 = 50.5 (any rounding)
+    dose = _find(audit, "mean_sd", "dose_mean, dose_sd")
+    assert dose["status"] == "inconsistent"
+    assert dose["detail"] == (
+        "Radioiodine dose 10.0 ± 80.0 mCi over 25 patients with every value at least 0: "
+        "impossible: with every value at least 0 and a mean printing as 10.0, the SD of 25 "
+        "values is at most 50.5, below 80.0. In whole mCi: impossible (with every value at "
+        "least 0 and a mean printing as 10.0, the SD of 25 values is at most 50.5, below 80.0)."
     )
 
 
@@ -279,10 +417,81 @@ def real_audit() -> pd.DataFrame:
 
 def test_real_evidence_statuses(real_audit: pd.DataFrame) -> None:
     assert set(real_audit["status"]) <= set(STATUSES)
-    # only percentages given without any denominator are left unchecked
+    # a check is left undecided only with the reason said
     unchecked = real_audit[real_audit["status"] == "cannot_check"]
-    assert set(unchecked["check"]) <= {"grim"}
-    assert all(d.startswith("No denominator is given") for d in unchecked["detail"])
+    for detail in unchecked["detail"]:
+        assert detail.startswith(("No denominator is given", "The review gives")) or (
+            "not decided" in detail), detail
+
+
+def _source_counts(evidence, series_id: str) -> list[tuple[int, str, str]]:
+    """(n, unit of analysis, source) of every count a cited paper reports for the series."""
+    out = []
+    info = evidence.series.set_index("series_id").loc[series_id]
+    if pd.notna(info["n_procedures"]) and info["n_procedures_source"] not in (None, "review"):
+        out.append((int(info["n_procedures"]), "procedure", info["n_procedures_source"]))
+    rows = evidence.outcomes[(evidence.outcomes["series_id"] == series_id)
+                             & (evidence.outcomes["source_id"] != "review")
+                             & (evidence.outcomes["statistic"] == "count")
+                             & evidence.outcomes["endpoint"].isin(
+                                 ["patient_count", "tumor_count", "procedure_count"])]
+    out += [(int(r["value"]), r["unit_of_analysis"], r["source_id"]) for _, r in rows.iterrows()]
+    return out
+
+
+def test_review_shares_that_fit_a_cited_papers_count_are_named_as_disagreements(
+    real_audit: pd.DataFrame,
+) -> None:
+    from thyroid_evidence.audit import check_partition
+
+    evidence = load_evidence()
+    outcomes = evidence.outcomes
+    review = outcomes[(outcomes["source_id"] == "review") & (outcomes["unit"] == "percent")
+                      & (outcomes["statistic"] == "proportion") & outcomes["time_months"].isna()
+                      & (outcomes["group_kind"] == "partition")]
+    expected = 0
+    for (series_id, _group), members in review.groupby(["series_id", "group"]):
+        texts = [f"{v:.{int(d)}f}" for v, d in zip(members["value"], members["decimals"],
+                                                    strict=True)]
+        own = members["denominator"].dropna().astype(int).unique()
+        if len(own) != 1 or check_partition(texts, int(own[0])).status != "inconsistent":
+            continue
+        for n, unit, source in _source_counts(evidence, series_id):
+            if unit == members["unit_of_analysis"].iloc[0]:
+                continue
+            if check_partition(texts, n).status in ("consistent",
+                                                    "consistent_only_if_truncated"):
+                expected += 1
+                row = _find(real_audit, "cross_denominator", ", ".join(members["outcome_id"]))
+                assert row["status"] == "review_and_source_disagree"
+                assert f"they fit the {n} " in row["detail"]
+                assert f"of the primary paper ({source})" in row["detail"]
+                break
+    found = real_audit[(real_audit["check"] == "cross_denominator")
+                       & (real_audit["status"] == "review_and_source_disagree")]
+    assert len(found) == expected
+
+
+def test_review_percentages_without_denominator_are_tried_on_cited_counts(
+    real_audit: pd.DataFrame,
+) -> None:
+    from thyroid_evidence.audit import grim
+
+    evidence = load_evidence()
+    outcomes = evidence.outcomes
+    lone = outcomes[(outcomes["source_id"] == "review") & (outcomes["unit"] == "percent")
+                    & (outcomes["statistic"] == "proportion") & outcomes["time_months"].isna()
+                    & outcomes["denominator"].isna()]
+    for _, row in lone.iterrows():
+        text = f"{row['value']:.{int(row['decimals'])}f}"
+        fits = [(n, source) for n, unit, source in _source_counts(evidence, row["series_id"])
+                if unit == row["unit_of_analysis"] and grim(text, n).status == "consistent"]
+        if fits:
+            found = _find(real_audit, "cross_denominator", row["outcome_id"])
+            assert found["status"] == "consistent"
+            n, source = fits[0]
+            assert f"on the {n} " in found["detail"]
+            assert f"of the primary paper ({source})" in found["detail"]
 
 
 def test_real_evidence_partition_failure_names_implied_denominators(

@@ -958,7 +958,8 @@ def _mean_sd_text(
         if result.max_sd is not None:
             body += f"; the bounds allow an SD up to {show_exact(result.max_sd, 1)}"
     else:
-        body = ("impossible: " if result.feasible is False else "not decided: ") + result.reason
+        reason = result.reason[0].lower() + result.reason[1:].rstrip(".")
+        body = ("impossible: " if result.feasible is False else "not decided: ") + reason
     if whole is None:
         return f"{head}: {body}."
     if whole.feasible:

@@ -1,0 +1,37 @@
+"""Rows quoted from a cited paper's abstract: named source, location and a checkable address."""
+
+from __future__ import annotations
+
+import re
+
+from thyroid_evidence import load_evidence
+
+_URL = re.compile(r"^https?://\S+$")
+
+
+def test_every_primary_paper_row_says_where_it_can_be_checked():
+    evidence = load_evidence()
+    sources = evidence.sources.set_index("source_id")
+    primary = evidence.outcomes[evidence.outcomes["source_id"] != "review"]
+    for _, row in primary.iterrows():
+        assert row["location"] == "abstract", row["outcome_id"]
+        address = sources.loc[row["source_id"], "address"]
+        assert isinstance(address, str) and address, row["source_id"]
+        assert all(_URL.match(part) for part in address.split("; ")), address
+
+
+def test_identifiers_only_with_an_address():
+    # a DOI, PMID, title, author list, year or journal is recorded only where a page was seen
+    evidence = load_evidence()
+    for _, row in evidence.sources.iterrows():
+        shown = [row[c] for c in ("doi", "pmid", "title", "authors", "year", "journal")]
+        if any(v is not None and str(v) not in ("", "<NA>", "nan") for v in shown):
+            assert isinstance(row["address"], str) and row["address"], row["source_id"]
+
+
+def test_series_counts_name_their_source():
+    evidence = load_evidence()
+    known = set(evidence.sources["source_id"])
+    for _, row in evidence.series.iterrows():
+        if row["n_procedures_source"] is not None:
+            assert row["n_procedures_source"] in known
