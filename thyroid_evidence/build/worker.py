@@ -39,7 +39,6 @@ from typing import Any
 
 import nbformat
 import papermill
-import papermill.engines
 from jupyter_client import protocol_version_info
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
@@ -168,27 +167,6 @@ class _KernelManager(AsyncKernelManager):
         while self.run_clients:
             self.run_clients.pop().stop_channels()
 
-
-class _KeepingEngine(papermill.engines.NBClientEngine):
-    """papermill's nbclient engine, remembering (per thread) the notebook it is executing.
-
-    papermill writes the executed notebook when a cell raises; when the kernel dies or is
-    killed at the time limit it writes nothing (the build asks for no save after each cell).
-    The notebook as far as it ran is then taken from here and written whole, atomically.
-    """
-
-    running = threading.local()
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
-        """As papermill's, with ``nb_man.nb`` kept for :func:`execute_task`."""
-        cls.running.nb = nb_man.nb
-        return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-
-
-#: The engine's name in papermill's registry (the public way to add an engine).
-ENGINE = "thyroid-evidence"
-papermill.engines.papermill_engines.register(ENGINE, _KeepingEngine)
 
 #: What nbclient passes to a kernel it starts itself (no history file on disk).
 _KERNEL_ARGS = ("--HistoryManager.hist_file=:memory:",)
@@ -665,17 +643,17 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
             manager = _KernelManager(kernel_name=notebook_kernel_name(task.input_path))
             _start_kernel(manager, task.env, task.cwd, task.log_path)
         watchdog = _Watchdog(manager, task.run_timeout)
-        _KeepingEngine.running.nb = None
         nb = papermill.execute_notebook(
             task.input_path,
             str(staged_nb),
             parameters=task.parameters,
             progress_bar=False,
-            request_save_on_cell_execute=False,
+            # saved after each cell, so that a kernel that dies (or is stopped at the time
+            # limit) leaves the notebook as far as it ran; read back before it is kept
+            request_save_on_cell_execute=True,
             start_timeout=task.start_timeout,
             execution_timeout=task.execution_timeout,
             km=manager,  # papermill's nbclient engine runs the notebook in this kernel
-            engine_name=ENGINE,
         )
     except papermill.PapermillExecutionError as exc:
         if pool is not None:
@@ -696,14 +674,8 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     except Exception as exc:  # kernel died, notebook unreadable, timeout: report, don't crash
         if pool is not None:
             pool.discard()
-        # a kernel that died (or was killed at the time limit) after cells ran: keep the
-        # notebook as far as it ran (whole or not at all) and name the cell it was in
-        partial = getattr(_KeepingEngine.running, "nb", None)
-        if partial is not None:
-            try:
-                atomic_write_text(staged_nb, nbformat.writes(partial) + "\n")
-            except Exception:  # noqa: BLE001, S110 - then no notebook is kept
-                pass
+        # a kernel that died (or was stopped at the time limit) after cells ran: name the cell
+        # it was in (papermill saved the notebook as far as it ran)
         index, count, line = _last_started_cell(staged_nb)
         timed_out = watchdog is not None and watchdog.fired.is_set()
         failure = RunFailure(
