@@ -260,8 +260,23 @@ def plot_metastatic_sites(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axe
                 transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=12,
                 fontweight="bold", color=HISTOTYPE_COLORS.get(histotype, "#444444"))
     ax.set_ylim(min(positions) - 0.8, max(y for y, _ in headers) + 0.8)
-    footer(ax, _source_line(frame))
+    footer(ax, _shared_denominator_note(frame) + _source_line(frame))
     return ax
+
+
+def _shared_denominator_note(frame: pd.DataFrame) -> str:
+    """Which percentages share a denominator, with the sums that show they overlap."""
+    over = []
+    for histotype, block in frame.groupby("histotype", sort=False):
+        lows = block["low"].fillna(block["high"]).sum()
+        if lows > 100:
+            name = HISTOTYPE_LABELS.get(histotype, histotype).split(" (")[-1].rstrip(")")
+            over.append(f"{name} {lows:g}%")
+    overlap = (f"; their lower ends already add to more than 100% ({', '.join(over)}), so "
+               "one patient can count at several sites" if over else "")
+    return ("The table states no denominators: the percentages of one histotype are read as "
+            "shares of one group of patients, not parts of a whole" + overlap + "; percentages "
+            "of different histotypes have different denominators. ")
 
 
 def plot_metastases_at_presentation(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
