@@ -225,3 +225,20 @@ def test_the_kernels_are_told_the_evidence(monkeypatch: pytest.MonkeyPatch,
     assert config.evidence_dir() == evidence_snapshot.resolve()
     assert load_matrix().evidence_dir == evidence_snapshot.resolve()
     assert load_evidence().root == evidence_snapshot.resolve()
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"n_total": "50"}, "n_total must be a whole number > 0; got '50'"),
+    ({"n_total": 50, "total_events": "3"}, "total_events must be a whole number in [0, 50]"),
+    ({"n_total": 50, "times": ["0", 1, 2]}, "times must hold numbers only; found '0'"),
+    ({"n_total": 50, "survival": "1, 0.9, 0.8"}, "survival must be a sequence of numbers, got str"),
+    ({"risk_times": [0], "n_risk": ["5"]}, "n_risk must hold numbers only; found '5'"),
+    ({"risk_times": 0, "n_risk": [5]}, "risk_times must be a sequence of numbers, got int"),
+])
+def test_reconstruct_km_names_the_argument_of_the_wrong_type(arguments, message) -> None:
+    from thyroid_evidence.survival.guyot import reconstruct_km
+
+    given = {"times": [0.0, 1.0, 2.0], "survival": [1.0, 0.9, 0.8], **arguments}
+    with pytest.raises(TypeError) as info:
+        reconstruct_km(given.pop("times"), given.pop("survival"), **given)
+    assert str(info.value).startswith(message)

@@ -63,6 +63,18 @@ class KMReconstructionDiagnostics:
     curve: pd.DataFrame
 
 
+def _numbers(values: object, name: str) -> np.ndarray:
+    """``values`` as a flat float array; TypeError naming ``name`` when they are not numbers
+    (text such as ``"5"`` and booleans included: numpy would convert them silently)."""
+    if values is None or isinstance(values, str | bytes) or np.ndim(values) == 0:
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
+    raw = np.asarray(values, dtype=object).ravel()
+    bad = [v for v in raw if not is_real(v)]
+    if bad:
+        raise TypeError(f"{name} must hold numbers only; found {bad[0]!r}")
+    return np.asarray(values, dtype=float).ravel()
+
+
 def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     """Sort, clip and make monotone digitised points; merge points at equal times.
 
@@ -70,12 +82,14 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
 
     Raises
     ------
+    TypeError
+        If ``times`` or ``survival`` is not a sequence of numbers (the message names which).
     ValueError
         For mismatched lengths, non-finite values, survival outside [0, 1] by more than the
         clipping tolerance (e.g. percentages) or times clearly below zero.
     """
-    t = np.asarray(times, dtype=float).ravel()
-    s = np.asarray(survival, dtype=float).ravel()
+    t = _numbers(times, "times")
+    s = _numbers(survival, "survival")
     notes: list[str] = []
     if t.size != s.size:
         raise ValueError(f"times and survival must have the same length; got {t.size} and {s.size}")
@@ -142,8 +156,8 @@ def _check_risk_table(
         if n_total is None:
             raise ValueError("give either a risk table (risk_times, n_risk) or n_total")
         return np.array([0.0]), np.array([int(n_total)])
-    rt = np.asarray(risk_times, dtype=float).ravel()
-    nr_raw = np.asarray(n_risk, dtype=float).ravel()
+    rt = _numbers(risk_times, "risk_times")
+    nr_raw = _numbers(n_risk, "n_risk")
     if rt.size != nr_raw.size or rt.size == 0:
         raise ValueError(
             f"risk_times and n_risk must have the same non-zero length; got {rt.size} and "
@@ -294,6 +308,9 @@ def reconstruct_km(
 
     Raises
     ------
+    TypeError
+        If an argument has the wrong type (``n_total="50"``, ``times=["a"]``, ...); the message
+        names the argument.
     ValueError
         For impossible input (see :func:`clean_curve`), an increasing ``n_risk``, risk times
         outside the curve, ``n_total <= 0`` or ``total_events`` outside [0, n].
