@@ -22,7 +22,14 @@ import string
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["code_span", "escape_markdown", "markdown_list", "markdown_text", "show_list", "show_markdown"]
+__all__ = [
+    "code_span",
+    "escape_markdown",
+    "markdown_list",
+    "markdown_text",
+    "show_list",
+    "show_markdown",
+]
 
 #: Characters that mean something in Markdown (CommonMark lets each be backslash-escaped).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
