@@ -171,6 +171,13 @@ def _find(audit: pd.DataFrame, check: str, ids: str) -> pd.Series:
     return rows.iloc[0]
 
 
+def test_every_status_has_words() -> None:
+    from thyroid_evidence.vocab import STATUS_LABELS
+
+    assert tuple(STATUS_LABELS) == STATUSES
+    assert STATUS_LABELS["review_and_source_disagree"] == "review and source disagree"
+
+
 def test_columns_and_vocabulary(audit: pd.DataFrame) -> None:
     assert tuple(audit.columns) == AUDIT_COLUMNS
     assert set(audit["status"]) <= set(STATUSES)

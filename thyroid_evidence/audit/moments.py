@@ -247,12 +247,9 @@ def mean_sd_feasible(
     result = _attempt(*args, first)
     if result.feasible or first == MODES:
         return result
-    wider = _attempt(*args, MODES)
-    if wider.feasible:
-        return wider
-    if wider.feasible is False:
-        return wider
-    return result if result.feasible is False and wider.feasible is None else wider
+    # impossible (or undecided) with round-to-nearest: truncation or rounding up decides
+    # between a witness, a proof under every mode, and "cannot check"
+    return _attempt(*args, MODES)
 
 
 def _attempt(
