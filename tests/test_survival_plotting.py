@@ -34,11 +34,17 @@ def test_plot_curve_with_band_markers_and_risk_table(result):
     assert all(f"{v:.1f}%" in texts for v in BONE_OS.values())
     assert "Number at risk (patients), pseudo-data (assumed censoring)" in texts
     assert str(series_size("bone_ir_cazzato")) in texts
-    assert ax.get_ylabel() == "Survival (%)" and "Months" in ax.get_xlabel()
+    assert ax.get_ylabel() == "Survival (%), Kaplan–Meier" and "Months" in ax.get_xlabel()
     labels = ax.get_legend_handles_labels()[1]
     assert any("rounding interval" in lab for lab in labels)
     assert any("95% band" in lab for lab in labels)
     assert any("not individual patient data" in t for t in texts)
+    # beyond the last reported milestone the curve is dashed and says so
+    last = max(BONE_OS)
+    assert any(f"Extrapolated under assumptions (beyond the reported numbers, {last:g} months)"
+               == lab for lab in labels)
+    dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert dashed and float(np.min(dashed[0].get_xdata())) >= last - 1e-9
 
 
 def test_plot_reconstruction_check_reports_gaps():

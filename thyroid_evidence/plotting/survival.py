@@ -86,15 +86,31 @@ def plot_curve(
     t_end_curve = min(t_end, float(data["time"].max()))
     grid = np.linspace(0.0, t_end_curve, 600)
     curve = _step_curve(data, grid, kind, estimator)
-    what = "Survival" if kind == "survival" else "Cumulative incidence"
+    table = result.reported_vs_reproduced
+    # the horizon: the latest time the reported numbers speak to; beyond it, dashed and said
+    spoken = np.r_[table.loc[table["quantity"] == kind, "time_months"].to_numpy(float),
+                   table.loc[table["quantity"] == "median", "upper"].to_numpy(float)]
+    horizon = float(spoken.max()) if spoken.size else t_end_curve
+    data_part = grid <= horizon + 1e-9
     if band is not None:
         keep = band.times <= t_end_curve
-        ax.fill_between(band.times[keep], 100 * band.ci_low[keep], 100 * band.ci_high[keep],
-                        step="post", color=_BAND, alpha=0.6, linewidth=0,
+        inside = keep & (band.times <= horizon + 1e-9)
+        ax.fill_between(band.times[inside], 100 * band.ci_low[inside],
+                        100 * band.ci_high[inside], step="post", color=_BAND, alpha=0.6,
+                        linewidth=0,
                         label=f"{band.level:.0%} band: reconstruction + sampling uncertainty")
-    ax.step(grid, 100 * curve, where="post", color=_CURVE, linewidth=2,
+        beyond = keep & (band.times >= horizon - 1e-9)
+        if beyond.any():
+            ax.fill_between(band.times[beyond], 100 * band.ci_low[beyond],
+                            100 * band.ci_high[beyond], step="post", color=_BAND, alpha=0.25,
+                            hatch="//", edgecolor="#6a8fb5", linewidth=0)
+    ax.step(grid[data_part], 100 * curve[data_part], where="post", color=_CURVE, linewidth=2,
             label="Reconstructed curve (pseudo-data)")
-    table = result.reported_vs_reproduced
+    if (~data_part).any():
+        tail = grid >= horizon - 1e-9
+        ax.step(grid[tail], 100 * curve[tail], where="post", color=_CURVE, linewidth=1.5,
+                linestyle="--", label="Extrapolated under assumptions (beyond the reported "
+                f"numbers, {horizon:g} months)")
     pts = table[table["quantity"] == kind]
     if len(pts):
         mid = 100 * pts["reported"].to_numpy()
@@ -121,7 +137,9 @@ def plot_curve(
     else:
         top = max(float(np.nanmax(curve)), float(band.ci_high.max()) if band else 0.0)
         ax.set_ylim(0, min(100, 100 * top * 1.3 + 2))
-    ax.set_ylabel(f"{what} (%)")
+    ax.set_ylabel(ESTIMATOR_AXIS["kaplan-meier" if kind == "survival" else
+                                 "1 - kaplan-meier" if estimator == "kaplan-meier"
+                                 else "aalen-johansen"])
     ax.set_xlabel("Months since treatment", labelpad=2)
     ax.grid(True, color="#dddddd", linewidth=0.6)
     ax.set_title(textwrap.fill(title if title is not None else result.label, 70), fontsize=11)

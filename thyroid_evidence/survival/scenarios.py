@@ -482,11 +482,12 @@ class ScenarioSet:
 
     def last_at_risk_time(self) -> float:
         """Latest time at which some accepted scenario expects one unit still at risk."""
-        ends = []
-        for i in self.accepted:
-            s = self._items[i]
-            ends.append(s.censoring.high)
-        return float(max(ends)) if ends else self.horizon_months
+        if not self.accepted:
+            return self.horizon_months
+        top = max(self._items[i].censoring.high for i in self.accepted)
+        grid = np.linspace(0.0, top, 2001)
+        alive = self.at_risk(grid)["high"].to_numpy() >= 1
+        return float(grid[alive].max()) if alive.any() else 0.0
 
     # --- sampling -------------------------------------------------------------------------
     def pseudo_data(self, i: int, *, seed: int | None = None) -> pd.DataFrame:
