@@ -132,6 +132,10 @@ OUTCOMES = [
     *[_outcome(f"src_os_{m}", "syn_src", "overall_survival", "survival", "patient", "percent",
                v, 1, time_months=m) for m, v in (("12", "71.6"), ("24", "66.8"), ("36", "60.1"))],
     _outcome("src_followup", "syn_src", "follow_up", "median", "patient", "years", "4.6", 1),
+    _outcome("ltp_12", "syn_src", "local_tumor_progression", "cumulative_incidence", "lesion",
+             "percent", "5.6", 1, time_months="12"),
+    _outcome("ltp_count", "syn_src", "local_tumor_progression", "count", "lesion", "events",
+             "3", 0, numerator="3", denominator="54", denominator_basis="stated"),
 ]
 
 
@@ -293,6 +297,22 @@ def test_joint_km_with_median_follow_up(audit: pd.DataFrame) -> None:
             "a median follow-up of 55.2 needs at least 13 still under observation then.") in (
         row["detail"])
     assert "reverse Kaplan-Meier median" in row["detail"]
+
+
+def test_joint_km_with_an_event_count(audit: pd.DataFrame) -> None:
+    # 3/54 = 5.56% prints as 5.6% with no censoring: 3 events by 12 months, and 51 lesions
+    # still followed leave room for the median follow-up of 55.2 months (28 needed)
+    row = _find(audit, "km_joint", "ltp_12, ltp_count")
+    assert row["status"] == "consistent"
+    assert row["detail"].startswith(
+        "Cumulative incidence 5.6% at 12 months of 54 lesions, 3 events in all and median "
+        "follow-up 4.6 years (reported per patient): possible together; without censoring "
+        "before 12 months a path would have 3 events by then")
+    assert "Assumed: the median follow-up holds for the lesions too" in row["detail"]
+    plain = _find(audit, "km_feasibility", "ltp_12")
+    assert plain["detail"].endswith(
+        "The example need not have the 3 events reported; km_joint checks the milestones "
+        "with that count.")
 
 
 def test_mean_sd_uses_the_sources_count_and_the_lower_bound(audit: pd.DataFrame) -> None:

@@ -431,8 +431,14 @@ def _km_checks(series_id: str, chunk: pd.DataFrame, size: pd.Series) -> list[dic
         texts = [_reported(r) for _, r in rows.iterrows()]
         times = list(rows["time_months"])
         complement = kind == "cumulative_incidence"
-        out.append(_row(series_id, ids, "km_feasibility",
-                        *_km_verdict(n, texts, times, complement, counted)))
+        status, detail = _km_verdict(n, texts, times, complement, counted)
+        counts = chunk[(chunk["endpoint"] == rows["endpoint"].iloc[0])
+                       & (chunk["statistic"] == "count") & (chunk["unit_of_analysis"] == unit)
+                       & chunk["time_months"].isna()]
+        if len(counts) == 1 and status != "inconsistent":
+            detail += (f" The example need not have the {int(counts['value'].iloc[0])} events "
+                       f"reported; km_joint checks the milestones with that count.")
+        out.append(_row(series_id, ids, "km_feasibility", status, detail))
     return out
 
 
