@@ -584,6 +584,7 @@ def _complement_of_set(sset: ScenarioSet, table: pd.DataFrame, ax: Axes, title: 
     ax.set(xlabel="Months since treatment",
            ylabel=_EFFICACY_AXIS[(sset.estimators or tuple(sset.scenarios["estimator"]))[0]],
            title=title, xlim=(0, right))
+    ax.set_xticks(np.arange(0.0, right + 1e-9, 12.0))
     ax.set_ylim(max(0.0, float(np.floor(low / 5) * 5) - 5), 100.5)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
