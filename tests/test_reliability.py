@@ -242,3 +242,27 @@ def test_reconstruct_km_names_the_argument_of_the_wrong_type(arguments, message)
     with pytest.raises(TypeError) as info:
         reconstruct_km(given.pop("times"), given.pop("survival"), **given)
     assert str(info.value).startswith(message)
+
+
+def test_table_2_rules_are_checked_at_validation(evidence_copy: Path, edit_cell, notebooks: Path,
+                                                 tmp_path: Path) -> None:
+    from tests.conftest import find_line
+    from thyroid_evidence.study.checks import validate_evidence
+
+    load_evidence(evidence_copy)  # the schema alone does not know the rule language
+    line = 2  # the first criterion
+    edit_cell(evidence_copy, "risk_stratification", line, "rule", "distant_metastases == (")
+    second = line + 1
+    edit_cell(evidence_copy, "risk_stratification", second, "rule", "")
+    with pytest.raises(EvidenceError) as info:
+        validate_evidence(evidence_copy)
+    assert [str(p) for p in info.value.problems] == [
+        f"risk_stratification.csv:{line}: rule: distant_metastases == ( — not a valid "
+        "expression ('(' was never closed)",
+        f"risk_stratification.csv:{second}: rule: (empty) — the rule is empty",
+    ]
+    assert find_line(evidence_copy, "risk_stratification", "rule", "") == second
+    stream = io.StringIO()
+    summary = build(tmp_path / "o", matrix=load_matrix(notebooks / "matrix.toml"),
+                    evidence=evidence_copy, stream=stream)
+    assert summary.refused == (f"error: {info.value}",)

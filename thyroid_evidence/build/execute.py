@@ -237,12 +237,13 @@ def check_out(out: Path, matrix: Matrix) -> None:
 
 
 def evidence_problem(evidence_dir: Path) -> str | None:
-    """Why the evidence in ``evidence_dir`` cannot be built from (as ``validate`` says it)."""
-    from thyroid_evidence.evidence import load_evidence
+    """Why the evidence in ``evidence_dir`` cannot be built from, as ``validate`` says it
+    (:func:`thyroid_evidence.study.checks.validate_evidence`: Table 2's rules included)."""
     from thyroid_evidence.exceptions import EvidenceError
+    from thyroid_evidence.study.checks import validate_evidence
 
     try:
-        load_evidence(evidence_dir)
+        validate_evidence(evidence_dir)
     except EvidenceError as exc:
         return f"error: {exc}"
     return None

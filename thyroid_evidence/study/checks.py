@@ -1,10 +1,13 @@
-"""The study layer's input check: an evidence package from ``load_evidence()``."""
+"""The study layer's input checks: an evidence package from ``load_evidence()``, and the
+validation that adds the rules only the layers above the evidence know (Table 2's rules)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from thyroid_evidence.evidence import Evidence
+from thyroid_evidence.evidence import Evidence, load_evidence
+from thyroid_evidence.exceptions import EvidenceError
 
 
 def check_evidence(evidence: Any) -> Evidence:
@@ -20,4 +23,25 @@ def check_evidence(evidence: Any) -> Evidence:
             f"evidence must be an Evidence from thyroid_evidence.load_evidence(); got "
             f"{type(evidence).__name__}"
         )
+    return evidence
+
+
+def validate_evidence(root: str | Path | None = None) -> Evidence:
+    """:func:`~thyroid_evidence.evidence.load_evidence`, then the rules of Table 2 compiled.
+
+    What ``thyroid-evidence validate`` and the build run: every problem of the package,
+    Table 2's rules included (:func:`thyroid_evidence.study.staging.rule_problems`), before
+    any notebook does.
+
+    Raises
+    ------
+    EvidenceError
+        Listing every problem, each as ``file:row: column: value — rule``.
+    """
+    from thyroid_evidence.study.staging import rule_problems
+
+    evidence = load_evidence(root)
+    problems = rule_problems(evidence)
+    if problems:
+        raise EvidenceError(problems, evidence.root)
     return evidence

@@ -17,13 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from thyroid_evidence.evidence import Evidence, load_evidence
+from thyroid_evidence.evidence import Evidence, Problem, load_evidence
 from thyroid_evidence.staging import risk
 from thyroid_evidence.staging.features import PatientFeatures
 from thyroid_evidence.staging.results import RiskResult
 from thyroid_evidence.staging.rules import Criterion, criteria_from_table
 
-__all__ = ["ata_risk", "criteria", "stratify", "tnm_risk_group"]
+__all__ = ["ata_risk", "criteria", "rule_problems", "stratify", "tnm_risk_group"]
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +55,39 @@ def criteria(evidence: Evidence | pd.DataFrame | None = None) -> tuple[Criterion
         return criteria_from_table(evidence.risk_stratification)
     raise TypeError("evidence must be None, an Evidence from load_evidence() or a "
                     f"risk_stratification DataFrame; got {type(evidence).__name__}")
+
+
+def rule_problems(evidence: Evidence) -> list[Problem]:
+    """Every row of Table 2 that does not compile, as validation problems (all at once).
+
+    The rule language belongs to :mod:`thyroid_evidence.staging`, above the evidence layer, so
+    :func:`~thyroid_evidence.evidence.load_evidence` cannot check it;
+    :func:`thyroid_evidence.study.checks.validate_evidence` (``thyroid-evidence validate``, the
+    build) does, so that a broken rule is found at validation, not when a notebook runs.
+
+    Returns
+    -------
+    list of Problem
+        ``risk_stratification.csv:LINE: rule: RULE — what is wrong`` (or ``fields``).
+    """
+    if not isinstance(evidence, Evidence):
+        raise TypeError(f"evidence must be an Evidence from load_evidence(); got "
+                        f"{type(evidence).__name__}")
+    table = evidence.risk_stratification
+    problems = []
+    for line in table.index:
+        row = table.loc[line]
+        cid, rule = str(row["criterion_id"]), row["rule"]
+        try:
+            criteria_from_table(table.loc[[line]])
+        except ValueError as exc:
+            text = str(exc).removeprefix(f"risk_stratification: criterion {cid!r}: ")
+            column = "fields" if text.startswith("fields=") else "rule"
+            if isinstance(rule, str):
+                text = text.removeprefix(f"rule {rule.strip()!r}: ")
+            problems.append(Problem(table.attrs.get("file", "risk_stratification.csv"),
+                                    int(line), column, row[column], text))
+    return problems
 
 
 def ata_risk(p: PatientFeatures | Mapping[str, Any],
