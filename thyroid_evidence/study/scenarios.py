@@ -48,9 +48,8 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
     Raises
     ------
     ValueError
-        For an unknown endpoint, or a series that reports nothing for it.
-    LookupError
-        For an unknown series.
+        For an unknown series or endpoint (the message lists the allowed ones), or a series
+        that reports nothing for the endpoint.
     """
     got = _read(evidence, series_id, endpoint)
     info, unit, n = got["info"], got["unit"], got["n"]
