@@ -136,7 +136,7 @@ def _evidence(out: Path, evidence_dir: Path) -> list[dict]:
             tables.append({"path": str(rel), "rows": None})
             continue
         shutil.copyfile(source, target / Path(rel).name)
-        with source.open(encoding="utf-8", newline="") as fh:
+        with source.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
         tables.append({
             "name": name,

@@ -76,7 +76,7 @@ class EvidenceIndex:
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     if not path.is_file():
         raise ValueError(f"evidence file {path} does not exist")
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:  # a byte-order mark is accepted
         reader = csv.DictReader(fh)
         missing = [name for name in required if name not in (reader.fieldnames or ())]
         if missing:
