@@ -80,6 +80,12 @@ ESTIMATOR_AXIS = {
     "aalen-johansen": "Cumulative incidence (%), Aalen–Johansen, deaths competing",
     "1 - kaplan-meier": "1 − Kaplan–Meier (%), deaths censored",
 }
+#: Each estimator in words (captions).
+ESTIMATOR_WORDS = {
+    "kaplan-meier": "Kaplan–Meier",
+    "aalen-johansen": "Aalen–Johansen with deaths competing",
+    "1 - kaplan-meier": "1 − Kaplan–Meier with deaths censored",
+}
 _MODE = {"kaplan-meier": "survival", "aalen-johansen": "aalen-johansen",
          "1 - kaplan-meier": "kaplan-meier"}
 _GRID_POINTS = 1201
@@ -705,7 +711,7 @@ class ScenarioSet:
             return (f"None of the {tried} scenarios tried reproduces every reported number; "
                     "no curve is shown as a reading of the publication.")
         varied = ", ".join(self.varied) or "nothing besides sampling"
-        ests = " and ".join(self.estimators)
+        ests = " and ".join(ESTIMATOR_WORDS[e] for e in self.estimators)
         return (f"{acc} of {tried} scenarios reproduce every reported number. The reported "
                 f"numbers speak up to {self.horizon_months:g} months; beyond that the {what} is "
                 f"extrapolated under assumptions. The band is the envelope over the accepted "
