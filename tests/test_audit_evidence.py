@@ -132,6 +132,14 @@ OUTCOMES = [
     *[_outcome(f"src_os_{m}", "syn_src", "overall_survival", "survival", "patient", "percent",
                v, 1, time_months=m) for m, v in (("12", "71.6"), ("24", "66.8"), ("36", "60.1"))],
     _outcome("src_followup", "syn_src", "follow_up", "median", "patient", "years", "4.6", 1),
+    _outcome("dose_fixed", "syn_src", "radioiodine_dose", "value", "patient", "mCi", "100", 0,
+             category="initial_ablation"),
+    _outcome("abs_dose_fixed", "syn_src", "radioiodine_dose", "value", "patient", "GBq", "3.7",
+             1, category="initial_ablation", source_id="ref16", location="abstract"),
+    _outcome("dose_other", "syn_src", "radioiodine_dose", "value", "patient", "mCi", "150", 0,
+             category="other_activity"),
+    _outcome("abs_dose_other", "syn_src", "radioiodine_dose", "value", "patient", "GBq", "3.7",
+             1, category="other_activity", source_id="ref16", location="abstract"),
     _outcome("ltp_12", "syn_src", "local_tumor_progression", "cumulative_incidence", "lesion",
              "percent", "5.6", 1, time_months="12"),
     _outcome("ltp_count", "syn_src", "local_tumor_progression", "count", "lesion", "events",
@@ -279,13 +287,23 @@ def test_review_against_source(audit: pd.DataFrame) -> None:
     same = _find(audit, "review_vs_source", "src_symptomatic, abs_symptomatic")
     assert same["status"] == "consistent"
     assert same["detail"].endswith(
-        "the same number; the primary paper states the denominator that the review only "
+        "the same value; the primary paper states the denominator that the review only "
         "implies.")
     differ = _find(audit, "review_vs_source", "src_remission, abs_remission")
     assert differ["status"] == "review_and_source_disagree"
     assert differ["detail"].endswith("55.6% per lesion of 54 (implied), the primary paper "
                                      "(ref16) 57.4% per lesion: the numbers differ beyond "
                                      "rounding.")
+
+
+def test_review_against_source_converts_mci_to_gbq(audit: pd.DataFrame) -> None:
+    # 1 mCi = 0.037 GBq: 100 mCi is 3.7 GBq; 150 mCi is 5.55 GBq, not 3.7
+    same = _find(audit, "review_vs_source", "dose_fixed, abs_dose_fixed")
+    assert same["status"] == "consistent"
+    assert same["detail"].endswith("the same value (100 mCi = 3.7 GBq).")
+    other = _find(audit, "review_vs_source", "dose_other, abs_dose_other")
+    assert other["status"] == "review_and_source_disagree"
+    assert other["detail"].endswith("the numbers differ beyond rounding.")
 
 
 def test_joint_km_with_median_follow_up(audit: pd.DataFrame) -> None:

@@ -111,6 +111,9 @@ NON_NEGATIVE_UNITS: tuple[str, ...] = (
 #: Units often recorded in whole numbers (days in hospital, administered activity in mCi): the
 #: mean ± SD check adds what whole numbers of them would allow (an assumption, said as such).
 WHOLE_NUMBER_UNITS: tuple[str, ...] = ("days", "mCi")
+#: Units that convert exactly into another unit of the same quantity: unit -> (other unit,
+#: factor as an exact decimal string). 1 mCi = 37 MBq = 0.037 GBq by definition of the curie.
+UNIT_CONVERSIONS: Mapping[str, tuple[str, str]] = MappingProxyType({"mCi": ("GBq", "0.037")})
 #: Time units and their length in months (a month is 365.25 / 12 days).
 MONTHS_PER_UNIT: Mapping[str, float] = MappingProxyType(
     {"months": 1.0, "years": 12.0, "days": 12.0 / 365.25}

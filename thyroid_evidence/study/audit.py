@@ -23,6 +23,7 @@ from thyroid_evidence.audit.partition import check_complement, check_partition
 from thyroid_evidence.audit.rounding import (
     MODES,
     NEAREST_MODES,
+    Interval,
     parse_reported,
     round_fraction,
     show,
@@ -34,6 +35,7 @@ from thyroid_evidence.vocab import (
     MONTHS_PER_UNIT,
     NON_NEGATIVE_UNITS,
     REVIEW_SOURCE,
+    UNIT_CONVERSIONS,
     UNIT_OF_ANALYSIS_WORDS,
     WHOLE_NUMBER_UNITS,
 )
@@ -744,7 +746,21 @@ def _compare(series_id: str, a: pd.Series, b: pd.Series) -> dict:
     head = (f"{str(a['endpoint']).replace('_', ' ')}"
             f"{' ' + str(category).replace('_', ' ') if category else ''}:"
             f" the review gives {described(a, unit_a)}, {src} {described(b, unit_b)}")
-    if a["unit_of_analysis"] != b["unit_of_analysis"] or a["unit"] != b["unit"]:
+    factor, converted = Fraction(1), ""
+    if a["unit"] != b["unit"]:
+        other, scale = UNIT_CONVERSIONS.get(a["unit"], (None, None))
+        back, back_scale = UNIT_CONVERSIONS.get(b["unit"], (None, None))
+        if other == b["unit"]:
+            factor = Fraction(scale)
+        elif back == a["unit"]:
+            factor = 1 / Fraction(back_scale)
+        else:
+            factor = None
+        if factor is not None:
+            converted = (f" ({_reported(a)} {a['unit']} = "
+                         f"{show_exact(parse_reported(_reported(a)).value * factor, 0)} "
+                         f"{b['unit']})")
+    if a["unit_of_analysis"] != b["unit_of_analysis"] or factor is None:
         return _row(series_id, ids, "review_vs_source", "review_and_source_disagree",
                     f"{head}: they count different things.")
     if (_present(a["denominator"]) and _present(b["denominator"])
@@ -752,16 +768,21 @@ def _compare(series_id: str, a: pd.Series, b: pd.Series) -> dict:
         return _row(series_id, ids, "review_vs_source", "review_and_source_disagree",
                     f"{head}: the denominators differ.")
     ra, rb = parse_reported(_reported(a)), parse_reported(_reported(b))
-    basis = ""
+    basis = converted
     if b["denominator_basis"] == "stated" and a["denominator_basis"] != "stated":
-        basis = "; the primary paper states the denominator that the review only implies"
-    if ra.value == rb.value:
+        basis += "; the primary paper states the denominator that the review only implies"
+
+    def scaled(interval: Interval) -> Interval:
+        return Interval(interval.lo * factor, interval.hi * factor, interval.lo_closed,
+                        interval.hi_closed)
+
+    if ra.value * factor == rb.value:
         return _row(series_id, ids, "review_vs_source", "consistent",
-                    f"{head}: the same number{basis}.")
-    if _overlap(union_interval(ra, NEAREST_MODES), union_interval(rb, NEAREST_MODES)):
+                    f"{head}: the same value{basis}.")
+    if _overlap(scaled(union_interval(ra, NEAREST_MODES)), union_interval(rb, NEAREST_MODES)):
         return _row(series_id, ids, "review_vs_source", "consistent",
                     f"{head}: equal within rounding{basis}.")
-    if _overlap(union_interval(ra, MODES), union_interval(rb, MODES)):
+    if _overlap(scaled(union_interval(ra, MODES)), union_interval(rb, MODES)):
         return _row(series_id, ids, "review_vs_source", "consistent_only_if_truncated",
                     f"{head}: equal only if one of them was truncated or rounded up{basis}.")
     return _row(series_id, ids, "review_vs_source", "review_and_source_disagree",
