@@ -214,6 +214,14 @@ def km_joint_feasible(
     no_censoring = _no_censoring_events(n, targets)
     paths = _search(n, targets, t, median)
     common = dict(events_lower_bound=lower_bound, no_censoring_events=no_censoring)
+    if events is not None and lower_bound is not None and events < lower_bound:
+        found = [p[0] for p in paths]
+        return KmJointFeasibility(
+            **base, feasible=False, min_events=min(found, default=None),
+            max_events=max(found, default=None), **common, witness=None, events_after=None,
+            reason=f"At least {lower_bound} events are needed by {_last_before(t, median):g} "
+                   f"while more than half of the {n} subjects remain under observation until "
+                   f"the median follow-up; {events} were reported.")
     if median is not None and not paths and n <= at_risk_max_n:
         proof = _at_risk_proof(n, texts, t, median, complement, allowed)
         if proof:
@@ -234,13 +242,6 @@ def km_joint_feasible(
             **base, feasible=True, min_events=min_events, max_events=max_events, **common,
             witness=best[2], events_after=0,
             reason="A path prints the milestones with this follow-up.")
-    if lower_bound is not None and events < lower_bound:
-        return KmJointFeasibility(
-            **base, feasible=False, min_events=min_events, max_events=max_events, **common,
-            witness=None, events_after=None,
-            reason=f"At least {lower_bound} events are needed by {_last_before(t, median):g} "
-                   f"while at least half of the {n} subjects remain under observation until "
-                   f"the median follow-up; {events} were reported.")
     for by_last, at_risk_last, segments in sorted(paths, key=lambda p: p[0]):
         after = events - by_last
         if 0 <= after <= at_risk_last:
