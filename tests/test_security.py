@@ -105,3 +105,66 @@ def test_markdown_text_escapes_every_field_and_keeps_the_template() -> None:
         markdown_text(3)
     with pytest.raises(TypeError, match="items must be an iterable of texts, not a str"):
         markdown_list("abc")
+
+
+#: What may build the text a notebook passes to Markdown(...) or HTML(...).
+_ESCAPING = {"markdown_text", "markdown_list", "escape_markdown", "code_span"}
+
+
+def _safe(node) -> bool:
+    """True when ``node`` can only produce the notebook's own text or escaped values."""
+    import ast
+
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in _ESCAPING:
+            return True
+        if name == "join" and isinstance(func, ast.Attribute) and _safe(func.value):
+            (items,) = node.args
+            if isinstance(items, ast.GeneratorExp | ast.ListComp):
+                return _safe(items.elt)
+            return isinstance(items, ast.List | ast.Tuple) and all(map(_safe, items.elts))
+        return False
+    if isinstance(node, ast.BoolOp):
+        return all(map(_safe, node.values))
+    if isinstance(node, ast.IfExp):
+        return _safe(node.body) and _safe(node.orelse)
+    if isinstance(node, ast.JoinedStr):
+        return all(isinstance(v, ast.Constant) or _safe(v.value) for v in node.values)
+    return False
+
+
+def test_notebooks_show_evidence_text_only_escaped() -> None:
+    """Every Markdown(...) or HTML(...) a notebook displays is its own text or goes through
+    thyroid_evidence.notebook's escaping helpers (show_markdown, markdown_text, ...)."""
+    import ast
+
+    from thyroid_evidence import config
+
+    offenders, calls = [], 0
+    for path in sorted(config.notebooks_dir().glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] != "code":
+                continue
+            for node in ast.walk(ast.parse("".join(cell["source"]))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in ("Markdown", "HTML")):
+                    calls += 1
+                    if not all(map(_safe, node.args)):
+                        offenders.append(f"{path.name} cell {index}: {ast.unparse(node)[:80]}")
+    assert calls > 0
+    assert offenders == []
+
+
+def test_the_notebook_check_finds_raw_evidence_text() -> None:
+    import ast
+
+    raw = ast.parse('Markdown(f"**{series[\'title\']}**")').body[0].value
+    escaped = ast.parse('Markdown(f"**{escape_markdown(title)}**")').body[0].value
+    joined = ast.parse('Markdown("\\n".join(f"- {a}" for a in items))').body[0].value
+    assert [_safe(raw.args[0]), _safe(escaped.args[0]), _safe(joined.args[0])] == [
+        False, True, False]
