@@ -266,3 +266,23 @@ def test_table_2_rules_are_checked_at_validation(evidence_copy: Path, edit_cell,
     summary = build(tmp_path / "o", matrix=load_matrix(notebooks / "matrix.toml"),
                     evidence=evidence_copy, stream=stream)
     assert summary.refused == (f"error: {info.value}",)
+
+
+def test_a_full_disk_names_the_file_and_keeps_the_old_one(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from thyroid_evidence import files
+
+    target = tmp_path / "report" / "index.html"
+    files.atomic_write_text(target, "old page")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        files.atomic_write_text(target, "new page")
+    assert str(info.value) == f"[Errno 28] No space left on device: '{target}'"
+    assert target.read_text(encoding="utf-8") == "old page"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["index.html"]

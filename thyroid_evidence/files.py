@@ -19,7 +19,9 @@ from typing import IO
 def atomic_open(path: str | Path) -> Iterator[IO[bytes]]:
     """Open a temporary file beside ``path`` for writing; rename it to ``path`` on success.
 
-    On an exception the temporary file is removed and ``path`` keeps its previous content.
+    On an exception the temporary file is removed and ``path`` keeps its previous content. An
+    ``OSError`` without a file name (a full disk: ``[Errno 28]``) is raised again naming
+    ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,9 +33,11 @@ def atomic_open(path: str | Path) -> Iterator[IO[bytes]]:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)  # mkstemp creates 0o600; outputs are meant to be shared
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from urllib.parse import quote
 import jinja2
 
 from thyroid_evidence.build.manifest import Manifest, library_versions
-from thyroid_evidence.files import atomic_write_text
+from thyroid_evidence.files import atomic_write_bytes, atomic_write_text
 from thyroid_evidence.notebook.matrix import Matrix
 from thyroid_evidence.vocab import DISCLAIMER
 
@@ -135,9 +134,9 @@ def _evidence(out: Path, evidence_dir: Path) -> list[dict]:
         if source is None:
             tables.append({"path": str(rel), "rows": None})
             continue
-        shutil.copyfile(source, target / Path(rel).name)
-        with source.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+        data = source.read_bytes()
+        atomic_write_bytes(target / Path(rel).name, data)  # whole or not at all (a full disk)
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
         tables.append({
             "name": name,
             "title": title,
