@@ -82,10 +82,13 @@ class RunFailure:
     cell_index: int | None = None
     exec_count: int | None = None
     source_line: str = ""
+    #: The notebook had started running (its kernel was ready) when it failed.
+    started: bool = False
 
     def describe(self) -> str:
         """One line: cell, first source line, error."""
-        where = "before any cell ran"
+        where = ("in a cell its saved notebook does not record" if self.started
+                 else "before any cell ran")
         if self.cell_index is not None:
             where = f"cell {self.cell_index}"
             if self.exec_count is not None:
@@ -586,6 +589,14 @@ def _last_started_cell(staged_nb: Path) -> tuple[int | None, int | None, str]:
     return found
 
 
+def _readable(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 class _Watchdog:
     """Stops a run that exceeds its time limit: interrupts the kernel, kills it if need be.
 
@@ -636,6 +647,7 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     staged_nb.parent.mkdir(parents=True, exist_ok=True)
     manager: _KernelManager | None = None
     watchdog: _Watchdog | None = None
+    started = False
     try:
         if pool is not None:
             manager = pool.acquire(task)
@@ -643,6 +655,7 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
             manager = _KernelManager(kernel_name=notebook_kernel_name(task.input_path))
             _start_kernel(manager, task.env, task.cwd, task.log_path)
         watchdog = _Watchdog(manager, task.run_timeout)
+        started = True
         nb = papermill.execute_notebook(
             task.input_path,
             str(staged_nb),
@@ -682,6 +695,8 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
             ename="Timeout" if timed_out else type(exc).__name__,
             evalue=_timeout_text(task.run_timeout) if timed_out else str(exc),
             cell_index=index, exec_count=count, source_line=line,
+            # cells may have run that no saved notebook shows (papermill could not save it)
+            started=started and index is None and not _readable(staged_nb),
         )
         return RunResult(run_id=task.run_id, ok=False, seconds=time.perf_counter() - start,
                          failure=failure)
