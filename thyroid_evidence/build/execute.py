@@ -646,7 +646,10 @@ def _audit_cached(out: Path, matrix: Matrix, fingerprint: Fingerprint) -> Any:
         pass
     audit = audit_section(matrix.evidence_dir)
     if audit.problem is None:
-        atomic_write_text(cache, json.dumps({"key": key, "rows": audit.rows}))
+        try:
+            atomic_write_text(cache, json.dumps({"key": key, "rows": audit.rows}))
+        except OSError:  # a cache: the next build recomputes it
+            pass
     return audit
 
 
@@ -677,7 +680,12 @@ def _maybe_report(
 
     if audit is None:
         audit = _audit_cached(out, matrix, fingerprint)
-    result = write_report(out, matrix, manifest, audit)
+    try:
+        result = write_report(out, matrix, manifest, audit)
+    except OSError as exc:  # a full disk: the runs' results and failures are still reported
+        problem = f"the report could not be written: {exc}"
+        stream.write(f"report problem: {problem}\n")
+        return None, problem
     manifest.report = {"hash": digest, "problem": result.problem}
     manifest.save()
     stream.write(f"report: {result.path}\n")
