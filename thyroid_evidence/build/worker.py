@@ -711,6 +711,8 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     nb.metadata.papermill["output_path"] = task.final_notebook
     stable_cell_ids(nb, task.input_path, task.run_id)
     if watchdog is not None and watchdog.fired.is_set():  # finished just as the time ran out
+        if pool is not None:
+            pool.discard()  # it may have been interrupted after its last cell
         return RunResult(run_id=task.run_id, ok=False, seconds=time.perf_counter() - start,
                          failure=RunFailure(ename="Timeout",
                                             evalue=_timeout_text(task.run_timeout)))
