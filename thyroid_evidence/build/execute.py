@@ -298,7 +298,8 @@ def run_notebook(
         return BuildSummary(out=out_dir, refused=(str(exc),))
     run = Run(notebook=spec.name, run_id=run_id_for(spec.name, spec.for_each, effective),
               parameters=values, path=path, title=run_title(spec, effective))
-    return _execute(out_dir, [run], matrix, 1, True, stream, index, timeout=timeout)
+    return _execute(out_dir, [run], matrix, 1, True, stream, index, timeout=timeout,
+                    validated=True)
 
 
 def _out_dir(out: str | Path | None) -> Path:
@@ -324,6 +325,7 @@ def _execute(
     index: Any,
     fresh_kernels: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
+    validated: bool = False,
 ) -> BuildSummary:
     start = time.perf_counter()
     missing = sorted({str(r.path) for r in runs if not r.path.is_file()})
@@ -351,7 +353,7 @@ def _execute(
         # Runs to do: the evidence is validated first (the messages of `validate`), and no
         # kernel starts when it fails. (A build with nothing to do skips this: its evidence
         # is byte for byte the one its runs were built, and so validated, from.)
-        problem = evidence_problem(matrix.evidence_dir)
+        problem = None if validated else evidence_problem(matrix.evidence_dir)
         if problem:
             stream.write(problem + "\nno run was started.\n")
             return BuildSummary(out, skipped=skipped, refused=(problem,),
