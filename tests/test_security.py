@@ -168,3 +168,23 @@ def test_the_notebook_check_finds_raw_evidence_text() -> None:
     joined = ast.parse('Markdown("\\n".join(f"- {a}" for a in items))').body[0].value
     assert [_safe(raw.args[0]), _safe(escaped.args[0]), _safe(joined.args[0])] == [
         False, True, False]
+
+
+def test_the_run_matrix_reads_no_table_from_outside(evidence_copy: Path, outside: Path) -> None:
+    from thyroid_evidence.notebook import EvidenceIndex
+
+    plain = EvidenceIndex.from_dir(evidence_copy)
+    (evidence_copy / "tables").mkdir()  # the descriptor's paths are the ones read
+    (evidence_copy / "series.csv").rename(evidence_copy / "tables" / "series.csv")
+    (evidence_copy / "series.csv").symlink_to(outside)  # a decoy under the default name
+    descriptor = json.loads((evidence_copy / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        if resource["name"] == "series":
+            resource["path"] = "tables/series.csv"
+    (evidence_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert EvidenceIndex.from_dir(evidence_copy) == plain
+    for how in ("absolute", "dotdot"):
+        rel = _point_at(evidence_copy, outside, how)
+        with pytest.raises(ValueError) as info:
+            EvidenceIndex.from_dir(evidence_copy)
+        assert str(info.value) == f"evidence table {rel} is not a file inside {evidence_copy}"

@@ -29,6 +29,7 @@ stay fast.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import tomllib
@@ -63,14 +64,36 @@ class EvidenceIndex:
 
     @classmethod
     def from_dir(cls, evidence_dir: str | Path) -> EvidenceIndex:
-        """Read ``series.csv`` and ``outcomes.csv`` of an evidence folder."""
+        """Read the ``series`` and ``outcomes`` tables of an evidence folder.
+
+        Their paths are those of ``datapackage.json`` (``series.csv`` and ``outcomes.csv``
+        without one); a path that leads out of the folder is refused, unread.
+        """
         root = Path(evidence_dir)
-        series = [row["series_id"] for row in _read_csv(root / "series.csv", ("series_id",))]
+        series = [row["series_id"]
+                  for row in _read_csv(_table_path(root, "series"), ("series_id",))]
         outcomes = frozenset(
             (row["series_id"], row["endpoint"], row["statistic"])
-            for row in _read_csv(root / "outcomes.csv", ("series_id", "endpoint", "statistic"))
+            for row in _read_csv(_table_path(root, "outcomes"),
+                                 ("series_id", "endpoint", "statistic"))
         )
         return cls(series=tuple(series), outcomes=outcomes)
+
+
+def _table_path(root: Path, name: str) -> Path:
+    """Where the package in ``root`` keeps table ``name``; ValueError when outside ``root``."""
+    rel = f"{name}.csv"
+    descriptor = root / "datapackage.json"
+    if descriptor.is_file() and root.resolve() in descriptor.resolve().parents:
+        try:
+            resources = json.loads(descriptor.read_text(encoding="utf-8")).get("resources", [])
+            rel = next(r["path"] for r in resources if r.get("name") == name)
+        except (OSError, ValueError, AttributeError, KeyError, TypeError, StopIteration):
+            pass  # validation names what is wrong with the descriptor
+    path = root / str(rel)
+    if Path(rel).is_absolute() or root.resolve() not in path.resolve().parents:
+        raise ValueError(f"evidence table {rel} is not a file inside {root}")
+    return path
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
