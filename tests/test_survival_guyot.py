@@ -49,7 +49,7 @@ def _round_trip(time, event, noisy, seed=0):
         t = t + rng.normal(0, 0.005 * time.max(), t.size)
     else:
         kwargs["total_events"] = int(event.sum())
-    out = reconstruct_km(t, s, risk_times=risk_times, n_risk=n_risk, **kwargs)
+    out = reconstruct_km(t, s, risk_times=risk_times, n_risk=n_risk, **kwargs).data
     grid = np.linspace(0, time.max(), 200)
     diff = np.abs(survival_on(out["time"].to_numpy(), out["event"].to_numpy(), grid)
                   - survival_on(time, event, grid))
@@ -90,7 +90,7 @@ def test_exact_corners_reproduce_risk_table_and_events():
 
 
 def test_no_risk_table_means_no_censoring():
-    out = reconstruct_km([0, 1, 2, 3], [1.0, 0.8, 0.6, 0.5], n_total=10)
+    out = reconstruct_km([0, 1, 2, 3], [1.0, 0.8, 0.6, 0.5], n_total=10).data
     assert out["event"].sum() == 5 and len(out) == 10
     assert out.loc[out["event"] == 0, "time"].eq(3.0).all()
 
@@ -98,8 +98,7 @@ def test_no_risk_table_means_no_censoring():
 def test_cleaning_handles_noise_and_duplicates():
     t = [0, 5, 5, 4.9, 10, 10, 20, -0.01]
     s = [1.01, 0.9, 0.8, 0.81, 0.8, 0.6, 0.6, 1.0]
-    out = reconstruct_km(t, s, n_total=20)
-    diag = out.attrs["diagnostics"]
+    diag = reconstruct_km(t, s, n_total=20).diagnostics
     assert diag.curve["survival"].is_monotonic_decreasing
     assert diag.curve["time"].is_monotonic_increasing
     assert any("clipped" in w for w in diag.warnings)
@@ -107,9 +106,9 @@ def test_cleaning_handles_noise_and_duplicates():
 
 def test_pathological_risk_table_terminates_without_negative_counts():
     # a risk table the curve cannot honour: the loop must stop and say so
-    out = reconstruct_km([0, 1, 2, 3, 4], [1, 0.5, 0.45, 0.44, 0.43],
-                         risk_times=[0, 2, 3], n_risk=[10, 10, 9])
-    diag = out.attrs["diagnostics"]
+    result = reconstruct_km([0, 1, 2, 3, 4], [1, 0.5, 0.45, 0.44, 0.43],
+                            risk_times=[0, 2, 3], n_risk=[10, 10, 9])
+    out, diag = result.data, result.diagnostics
     assert diag.iterations <= 3 * MAX_ITERATIONS
     assert len(out) == 10 and (out["time"] >= 0).all()
     assert any("published 10" in w for w in diag.warnings)
@@ -119,8 +118,10 @@ def test_pathological_risk_table_terminates_without_negative_counts():
     "kwargs, message",
     [
         (dict(times=[0, 1], survival=[1, 75.0], n_total=5), "percentages"),
-        (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], risk_times=[0, 5], n_risk=[5, 4]),
-         "within the digitised curve"),
+        (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], risk_times=[-1, 1], n_risk=[5, 4]),
+         "risk_times must be >= 0"),
+        (dict(times=[-0.5, 1, 2], survival=[1, 0.9, 0.8], n_total=5),
+         r"times must be >= 0 \(a click up to 3% of the axis left of the origin is clamped"),
         (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], risk_times=[0, 1], n_risk=[5, 6]),
          "n_risk must not increase"),
         (dict(times=[0, 1, 2], survival=[1, 0.9, 0.8], n_total=0), "n_total"),
@@ -136,8 +137,8 @@ def test_bad_input_raises_value_error(kwargs, message):
 
 
 def test_diagnostics_survive_concat():
-    a = reconstruct_km([0, 1, 2], [1, 0.8, 0.6], n_total=10)
-    b = reconstruct_km([0, 1, 2], [1, 0.7, 0.6], n_total=10)
+    a = reconstruct_km([0, 1, 2], [1, 0.8, 0.6], n_total=10).data
+    b = reconstruct_km([0, 1, 2], [1, 0.7, 0.6], n_total=10).data
     assert len(pd.concat([a, b])) == 20
 
 

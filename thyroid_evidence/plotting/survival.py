@@ -75,8 +75,11 @@ def plot_curve(
         If ``result`` is not a :class:`~thyroid_evidence.survival.PseudoIPD`.
     """
     if not isinstance(result, PseudoIPD):
-        raise TypeError("result must be a PseudoIPD (from reconstruct_from_summary or "
-                         "reconstruct_series)")
+        raise TypeError("result must be a PseudoIPD (from reconstruct_from_summary, "
+                         "reconstruct_series or reconstruct_km)")
+    diag = result.diagnostics
+    if diag is not None and risk_times is None and len(diag.numbers_at_risk) > 1:
+        risk_times = diag.numbers_at_risk["time"].to_numpy(float)
     ax = new_axes(ax, _SIZE)
     data = result.data
     kind = result.kind
@@ -111,6 +114,10 @@ def plot_curve(
         ax.step(grid[tail], 100 * curve[tail], where="post", color=_CURVE, linewidth=1.5,
                 linestyle="--", label="Extrapolated under assumptions (beyond the reported "
                 f"numbers, {horizon:g} months)")
+    if diag is not None:
+        clicks = diag.curve
+        ax.plot(clicks["time"], 100 * clicks["survival"], "o", ms=3, color=_REPORTED,
+                alpha=0.6, zorder=4, label="Digitised points (cleaned clicks)")
     pts = table[table["quantity"] == kind]
     if len(pts):
         mid = 100 * pts["reported"].to_numpy()
@@ -140,21 +147,25 @@ def plot_curve(
     ax.set_ylabel(ESTIMATOR_AXIS["kaplan-meier" if kind == "survival" else
                                  "1 - kaplan-meier" if estimator == "kaplan-meier"
                                  else "aalen-johansen"])
-    ax.set_xlabel("Months since treatment", labelpad=2)
+    ax.set_xlabel("Months since treatment" if diag is None
+                  else "Time (units of the digitised axis)", labelpad=2)
     ax.grid(True, color="#dddddd", linewidth=0.6)
     ax.set_title(textwrap.fill(title if title is not None else result.label, 70), fontsize=11)
     ax.legend(loc="lower left" if kind == "survival" else "upper left", fontsize=8,
               frameon=False)
-    _numbers_at_risk(ax, data, risk_times, t_end, result.unit_of_analysis)
-    ax.text(0.0, -0.31, "Pseudo-data rebuilt from published summary figures, not individual "
-            "patient data.\nFor research and teaching, not for clinical decisions.",
+    _numbers_at_risk(ax, data, risk_times, t_end, result.unit_of_analysis,
+                     published=None if diag is None else diag.numbers_at_risk)
+    source = ("a digitised published curve" if diag is not None
+              else "published summary figures")
+    ax.text(0.0, -0.31 if diag is None else -0.36, f"Pseudo-data rebuilt from {source}, not "
+            "individual patient data.\nFor research and teaching, not for clinical decisions.",
             transform=ax.transAxes, fontsize=7, color="#555555", ha="left", va="top")
     ax.figure.subplots_adjust(bottom=0.3)
     return ax
 
 
 def _numbers_at_risk(ax: Axes, data: pd.DataFrame, risk_times: object, t_end: float,
-                     unit: str) -> None:
+                     unit: str, published: pd.DataFrame | None = None) -> None:
     times = (np.arange(0.0, t_end + 1e-9, 12.0) if risk_times is None
              else np.asarray(risk_times, dtype=float))
     times = times[times <= t_end]
@@ -167,12 +178,19 @@ def _numbers_at_risk(ax: Axes, data: pd.DataFrame, risk_times: object, t_end: fl
     for x in times:
         ax.text(x, -0.22, f"{int((obs >= x).sum())}", transform=trans, fontsize=8,
                 ha="center", va="top")
+    if published is not None and len(published):
+        ax.text(0.0, -0.27, "Number at risk, published", transform=ax.transAxes, fontsize=8,
+                ha="left", va="top", fontweight="bold")
+        for x, n in zip(published["time"], published["published"], strict=True):
+            if x <= t_end:
+                ax.text(x, -0.32, f"{int(n)}", transform=trans, fontsize=8, ha="center",
+                        va="top", color=_REPORTED)
 
 
 def plot_reconstruction_check(
     times: np.ndarray | list[float],
     survival: np.ndarray | list[float],
-    data: pd.DataFrame,
+    data: PseudoIPD | pd.DataFrame,
     *,
     ax: Axes | None = None,
     title: str = "Digitised curve vs rebuilt Kaplan-Meier",
@@ -184,14 +202,20 @@ def plot_reconstruction_check(
     ----------
     times, survival : array-like
         The digitised points as given (survival as proportions).
-    data : DataFrame
-        The output of :func:`reconstruct_km`.
+    data : PseudoIPD or DataFrame
+        The output of :func:`reconstruct_km` (or its ``data``).
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib Axes
     """
+    diag = data.diagnostics if isinstance(data, PseudoIPD) else None
+    data = data.data if isinstance(data, PseudoIPD) else data
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be the PseudoIPD of reconstruct_km or a DataFrame with "
+                        f"'time' and 'event'; got {type(data).__name__}")
+    diag = diag if diag is not None else data.attrs.get("diagnostics")
     ax = new_axes(ax, _SIZE)
     t = np.asarray(times, dtype=float)
     s = np.asarray(survival, dtype=float)
@@ -200,7 +224,6 @@ def plot_reconstruction_check(
     ax.plot(t, 100 * s, "o", ms=3.5, color=_REPORTED, alpha=0.7, label="Digitised points (input)")
     ax.step(grid, 100 * rebuilt, where="post", color=_CURVE, linewidth=1.6,
             label="Kaplan-Meier of rebuilt data")
-    diag = data.attrs.get("diagnostics")
     if diag is not None:
         ax.text(0.98, 0.97, f"largest gap {100 * diag.max_abs_diff:.2f} percentage points\n"
                 f"mean gap {100 * diag.mean_abs_diff:.2f} percentage points\n"

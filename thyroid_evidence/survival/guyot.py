@@ -20,12 +20,16 @@ import pandas as pd
 from scipy.optimize import isotonic_regression
 
 from thyroid_evidence.survival.km import survival_on
+from thyroid_evidence.survival.summary import PseudoIPD
 from thyroid_evidence.validation import is_real, positive_int
 
 #: Upper bound on the censoring adjustments per risk interval.
 MAX_ITERATIONS = 100
 #: Digitised survival this far outside [0, 1] is treated as noise and clipped; beyond, an error.
 CLIP_TOLERANCE = 0.05
+#: A click this far left of the origin, as a fraction of the time axis (the largest time), is
+#: a click just beside the axis and is clamped to 0 with a note; further left, an error.
+TIME_CLIP_TOLERANCE = 0.03
 
 
 # eq=False: pandas compares .attrs with ==, which a dataclass holding DataFrames cannot answer
@@ -106,9 +110,11 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
             f"survival must be proportions in [0, 1]; found {worst!r}, which clipping cannot "
             "explain (percentages? divide by 100)"
         )
-    span = float(t.max() - min(t.min(), 0.0)) or 1.0
-    if t.min() < -0.01 * span:
-        raise ValueError(f"times must be >= 0; found {t.min()!r}")
+    span = float(max(t.max(), 0.0)) or 1.0
+    if t.min() < -TIME_CLIP_TOLERANCE * span:
+        raise ValueError(
+            f"times must be >= 0 (a click up to {TIME_CLIP_TOLERANCE:.0%} of the axis left of "
+            f"the origin is clamped to 0); found {t.min()!r} at position {int(t.argmin())}")
     n_clipped = int(((s < 0) | (s > 1)).sum() + (t < 0).sum())
     if n_clipped:
         notes.append(f"{n_clipped} digitised value(s) slightly outside range were clipped")
@@ -178,11 +184,8 @@ def _check_risk_table(
             f"n_risk must not increase; {nr[i + 1]} at risk_times={rt[i + 1]!r} exceeds "
             f"{nr[i]} at {rt[i]!r}"
         )
-    if rt[0] < 0 or rt[-1] > t_max:
-        bad = rt[0] if rt[0] < 0 else rt[-1]
-        raise ValueError(
-            f"risk_times must lie within the digitised curve [0, {t_max!r}]; found {bad!r}"
-        )
+    if rt[0] < 0:
+        raise ValueError(f"risk_times must be >= 0; found {rt[0]!r}")
     if rt[0] > 0:
         if n_total is None:
             raise ValueError(
@@ -281,7 +284,8 @@ def reconstruct_km(
     n_risk: np.ndarray | list[int] | None = None,
     n_total: int | None = None,
     total_events: int | None = None,
-) -> pd.DataFrame:
+    label: str = "",
+) -> PseudoIPD:
     """Rebuild individual data from a digitised Kaplan-Meier curve (Guyot et al. 2012).
 
     Parameters
@@ -291,20 +295,27 @@ def reconstruct_km(
         proportion. Noisy input is cleaned: sorted, clipped to [0, 1] (a value beyond 1.05 or
         below -0.05 is an error), made non-increasing, points at equal times merged.
     risk_times, n_risk : array-like, optional
-        The published numbers-at-risk table. ``n_risk`` must not increase; ``risk_times`` must
-        lie within the curve. Censoring per interval is adjusted until the published number at
-        risk at the start of the next interval is met.
+        The published numbers-at-risk table. ``n_risk`` must not increase. Censoring per
+        interval is adjusted until the published number at risk at the start of the next
+        interval is met. The table may run past the last click, as printed under most
+        figures: the curve is then carried on flat to the last time with patients at risk
+        (a note says so).
     n_total : int, optional
         Patients at time 0; required without a risk table (no censoring is then assumed unless
         ``total_events`` says otherwise).
     total_events : int, optional
         Total events; used to set the censoring of the last interval.
+    label : str, optional
+        Shown as the title by the plotting helpers.
 
     Returns
     -------
-    DataFrame
-        Columns ``time`` and ``event`` (1 event, 0 censored), one row per patient, sorted by
-        time. ``result.attrs["diagnostics"]`` is a :class:`KMReconstructionDiagnostics`.
+    PseudoIPD
+        The same result type as the reconstruction from summaries: ``data`` has columns
+        ``time`` and ``event`` (1 event, 0 censored), one row per patient, sorted by time;
+        ``assumptions`` in words; ``reported_vs_reproduced`` the published vs reconstructed
+        numbers at risk (``quantity == "n_at_risk"``) and total events; ``diagnostics`` a
+        :class:`KMReconstructionDiagnostics` (also in ``data.attrs["diagnostics"]``).
 
     Raises
     ------
@@ -312,8 +323,8 @@ def reconstruct_km(
         If an argument has the wrong type (``n_total="50"``, ``times=["a"]``, ...); the message
         names the argument.
     ValueError
-        For impossible input (see :func:`clean_curve`), an increasing ``n_risk``, risk times
-        outside the curve, ``n_total <= 0`` or ``total_events`` outside [0, n].
+        For impossible input (see :func:`clean_curve`), an increasing ``n_risk``, negative
+        risk times, ``n_total <= 0`` or ``total_events`` outside [0, n].
 
     Notes
     -----
@@ -321,11 +332,15 @@ def reconstruct_km(
     censoring count; counts are never negative. Round trips on lifelines data sets are in
     ``tests/test_survival_guyot.py``.
     """
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str; got {type(label).__name__}")
     if n_total is not None:
         n_total = positive_int(n_total, "n_total")
     t, s, notes = clean_curve(times, survival)
     n_input = int(np.asarray(times).size)
     rt, nr = _check_risk_table(risk_times, n_risk, n_total, float(t[-1]))
+    published_rt, published_nr = rt, nr
+    t, s, rt, nr = _past_last_click(t, s, rt, nr, notes)
     n0 = int(nr[0])
     if total_events is not None:
         if not is_real(total_events):
@@ -431,10 +446,71 @@ def reconstruct_km(
     data = _assemble(t, d_all, c_all, rt, n_here)
     if total_events is not None and int(d_all.sum()) != total_events:
         notes.append(f"total events: reported {total_events}, reconstructed {int(d_all.sum())}")
-    diag = _diagnostics(t, s, data, rt, nr, risk_rebuilt, total_events, n_input, iterations,
-                        notes)
+    diag = _diagnostics(t, s, data, published_rt, published_nr, risk_rebuilt, total_events,
+                        n_input, iterations, notes)
     data.attrs["diagnostics"] = diag
-    return data
+    return PseudoIPD(data=data, assumptions=_assumptions(risk_times is not None, total_events),
+                     reported_vs_reproduced=_check_table(diag), kind="survival",
+                     unit_of_analysis="patient", label=label, diagnostics=diag)
+
+
+def _past_last_click(t: np.ndarray, s: np.ndarray, rt: np.ndarray, nr: np.ndarray,
+                     notes: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A risk table that runs past the last click, as printed under most figures.
+
+    A number at risk > 0 at a time after the last click says the curve goes on at least that
+    far; without a click there, the curve is carried on flat (no event) to the last such time,
+    with a note. Later times with 0 at risk say only that everyone had left; they are kept in
+    the published-vs-reconstructed table but need no interval of their own.
+    """
+    t_last = float(t[-1])
+    beyond = rt > t_last
+    if not beyond.any():
+        return t, s, rt, nr
+    alive = beyond & (nr > 0)
+    if alive.any():
+        extra = rt[alive]
+        t = np.concatenate((t, extra))
+        s = np.concatenate((s, np.full(extra.size, s[-1])))
+        notes.append(
+            f"the risk table runs past the last click ({t_last:g}) with patients at risk at "
+            f"{', '.join(f'{x:g}' for x in extra)}: the curve is carried on flat (no event) "
+            "to there")
+    keep = ~beyond | alive
+    return t, s, rt[keep], nr[keep]
+
+
+def _assumptions(with_risk_table: bool, total_events: int | None) -> tuple[str, ...]:
+    out = [
+        "events read from the drops of the digitised curve (Guyot et al. 2012 algorithm; "
+        "every drop rounded to whole patients)",
+        "censorings spread evenly within each risk-table interval, or placed where the step "
+        "heights say the risk set shrank when that fits the clicks better"
+        if with_risk_table else
+        "no risk table: no censoring before the last click (everyone left is censored there)",
+    ]
+    out.append("the censorings of the last interval set by the reported total events"
+               if total_events is not None else
+               "no total events given: the censoring of the last interval follows the rate of "
+               "the earlier intervals and the step heights")
+    return tuple(out)
+
+
+def _check_table(diag: KMReconstructionDiagnostics) -> pd.DataFrame:
+    """Published vs reconstructed numbers at risk (and total events), in the columns of
+    :attr:`PseudoIPD.reported_vs_reproduced` (exact targets: lower = upper = reported)."""
+    nar = diag.numbers_at_risk
+    rows = [("n_at_risk", float(x), float(p), float(p), float(p), float(r))
+            for x, p, r in zip(nar["time"], nar["published"], nar["reconstructed"],
+                               strict=True)]
+    if diag.total_events_reported is not None:
+        e = float(diag.total_events_reported)
+        rows.append(("events", np.nan, e, e, e, float(diag.total_events_reconstructed)))
+    table = pd.DataFrame(rows, columns=["quantity", "time_months", "reported", "lower",
+                                        "upper", "reproduced"])
+    table["within_rounding"] = table["reproduced"] == table["reported"]
+    table["status"] = np.where(table["within_rounding"], "reproduced", "not reproduced")
+    return table
 
 
 def _assemble(t: np.ndarray, d_all: np.ndarray, c_all: np.ndarray, rt: np.ndarray,

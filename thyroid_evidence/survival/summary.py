@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ from thyroid_evidence.survival.models import (
 )
 from thyroid_evidence.validation import is_real, positive_int
 from thyroid_evidence.vocab import UNITS_OF_ANALYSIS
+
+if TYPE_CHECKING:  # guyot imports this module for PseudoIPD
+    from thyroid_evidence.survival.guyot import KMReconstructionDiagnostics
 
 KINDS = ("survival", "cumulative_incidence")
 #: Beam width and candidates kept per path and segment (bounded search).
@@ -90,6 +94,11 @@ class PseudoIPD:
         The normalised input (None for data rebuilt from a digitised curve).
     kind : {"survival", "cumulative_incidence"}
     unit_of_analysis : {"patient", "lesion", "procedure"}
+    label : str
+    diagnostics : KMReconstructionDiagnostics or None
+        For data rebuilt from a digitised curve (:func:`~thyroid_evidence.survival.
+        reconstruct_km`): the cleaned clicks, the gaps between them and the rebuilt curve,
+        published vs reconstructed numbers at risk; None for a reconstruction from summaries.
     """
 
     data: pd.DataFrame
@@ -99,6 +108,7 @@ class PseudoIPD:
     kind: str = "survival"
     unit_of_analysis: str = "patient"
     label: str = ""
+    diagnostics: KMReconstructionDiagnostics | None = None
 
     @property
     def all_reproduced(self) -> bool:

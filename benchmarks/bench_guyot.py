@@ -1,0 +1,144 @@
+"""Round trips of reconstruct_km (Guyot et al. 2012) on real individual data, and its speed.
+
+The references are R's own: tests/reference/guyot_reference.json, written by
+tests/reference/make_guyot_reference.R from the `survival` package's data sets (lung, veteran,
+colon, gbsg, pbc, aml, ovarian; two arms each). For every arm the Kaplan-Meier step corners
+(both corners of every step, as a careful digitiser clicks them) and the printed-style risk
+table (8 equally spaced times) are rebuilt into pseudo-IPD, whose Kaplan-Meier curve is then
+compared with R's on 200 equally spaced times.
+
+Targets (issue 16):
+- exact corners, with risk table and total events: worst max |dS| <= 0.005
+- noisy clicks (sd 0.005 in S and 0.5% of the time axis in t; seeds 0, 1, 2; no total
+  events): worst mean |dS| <= 0.006
+- log hazard ratio between the arms of data sets with >= 100 patients per arm, exact and
+  noisy: |reconstructed - R's coxph| <= 0.03
+- a reconstruction of 300 clicks with 10 risk intervals < 20 ms.
+
+Run with one thread: OMP_NUM_THREADS=1 python benchmarks/bench_guyot.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from lifelines import CoxPHFitter  # noqa: E402
+
+from thyroid_evidence.survival import reconstruct_km  # noqa: E402
+from thyroid_evidence.survival.km import survival_on  # noqa: E402
+
+REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "reference" / "guyot_reference.json"
+SEEDS = (0, 1, 2)
+
+
+def corners(arm: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Both corners of every step of R's Kaplan-Meier curve, from (0, 1)."""
+    km = arm["km"]
+    t = np.asarray(km["time"], float)
+    s = np.asarray(km["survival"], float)
+    keep = np.asarray(km["n_event"]) > 0
+    t, s = t[keep], s[keep]
+    prev = np.concatenate(([1.0], s[:-1]))
+    return (np.concatenate(([0.0], np.repeat(t, 2))),
+            np.concatenate(([1.0], np.column_stack((prev, s)).ravel())))
+
+
+def r_survival(arm: dict, grid: np.ndarray) -> np.ndarray:
+    """R's Kaplan-Meier estimate (right-continuous step) on ``grid``."""
+    t = np.asarray(arm["km"]["time"], float)
+    s = np.asarray(arm["km"]["survival"], float)
+    idx = np.searchsorted(t, grid, side="right") - 1
+    return np.where(idx >= 0, s[np.clip(idx, 0, None)], 1.0)
+
+
+def round_trip(arm: dict, noise_seed: int | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rebuild one arm; return the pseudo-IPD and |dS| on 200 times over the axis."""
+    t, s = corners(arm)
+    axis = float(max(arm["data"]["time"]))
+    kwargs = {}
+    if noise_seed is None:
+        kwargs["total_events"] = int(arm["events"])
+    else:
+        rng = np.random.default_rng(noise_seed)
+        s = s + rng.normal(0, 0.005, s.size)
+        t = t + rng.normal(0, 0.005 * axis, t.size)
+    out = reconstruct_km(t, s, risk_times=arm["risk"]["time"], n_risk=arm["risk"]["n_risk"],
+                         **kwargs)
+    data = getattr(out, "data", out)
+    grid = np.linspace(0, axis, 200)
+    rebuilt = survival_on(data["time"].to_numpy(float), data["event"].to_numpy(int), grid)
+    return data, np.abs(rebuilt - r_survival(arm, grid))
+
+
+def log_hr(frames: list[pd.DataFrame]) -> float:
+    data = pd.concat([f[["time", "event"]].assign(arm=i) for i, f in enumerate(frames)],
+                     ignore_index=True)
+    return float(CoxPHFitter().fit(data, "time", "event").params_["arm"])
+
+
+def accuracy(reference: dict | None = None) -> dict:
+    """Worst errors over the reference data sets (see the module docstring)."""
+    ref = reference or json.loads(REFERENCE.read_text())
+    exact_max, noisy_mean, hr_gap = [], [], []
+    rows = []
+    for name, ds in ref["datasets"].items():
+        big = min(a["n"] for a in ds["arms"]) >= 100
+        for seed in (None, *SEEDS):
+            frames = []
+            for i, arm in enumerate(ds["arms"]):
+                data, diff = round_trip(arm, seed)
+                frames.append(data)
+                if seed is None:
+                    exact_max.append(diff.max())
+                else:
+                    noisy_mean.append(diff.mean())
+                rows.append((name, i, "exact" if seed is None else f"noisy {seed}",
+                             diff.max(), diff.mean()))
+            if big:
+                hr_gap.append(abs(log_hr(frames) - ds["log_hr"]))
+    return {"exact_worst_max": max(exact_max), "noisy_worst_mean": max(noisy_mean),
+            "hr_worst": max(hr_gap) if hr_gap else float("nan"),
+            "table": pd.DataFrame(rows, columns=["data", "arm", "clicks", "max_abs_dS",
+                                                 "mean_abs_dS"])}
+
+
+def bench_300_clicks() -> float:
+    rng = np.random.default_rng(0)
+    n = 400
+    t_true = np.sort(rng.exponential(30, n))
+    times = np.linspace(0, 60, 300)
+    surv = np.exp(-times / 30) + rng.normal(0, 0.003, times.size)
+    risk_times = np.linspace(0, 54, 10)
+    n_risk = np.array([(t_true >= x).sum() for x in risk_times])
+    n_risk = np.maximum.accumulate(n_risk[::-1])[::-1]
+    best = np.inf
+    for _ in range(20):
+        start = time.perf_counter()
+        reconstruct_km(times, surv, risk_times=risk_times, n_risk=n_risk)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+if __name__ == "__main__":
+    acc = accuracy()
+    with pd.option_context("display.width", 120, "display.max_rows", 200):
+        print(acc["table"].to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    print(f"exact corners + risk table + total events, worst max |dS|: "
+          f"{acc['exact_worst_max']:.4f} (target <= 0.005) "
+          f"{'OK' if acc['exact_worst_max'] <= 0.005 else 'MISSED'}")
+    print(f"noisy clicks (sd 0.005 in S, 0.5% of axis in t), worst mean |dS|: "
+          f"{acc['noisy_worst_mean']:.4f} (target <= 0.006) "
+          f"{'OK' if acc['noisy_worst_mean'] <= 0.006 else 'MISSED'}")
+    print(f"log hazard ratio, arms >= 100 patients, worst |gap|: {acc['hr_worst']:.4f} "
+          f"(target <= 0.03) {'OK' if acc['hr_worst'] <= 0.03 else 'MISSED'}")
+    ms = 1000 * bench_300_clicks()
+    print(f"reconstruct_km, 300 clicks, 10 risk intervals: {ms:.1f} ms (target < 20 ms) "
+          f"{'OK' if ms < 20 else 'SLOW'}")
