@@ -27,6 +27,9 @@ from thyroid_evidence.validation import is_real, positive_int
 MAX_ITERATIONS = 100
 #: Digitised survival this far outside [0, 1] is treated as noise and clipped; beyond, an error.
 CLIP_TOLERANCE = 0.05
+#: How far from a whole number the risk set implied by a clicked step may be (1 - d/r read
+#: from noisy corners) for the step-height reading of censorings.
+NOISY_STEP_TOLERANCE = 0.15
 #: A click this far left of the origin, as a fraction of the time axis (the largest time), is
 #: a click just beside the axis and is clamped to 0 with a note; further left, an error.
 TIME_CLIP_TOLERANCE = 0.03
@@ -237,16 +240,23 @@ def _run_interval(s: list, k0: int, k1: int, n_start: int, cens: np.ndarray,
 
 
 def _step_informed_counts(s: list, k0: int, k1: int, n_start: int, last_s: float,
-                          budget: int, few_events: bool = False) -> np.ndarray:
+                          budget: int, few_events: bool = False,
+                          target: int | None = None, tolerance: float = 1e-6) -> np.ndarray:
     """Place censorings where the step heights say the risk set shrank.
 
     A drop of d events from a risk set of r changes the curve by the factor 1 - d/r, so exact
     corners reveal r at every step; the censorings between two steps are the difference.
     A factor such as 2/3 is ambiguous (1 of 3 or 3 of 9): by default the reading with the
     most patients at risk is taken, with ``few_events`` the one with the fewest events.
-    Whatever the budget leaves is added to the last gap. Noisy steps make this guess poor:
-    the caller keeps it only when it fits better than even spreading.
+    Whatever the budget leaves is added to the last gap; with ``target`` (the published
+    number at risk at the end of the interval) the budget is whatever keeps that many at
+    risk, and the censorings still needed to reach it go in the last gap. Noisy steps make
+    this guess poor: the caller keeps it only when it fits better than even spreading.
+    ``tolerance`` is how far from a whole number an implied risk set may be (exact corners:
+    1e-6; :data:`NOISY_STEP_TOLERANCE` for clicked ones).
     """
+    if target is not None:
+        budget = max(n_start - target, 0)
     cens = np.zeros(k1 - k0 + 1, dtype=int)
     n, ref = n_start, last_s
     for j, k in enumerate(range(k0, k1 + 1)):
@@ -257,7 +267,7 @@ def _step_informed_counts(s: list, k0: int, k1: int, n_start: int, last_s: float
                 tries = range(1, d + 1) if few_events else range(d, 0, -1)
                 for d_try in tries:
                     implied = d_try / drop
-                    if (abs(implied - round(implied)) < 1e-6 and round(implied) <= n
+                    if (abs(implied - round(implied)) < tolerance and round(implied) <= n
                             and n - round(implied) <= budget):
                         d = d_try
                         break
@@ -271,7 +281,9 @@ def _step_informed_counts(s: list, k0: int, k1: int, n_start: int, last_s: float
             if d:
                 ref *= 1.0 - d / n
                 n -= d
-    if budget > 0:
+    if target is not None:
+        cens[-1] += max(min(n - target, budget), 0)
+    elif budget > 0:
         cens[-1] += budget
     return cens
 
@@ -340,7 +352,15 @@ def reconstruct_km(
     n_input = int(np.asarray(times).size)
     rt, nr = _check_risk_table(risk_times, n_risk, n_total, float(t[-1]))
     published_rt, published_nr = rt, nr
+    t_clicks, s_clicks = t, s
     t, s, rt, nr = _past_last_click(t, s, rt, nr, notes)
+    # a point at every risk time (the curve carried on flat from the click before): the
+    # censorings between a risk time and the first click after it then have a gap to go in
+    # (without it they could only be placed after that click's events)
+    missing = rt[~np.isin(rt, t)]
+    if missing.size:
+        at = np.searchsorted(t, missing, side="right")
+        t, s = np.insert(t, at, missing), np.insert(s, at, s[at - 1])
     n0 = int(nr[0])
     if total_events is not None:
         if not is_real(total_events):
@@ -388,9 +408,14 @@ def reconstruct_km(
         for _ in range(MAX_ITERATIONS):
             iterations += 1
             candidates = [_censor_counts(t, k0, k1, t_start, t_end, ncensor)]
-            if ncensor > 0 and not is_last:
-                candidates.append(
-                    _step_informed_counts(s_list, k0, k1, n_here, last_s, ncensor))
+            if not is_last:
+                if ncensor > 0:
+                    candidates.append(
+                        _step_informed_counts(s_list, k0, k1, n_here, last_s, ncensor))
+                # the risk set read from the step heights, whatever censoring that takes
+                for tol in (1e-6, NOISY_STEP_TOLERANCE):
+                    candidates.append(_step_informed_counts(s_list, k0, k1, n_here, last_s, 0,
+                                                            target=target, tolerance=tol))
             elif is_last:
                 # the tail has no risk number to meet: let the step heights place censorings
                 # (what they leave stays at risk to the end of the curve)
@@ -446,8 +471,8 @@ def reconstruct_km(
     data = _assemble(t, d_all, c_all, rt, n_here)
     if total_events is not None and int(d_all.sum()) != total_events:
         notes.append(f"total events: reported {total_events}, reconstructed {int(d_all.sum())}")
-    diag = _diagnostics(t, s, data, published_rt, published_nr, risk_rebuilt, total_events,
-                        n_input, iterations, notes)
+    diag = _diagnostics(t_clicks, s_clicks, data, published_rt, published_nr, risk_rebuilt,
+                        total_events, n_input, iterations, notes)
     data.attrs["diagnostics"] = diag
     return PseudoIPD(data=data, assumptions=_assumptions(risk_times is not None, total_events),
                      reported_vs_reproduced=_check_table(diag), kind="survival",
