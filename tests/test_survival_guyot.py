@@ -250,3 +250,21 @@ def test_result_is_a_pseudo_ipd_the_ensemble_takes():
     assert np.allclose(band.estimate, [1.0, 0.8])
     with pytest.raises(TypeError, match="label"):
         reconstruct_km([0, 1], [1, 0.5], n_total=2, label=3)
+
+
+def test_digitisation_band_covers_the_rebuilt_curve_and_is_reproducible():
+    from thyroid_evidence.survival import digitisation_band
+
+    ref = R_REFERENCE["datasets"]["lung"]["arms"][1]
+    t, s = _r_corners(ref)
+    result = reconstruct_km(t, s, risk_times=ref["risk"]["time"], n_risk=ref["risk"]["n_risk"])
+    band = digitisation_band(result, n_draws=40, seed=2)
+    again = digitisation_band(result, n_draws=40, seed=2)
+    assert band.varied == ("digitisation",) and np.array_equal(band.ci_low, again.ci_low)
+    assert (band.ci_low <= band.estimate + 1e-12).mean() >= 0.95
+    assert (band.ci_high >= band.estimate - 1e-12).mean() >= 0.95
+    assert (band.ci_high - band.ci_low).max() > 0.005
+    with pytest.raises(TypeError, match="reconstruct_km"):
+        digitisation_band(pd.DataFrame({"time": [1], "event": [1]}))
+    with pytest.raises(ValueError, match="sd_time"):
+        digitisation_band(result, sd_time=-1)

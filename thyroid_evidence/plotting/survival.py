@@ -101,7 +101,10 @@ def plot_curve(
         ax.fill_between(band.times[inside], 100 * band.ci_low[inside],
                         100 * band.ci_high[inside], step="post", color=_BAND, alpha=0.6,
                         linewidth=0,
-                        label=f"{band.level:.0%} band: reconstruction + sampling uncertainty")
+                        label=f"{band.level:.0%} band: " + (
+                            "digitisation noise (clicks jittered and rebuilt)"
+                            if band.varied == ("digitisation",)
+                            else "reconstruction + sampling uncertainty"))
         beyond = keep & (band.times >= horizon - 1e-9)
         if beyond.any():
             ax.fill_between(band.times[beyond], 100 * band.ci_low[beyond],

@@ -31,7 +31,11 @@ from thyroid_evidence.survival.estimators import (
     kaplan_meier,
     rmst,
 )
-from thyroid_evidence.survival.guyot import KMReconstructionDiagnostics, reconstruct_km
+from thyroid_evidence.survival.guyot import (
+    KMReconstructionDiagnostics,
+    digitisation_band,
+    reconstruct_km,
+)
 from thyroid_evidence.survival.scenarios import ScenarioSet, scenario_set
 from thyroid_evidence.survival.summary import (
     PseudoIPD,
@@ -51,6 +55,7 @@ __all__ = [
     "ScenarioSet",
     "SummarySpec",
     "cumulative_incidence",
+    "digitisation_band",
     "ensemble",
     "kaplan_meier",
     "reconstruct_from_summary",
