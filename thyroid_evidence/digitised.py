@@ -18,7 +18,9 @@ Preprocessing (:func:`prepare_points`), each step stated in :attr:`DigitisedCurv
 2. range: a click up to :data:`SURVIVAL_TOLERANCE` outside [0, 1] or up to
    :data:`TIME_TOLERANCE` of the axis outside [0, axis end] is clamped; further out it is a
    gross error, refused with its row;
-3. order: clicks are sorted along the staircase (time, then survival downwards);
+3. order: clicks are sorted along the staircase (by time / axis end + 1 - survival, which
+   grows along both the flat and the vertical parts of a step, so noise in time does not
+   split the two corners of one step);
 4. duplicates: clicks at the same time and survival are merged;
 5. monotone: survival is made non-increasing (pool-adjacent-violators, the least-squares
    monotone fit: it does not drag a noisy curve down as a running minimum would).
@@ -331,10 +333,12 @@ def prepare_points(
                      f"{', '.join(str(r) for r in rows[outside][:5])}"
                      f"{', ...' if outside.sum() > 5 else ''})")
     s, t = np.clip(s, 0.0, 1.0), np.clip(t, 0.0, end)
-    # staircase order: time, then survival downwards (the upper corner of a step first)
-    order = np.lexsort((-s, t))
+    # staircase order: u = t / axis end + (1 - S) grows along both the flat and the vertical
+    # parts of a Kaplan-Meier curve, so the two clicked corners of one step stay in order even
+    # when click noise swaps their times (sorting by time alone would split the step in two)
+    order = np.lexsort((t, t / end + (1.0 - s)))
     if np.any(order != np.arange(order.size)):
-        notes.append("clicks sorted by time")
+        notes.append("clicks sorted along the staircase (time over the axis plus drop)")
     t, s, rows = t[order], s[order], rows[order]
     # duplicates first, so that a click made twice does not weigh twice in the monotone fit
     keep = np.ones(t.size, bool)
