@@ -15,6 +15,9 @@ Targets (issue 16):
   noisy: |reconstructed - R's coxph| <= 0.03
 - a reconstruction of 300 clicks with 10 risk intervals < 20 ms.
 
+Beside these, the same round trips through a plain port of the published R code
+(:func:`plain_port`), for comparison.
+
 Run with one thread: OMP_NUM_THREADS=1 python benchmarks/bench_guyot.py
 """
 
@@ -59,8 +62,10 @@ def r_survival(arm: dict, grid: np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, s[np.clip(idx, 0, None)], 1.0)
 
 
-def round_trip(arm: dict, noise_seed: int | None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Rebuild one arm; return the pseudo-IPD and |dS| on 200 times over the axis."""
+def round_trip(arm: dict, noise_seed: int | None, engine=None
+               ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rebuild one arm (with ``engine``, default reconstruct_km); return the pseudo-IPD and
+    |dS| on 200 times over the axis."""
     t, s = corners(arm)
     axis = float(max(arm["data"]["time"]))
     kwargs = {}
@@ -70,8 +75,8 @@ def round_trip(arm: dict, noise_seed: int | None) -> tuple[pd.DataFrame, np.ndar
         rng = np.random.default_rng(noise_seed)
         s = s + rng.normal(0, 0.005, s.size)
         t = t + rng.normal(0, 0.005 * axis, t.size)
-    out = reconstruct_km(t, s, risk_times=arm["risk"]["time"], n_risk=arm["risk"]["n_risk"],
-                         **kwargs)
+    out = (engine or reconstruct_km)(t, s, risk_times=arm["risk"]["time"],
+                                     n_risk=arm["risk"]["n_risk"], **kwargs)
     data = getattr(out, "data", out)
     grid = np.linspace(0, axis, 200)
     rebuilt = survival_on(data["time"].to_numpy(float), data["event"].to_numpy(int), grid)
@@ -84,7 +89,7 @@ def log_hr(frames: list[pd.DataFrame]) -> float:
     return float(CoxPHFitter().fit(data, "time", "event").params_["arm"])
 
 
-def accuracy(reference: dict | None = None) -> dict:
+def accuracy(reference: dict | None = None, engine=None) -> dict:
     """Worst errors over the reference data sets (see the module docstring)."""
     ref = reference or json.loads(REFERENCE.read_text())
     exact_max, noisy_mean, hr_gap = [], [], []
@@ -94,7 +99,7 @@ def accuracy(reference: dict | None = None) -> dict:
         for seed in (None, *SEEDS):
             frames = []
             for i, arm in enumerate(ds["arms"]):
-                data, diff = round_trip(arm, seed)
+                data, diff = round_trip(arm, seed, engine)
                 frames.append(data)
                 if seed is None:
                     exact_max.append(diff.max())
@@ -112,6 +117,112 @@ def accuracy(reference: dict | None = None) -> dict:
                                                  "mean_abs_dS"]),
             "hr_table": pd.DataFrame(hr_rows, columns=["data", "clicks", "log_hr_R",
                                                        "abs_gap"])}
+
+
+# --- a plain port of the published algorithm, for comparison ---------------------------------
+
+
+def _gap_counts(cen_t: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+    """R's hist(cen_t, breaks, plot = FALSE)$counts: right-closed bins, the first closed."""
+    if breaks.size < 2:
+        return np.zeros(0, int)
+    idx = np.searchsorted(breaks, cen_t, side="left") - 1
+    idx = np.clip(idx, 0, breaks.size - 2)
+    return np.bincount(idx, minlength=breaks.size - 1)[: breaks.size - 1]
+
+
+def plain_port(t, s, risk_times, n_risk, total_events=None, max_iter=100):
+    """Guyot et al. (2012)'s published R code, ported step by step, for comparison only.
+
+    Only what a port must add: clicks sorted by time, clipped to [0, 1] and t >= 0 and made
+    non-increasing by a running minimum (the usual preparation for the published code, which
+    assumes a monotone curve), risk times past the last click dropped (the published code
+    needs them within the curve), the adjustment loops bounded at ``max_iter`` (the
+    published loops can cycle forever).
+    """
+    t = np.clip(np.asarray(t, float), 0, None)
+    s = np.clip(np.asarray(s, float), 0, 1)
+    order = np.argsort(t, kind="stable")
+    t, s = t[order], np.minimum.accumulate(s[order])
+    rt, nr = np.asarray(risk_times, float), np.asarray(n_risk, int)
+    keep = rt <= t[-1]
+    rt, nr = rt[keep], nr[keep].copy()
+    n_pts, n_int = t.size, rt.size
+    lower = np.searchsorted(t, rt, side="left")
+    upper = np.append(lower[1:] - 1, n_pts - 1)
+    n_hat = np.zeros(n_pts + 1)
+    d = np.zeros(n_pts)
+    cen = np.zeros(n_pts)
+    km = np.ones(n_pts)
+    last_i = np.zeros(n_int, int)
+    n_censor = np.zeros(n_int)
+    n_hat[0] = nr[0]
+
+    def run(i, last):
+        for k in range(lower[i], upper[i] + 1):
+            if i == 0 and k == lower[i]:
+                d[k], km[k] = 0, 1.0
+            else:
+                d[k] = round(n_hat[k] * (1 - s[k] / km[last])) if km[last] != 0 else 0
+                km[k] = km[last] * (1 - d[k] / n_hat[k]) if n_hat[k] > 0 else km[last]
+            n_hat[k + 1] = n_hat[k] - d[k] - cen[k]
+            if n_hat[k + 1] < 0:
+                n_hat[k + 1], cen[k] = 0, n_hat[k] - d[k]
+            if d[k] != 0:
+                last = k
+        return last
+
+    def spread(i, t_end):
+        cen[lower[i]:upper[i] + 1] = 0
+        if n_censor[i] > 0:
+            cen_t = rt[i] + np.arange(1, n_censor[i] + 1) * (t_end - rt[i]) / (n_censor[i] + 1)
+            breaks = t[lower[i]:upper[i] + 2] if i < n_int - 1 else t[lower[i]:upper[i] + 1]
+            counts = _gap_counts(cen_t, breaks)
+            cen[lower[i]:lower[i] + counts.size] = counts
+
+    for i in range(n_int - 1):
+        nxt = lower[i + 1]
+        n_censor[i] = round(nr[i] * s[nxt] / s[lower[i]] - nr[i + 1]) if s[lower[i]] > 0 else 0
+        for _ in range(max_iter):
+            n_censor[i] = max(n_censor[i], 0)
+            spread(i, t[nxt])
+            n_hat[lower[i]] = nr[i]
+            last = run(i, last_i[i])
+            miss = n_hat[nxt] - nr[i + 1]
+            if miss == 0 or (n_censor[i] == 0 and miss < 0):
+                break
+            n_censor[i] += miss
+        if n_hat[nxt] < nr[i + 1]:
+            nr[i + 1] = int(n_hat[nxt])
+        last_i[i + 1] = last
+    i = n_int - 1
+    if n_int > 1:
+        span = t[upper[n_int - 2]] - t[lower[0]]
+        n_censor[i] = min(round(n_censor[:i].sum() * (t[upper[i]] - t[lower[i]]) / span)
+                          if span > 0 else 0, nr[i])
+    spread(i, t[upper[i]])
+    n_hat[lower[i]] = nr[i]
+    run(i, last_i[i])
+    if total_events is not None:
+        for _ in range(max_iter):
+            sumd = d[: upper[i] + 1].sum()
+            if not (sumd > total_events or (sumd < total_events and n_censor[i] > 0)):
+                break
+            n_censor[i] = max(n_censor[i] + (sumd - total_events), 0)
+            spread(i, t[upper[i]])
+            n_hat[lower[i]] = nr[i]
+            run(i, last_i[i])
+    times, events = [], []
+    for k in range(n_pts):
+        times += [t[k]] * int(d[k])
+        events += [1] * int(d[k])
+        mid = (t[k] + t[min(k + 1, n_pts - 1)]) / 2
+        times += [mid] * int(cen[k])
+        events += [0] * int(cen[k])
+    left = int(max(n_hat[n_pts], 0))
+    times += [t[-1]] * left
+    events += [0] * left
+    return pd.DataFrame({"time": times, "event": events})
 
 
 def bench_300_clicks() -> float:
@@ -144,6 +255,10 @@ if __name__ == "__main__":
           f"{'OK' if acc['noisy_worst_mean'] <= 0.006 else 'MISSED'}")
     print(f"log hazard ratio, arms >= 100 patients, worst |gap|: {acc['hr_worst']:.4f} "
           f"(target <= 0.03) {'OK' if acc['hr_worst'] <= 0.03 else 'MISSED'}")
+    port = accuracy(engine=plain_port)
+    print(f"plain port of the published code, same set: exact worst max |dS| "
+          f"{port['exact_worst_max']:.4f}, noisy worst mean |dS| {port['noisy_worst_mean']:.4f}, "
+          f"log hazard ratio worst |gap| {port['hr_worst']:.4f}")
     ms = 1000 * bench_300_clicks()
     print(f"reconstruct_km, 300 clicks, 10 risk intervals: {ms:.1f} ms (target < 20 ms) "
           f"{'OK' if ms < 20 else 'SLOW'}")
