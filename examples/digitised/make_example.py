@@ -9,9 +9,10 @@ with small click noise (fixed seed), time in months, survival in percent. Writte
 - lung_wpd_all.csv        "Export All Data" (datasets Male and Female over X,Y columns)
 - lung_female_wpd_de.csv  the Female dataset as a per-dataset CSV of a comma-decimal locale
 - lung_male_risk.csv, lung_female_risk.csv   numbers at risk every 3 months (time,n_risk)
-- lung_quoted.csv         values "the text quotes" for the example: survival at 6 and 12
-                          months (whole percent) and the median (months, one decimal), read
-                          from R's Kaplan-Meier curve
+- lung_quoted.csv         values "the text quotes" for the example, one row per value with
+                          the curve (dataset) it belongs to: survival at 6 and 12 months
+                          (whole percent) and the median (months, one decimal), read from
+                          R's Kaplan-Meier curve
 
 Run from the project root: python examples/digitised/make_example.py
 """
@@ -59,7 +60,7 @@ def main() -> None:
     (HERE / "lung_female_wpd_de.csv").write_text(
         "".join(f"{a:g}; {b:g}\n".replace(".", ",") for a, b in zip(t, s, strict=True)),
         encoding="utf-8")
-    quoted = ["outcome_id,quantity,time_months,reported,lower,upper"]
+    quoted = ["curve,outcome_id,quantity,time_months,reported,lower,upper"]
     for name, i in ARMS:
         arm = ref["arms"][i]
         times = np.asarray(arm["data"]["time"], float) / DAYS_PER_MONTH
@@ -71,10 +72,11 @@ def main() -> None:
         km_s = np.asarray(arm["km"]["survival"], float)
         for month in (6, 12):
             value = round(100 * km_s[km_t <= month][-1])
-            quoted.append(f"{name}_os_{month}m,survival,{month},{value / 100:g},"
+            quoted.append(f"{name},{name}_os_{month}m,survival,{month},{value / 100:g},"
                           f"{(value - 0.5) / 100:g},{(value + 0.5) / 100:g}")
         median = round(float(km_t[np.argmax(km_s <= 0.5)]), 1)
-        quoted.append(f"{name}_os_median,median,,{median:g},{median - 0.05:g},{median + 0.05:g}")
+        quoted.append(f"{name},{name}_os_median,median,,{median:g},{median - 0.05:g},"
+                      f"{median + 0.05:g}")
     (HERE / "lung_quoted.csv").write_text("\n".join(quoted) + "\n", encoding="utf-8")
 
 
