@@ -147,7 +147,7 @@ def check_curve(
                 continue
         meets = lo <= q.upper + 1e-12 and hi >= q.lower - 1e-12
         rows.append((value, lo, hi, STATUSES[0] if meets else STATUSES[1]))
-    out = quoted.reset_index(drop=True).copy()
+    out = quoted.reset_index(drop=True)[COLUMNS[:6]].copy()
     extra = pd.DataFrame(rows, columns=COLUMNS[6:])
     return pd.concat([out, extra], axis=1)[COLUMNS]
 
