@@ -139,6 +139,7 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
         notes.append(f"{n_pooled} point(s) out of order were pooled with their neighbours "
                      "(isotonic regression in time and survival)")
     t, s = t_mono, s_mono
+    t = _pair_corners(t, s)
     # KM starts at (0, 1)
     keep_pos = t > 0
     t = np.concatenate(([0.0], t[keep_pos]))
@@ -155,6 +156,28 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
     if t.size < 2:
         raise ValueError("after cleaning, fewer than 2 distinct time points remain")
     return t, s, notes
+
+
+def _pair_corners(t: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Give the two clicked corners of one step their mean time.
+
+    Along a Kaplan-Meier staircase a move between neighbouring clicks is either flat (time
+    grows, survival stays) or vertical (survival drops, time stays). A move that drops more
+    in survival than it advances in time (as a fraction of the axis) is read as vertical: its
+    two clicks are the corners of one step, clicked at two noisy times for one event time,
+    so both get their mean (halving the variance of the event time). Pairs do not overlap;
+    exact corners (equal times) are unchanged.
+    """
+    span = float(t.max() - t.min()) or 1.0
+    out = t.copy()
+    k = 1
+    while k < t.size:
+        if s[k - 1] - s[k] > (t[k] - t[k - 1]) / span:
+            out[k - 1] = out[k] = 0.5 * (t[k - 1] + t[k])
+            k += 2
+        else:
+            k += 1
+    return out
 
 
 def _check_risk_table(
