@@ -1,4 +1,4 @@
-"""Command line: ``thyroid-evidence validate | audit | build | run``.
+"""Command line: ``thyroid-evidence validate | audit | build | run | reconstruct``.
 
 Every failure a user can cause ends in a plain message and a non-zero exit status, never a
 traceback: each command's :class:`~thyroid_evidence.exceptions.ThyroidEvidenceError` (invalid
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from thyroid_evidence.build.cli import register
 from thyroid_evidence.exceptions import EvidenceError, ThyroidEvidenceError
-from thyroid_evidence.vocab import AUDIT_FORMATS, DISCLAIMER
+from thyroid_evidence.vocab import AUDIT_FORMATS, DISCLAIMER, STATUSES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,34 +34,139 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     audit = sub.add_parser("audit", help="consistency audit of the reported numbers")
-    audit.add_argument("path", nargs="?", default=None,
+    audit.add_argument("--evidence", default=None, metavar="DIR",
                        help="evidence folder (default: the project's evidence/)")
+    audit.add_argument("path", nargs="?", default=None, help=argparse.SUPPRESS)  # former form
     audit.add_argument("--format", choices=AUDIT_FORMATS, default="table",
                        help="output format (default: table)")
+    audit.add_argument("--fail-on", type=_statuses, default=(), metavar="STATUS[,STATUS]",
+                       help="exit 1 when a finding has one of these statuses (for CI); "
+                            f"statuses: {', '.join(STATUSES)}")
     audit.set_defaults(handler=_audit)
+
+    reconstruct = sub.add_parser(
+        "reconstruct", help="pseudo-IPD from a digitised Kaplan-Meier curve and its risk table",
+        description="Rebuild pseudo-individual data (Guyot et al. 2012) from a curve clicked in "
+                    "WebPlotDigitizer and the numbers at risk printed under it; writes "
+                    "DIR/ipd.csv (time,event), DIR/curve.png and DIR/check.csv.")
+    reconstruct.add_argument("points", metavar="POINTS",
+                             help="the clicks: a WebPlotDigitizer CSV (either locale), Export "
+                                  "All Data, JSON project, or a CSV with columns time,survival")
+    reconstruct.add_argument("--risk-table", required=True, metavar="RISK",
+                             help="numbers at risk: a CSV with columns time,n_risk")
+    reconstruct.add_argument("--curve", default=None, metavar="NAME",
+                             help="the dataset to use, by name, from a file with several")
+    reconstruct.add_argument("--total-events", type=int, default=None, metavar="N",
+                             help="total events, when the publication reports them")
+    reconstruct.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    reconstruct.set_defaults(handler=_reconstruct)
 
     register(sub)
     return parser
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from thyroid_evidence.evidence import load_evidence
+    from thyroid_evidence.study.checks import validate_evidence
 
-    print(load_evidence(args.path).summary())
+    print(validate_evidence(args.path).summary())
     return 0
 
 
-def _audit(args: argparse.Namespace) -> int:
-    from thyroid_evidence.evidence import load_evidence
+def _statuses(text: str) -> tuple[str, ...]:
+    """The audit statuses named in ``text`` (comma-separated), in declaration order."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"name at least one status; allowed: "
+                                         f"{', '.join(STATUSES)}")
+    for name in names:
+        if name not in STATUSES:
+            raise argparse.ArgumentTypeError(f"{name!r} is not a status; allowed: "
+                                             f"{', '.join(STATUSES)}")
+    return tuple(status for status in STATUSES if status in names)
 
+
+def _audit(args: argparse.Namespace) -> int:
+    from thyroid_evidence.study.checks import validate_evidence
+
+    if args.path is not None and args.evidence is not None:
+        print("error: give the evidence folder once (--evidence DIR)", file=sys.stderr)
+        return 1
     try:
-        evidence = load_evidence(args.path)
+        evidence = validate_evidence(args.evidence or args.path)
     except EvidenceError:
         print("The audit could not run: the evidence does not validate.", file=sys.stderr)
         raise
     from thyroid_evidence.audit import audit_evidence, format_audit
 
-    sys.stdout.write(format_audit(audit_evidence(evidence), args.format))
+    findings = audit_evidence(evidence)
+    sys.stdout.write(format_audit(findings, args.format))
+    listed = findings[findings["status"].isin(args.fail_on)]
+    if listed.empty:
+        return 0
+    counts = listed["status"].value_counts()
+    parts = [f"{counts[s]} finding{'' if counts[s] == 1 else 's'} with status {s}"
+             for s in STATUSES if s in counts]
+    sys.stdout.flush()
+    print(f"audit: {', '.join(parts)} (--fail-on {','.join(args.fail_on)})", file=sys.stderr)
+    return 1
+
+
+def _reconstruct(args: argparse.Namespace) -> int:
+    """``reconstruct POINTS --risk-table RISK [--curve NAME] [--total-events N] --out DIR``:
+    ``DIR/ipd.csv`` (time,event), ``DIR/check.csv`` and ``DIR/curve.png``."""
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from thyroid_evidence.digitised import DigitisedInputError, read_points, read_risk_table
+    from thyroid_evidence.files import atomic_write_text
+    from thyroid_evidence.plotting import plot_curve
+    from thyroid_evidence.plotting.figures import save_figure
+    from thyroid_evidence.survival import reconstruct_km
+
+    curve = read_points(args.points, curve=args.curve)
+    risk = read_risk_table(args.risk_table)
+    try:
+        result = reconstruct_km(curve.time, curve.survival, risk_times=risk["time"],
+                                n_risk=risk["n_risk"], total_events=args.total_events,
+                                label=f"{curve.name} (digitised from {Path(args.points).name})")
+    except ValueError as exc:
+        where = ("--total-events" if "total_events" in str(exc)
+                 else f"{args.risk_table}:{int(risk['row'].iloc[0])}" if "risk" in str(exc)
+                 else args.points)
+        raise DigitisedInputError([f"{where}: {exc}"]) from None
+    ipd, table, diag = result.data[["time", "event"]], result.reported_vs_reproduced, \
+        result.diagnostics
+    lines = ["quantity,time,published,reconstructed,status"]
+    for row in table.itertuples():
+        time = "" if row.time_months != row.time_months else f"{row.time_months:g}"
+        lines.append(f"{row.quantity},{time},{row.reported:g},{row.reproduced:g},{row.status}")
+    lines.append(f"largest_gap_to_clicks,,,{diag.max_abs_diff:.4f},")
+    lines.append(f"mean_gap_to_clicks,,,{diag.mean_abs_diff:.4f},")
+    out = Path(args.out)
+    ax = plot_curve(result)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / "ipd.csv", ipd.to_csv(index=False, float_format="%.10g",
+                                                      lineterminator="\n"))
+        atomic_write_text(out / "check.csv", "\n".join(lines) + "\n")
+        figure = save_figure(ax.figure, out / "curve", formats=("png",))[0]
+    except OSError as exc:
+        raise DigitisedInputError([f"{out}: cannot write the outputs ({exc})"]) from None
+    finally:
+        plt.close(ax.figure)
+    missed = int((~table["within_rounding"]).sum())
+    print(f"{curve.source}: dataset {curve.name!r} ({curve.format}, survival in "
+          f"{curve.scale}), {diag.n_points_input} clicks; {len(ipd)} patients, "
+          f"{int(ipd['event'].sum())} events")
+    for note in (*curve.notes, *diag.warnings):
+        print(f"  note: {note}")
+    print(f"published vs reconstructed: {len(table) - missed} of {len(table)} met; largest gap "
+          f"to the clicks {100 * diag.max_abs_diff:.2f} percentage points")
+    print(f"wrote {out / 'ipd.csv'}, {out / 'check.csv'}, {figure}")
     return 0
 
 
