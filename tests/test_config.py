@@ -168,3 +168,16 @@ def test_the_warning_root_is_a_user_warning():
 
 def test_the_disclaimer_is_defined_once():
     assert thyroid_evidence.DISCLAIMER is vocab.DISCLAIMER
+
+
+def test_pooling_warnings_share_the_kit_warning_root() -> None:
+    import warnings
+
+    from thyroid_evidence.exceptions import PoolingWarning, ThyroidEvidenceWarning
+    from thyroid_evidence.proportions import pool_proportions
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pool_proportions([3], [10])
+    assert [w.category for w in caught] == [PoolingWarning]
+    assert issubclass(PoolingWarning, ThyroidEvidenceWarning)

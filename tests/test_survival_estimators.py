@@ -73,7 +73,8 @@ def test_cumulative_incidence_is_deterministic_with_ties_and_ci_ordered():
 
 
 def test_fitting_families_to_pseudo_data_is_gone():
-    """Ranking families on pseudo-data drawn from a model was circular (issue 12)."""
+    """Ranking families on pseudo-data drawn from a model was circular: families are fitted to
+    the reported numbers inside the scenario set instead."""
     from thyroid_evidence import survival
 
     assert not hasattr(survival, "fit_parametric")

@@ -157,7 +157,7 @@ def test_bad_input():
 
 
 def test_the_single_reconstruction_states_censorings_outside_its_window():
-    """Censorings placed outside the stated window are a stated assumption (issue 12)."""
+    """Censorings placed outside the stated window are a stated assumption of the scenario."""
     res = reconstruct_from_summary(25, survival_at={12: 0.716, 24: 0.668},
                                    follow_up_median=60, precision=0.001)
     windows = re.findall(r"follow-up window used is \[([\d.]+), ([\d.]+)\]",

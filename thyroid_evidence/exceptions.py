@@ -53,3 +53,7 @@ class ParameterError(ThyroidEvidenceError, ValueError):
 
 class ThyroidEvidenceWarning(UserWarning):
     """Root of the warnings issued by thyroid-evidence."""
+
+
+class PoolingWarning(ThyroidEvidenceWarning):
+    """A pooled estimate was computed where metafor would warn (k = 1, Knapp-Hartung with FE)."""

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from thyroid_evidence.exceptions import PoolingWarning
 from thyroid_evidence.proportions._checks import FREEMAN_TUKEY_NAMES, check_pair
 from thyroid_evidence.proportions.estimators import (
     back_transform,
@@ -306,7 +307,7 @@ def pool_proportions(
         warnings.warn(
             "The Knapp & Hartung method is not meant to be used with fixed-effect (FE) models "
             "(as metafor warns).",
-            UserWarning,
+            PoolingWarning,
             stacklevel=2,
         )
 
@@ -473,7 +474,7 @@ def _single_study(
         "Only one study (k = 1): nothing to pool. Returning the study's own estimate and "
         f"Wald interval on the {transform} scale; tau2, I2 and H2 are undefined (NaN) and the "
         "prediction interval equals the confidence interval.",
-        UserWarning,
+        PoolingWarning,
         stacklevel=3,
     )
     studies = _studies_frame(ev, tot, yi, vi, np.ones(1), z, labels, transform)

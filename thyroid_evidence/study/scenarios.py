@@ -13,7 +13,7 @@ import pandas as pd
 
 from thyroid_evidence.audit import km_feasible
 from thyroid_evidence.evidence import Evidence
-from thyroid_evidence.study.series import _competing_rate, _read
+from thyroid_evidence.study.series import competing_rate, reported_rows
 from thyroid_evidence.survival import ScenarioSet, scenario_set, summary_spec
 
 #: Largest number of units for which the audit's at-risk ranges are computed (the exact
@@ -51,7 +51,7 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
         For an unknown series or endpoint (the message lists the allowed ones), or a series
         that reports nothing for the endpoint.
     """
-    got = _read(evidence, series_id, endpoint)
+    got = reported_rows(evidence, series_id, endpoint)
     info, unit, n = got["info"], got["unit"], got["n"]
     common = dict(got["common"])
     rate, why = (0.0, "")
@@ -59,7 +59,7 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
         spec = summary_spec(n, survival_at=got["milestones"] or None, median=got["median"],
                             **common)
     else:
-        rate, why = _competing_rate(evidence, series_id)
+        rate, why = competing_rate(evidence, series_id)
         spec = summary_spec(n, cumulative_incidence_at=got["milestones"], competing_rate=rate,
                             **common)
     n_patients = None
@@ -81,7 +81,7 @@ def feasible_at_risk(evidence: Evidence, series_id: str, endpoint: str) -> pd.Da
         finds a compatible path and the series has at most :data:`AT_RISK_MAX_N` units;
         otherwise empty (figures then label their numbers as pseudo-data).
     """
-    got = _read(evidence, series_id, endpoint)
+    got = reported_rows(evidence, series_id, endpoint)
     columns = ["time_months", "low", "high", "exact"]
     rows = evidence.outcomes_for(series_id, endpoint)
     stat = got["kind_stat"]

@@ -33,7 +33,7 @@ def _months(row: pd.Series, what: str) -> tuple[float, float]:
     return float(row["value"]) * factor, 10.0 ** (-int(row["decimals"])) * factor
 
 
-def _read(evidence: Evidence, series_id: str, endpoint: str) -> dict:
+def reported_rows(evidence: Evidence, series_id: str, endpoint: str) -> dict:
     """Everything a reconstruction of ``series_id`` / ``endpoint`` reads from the evidence."""
     if endpoint not in TIME_TO_EVENT_ENDPOINTS:
         raise ValueError(f"endpoint={endpoint!r} has no time-to-event reconstruction; "
@@ -102,7 +102,7 @@ def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> Pse
     ValueError
         For an unknown series or endpoint, or when the evidence holds nothing to rebuild.
     """
-    got = _read(evidence, series_id, endpoint)
+    got = reported_rows(evidence, series_id, endpoint)
     unit, n, kind_stat = got["unit"], got["n"], got["kind_stat"]
     milestones, median, common, label = (got["milestones"], got["median"], got["common"],
                                          got["label"])
@@ -111,7 +111,7 @@ def reconstruct_series(evidence: Evidence, series_id: str, endpoint: str) -> Pse
                                           **common)
         extra = ()
     else:
-        rate, why = _competing_rate(evidence, series_id)
+        rate, why = competing_rate(evidence, series_id)
         result = reconstruct_from_summary(n, cumulative_incidence_at=milestones,
                                           competing_rate=rate, **common)
         if not result.all_reproduced and rate > 0:
@@ -148,7 +148,7 @@ def _denominator(info: pd.Series, points: pd.DataFrame, unit: str) -> int:
     return int(value)
 
 
-def _competing_rate(evidence: Evidence, series_id: str) -> tuple[float, str]:
+def competing_rate(evidence: Evidence, series_id: str) -> tuple[float, str]:
     """Death hazard per month from the series' overall survival (median or last milestone)."""
     rows = _plain(evidence.outcomes_for(series_id, "overall_survival"))
     med = rows[rows["statistic"] == "median"]

@@ -107,8 +107,8 @@ class EnsembleResult:
         return frame
 
 
-def _curves(times: np.ndarray, events: np.ndarray, grid: np.ndarray, mode: str
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batch_curves(times: np.ndarray, events: np.ndarray, grid: np.ndarray, mode: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row-wise estimates on (draws x subjects) arrays.
 
     Returns the curve on ``grid`` (draws x grid), the sorted times and the curve at them.
@@ -143,8 +143,10 @@ def _curves(times: np.ndarray, events: np.ndarray, grid: np.ndarray, mode: str
     return vals, t, curve
 
 
-def _median_and_area(t: np.ndarray, curve: np.ndarray, mode: str, tau: float
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def batch_median_and_area(t: np.ndarray, curve: np.ndarray, mode: str, tau: float
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise median (survival only; ``inf`` when not reached) and restricted mean up to
+    ``tau`` of the curves from :func:`batch_curves`."""
     b = t.shape[0]
     if mode == "survival":
         below = curve <= 0.5
@@ -295,10 +297,10 @@ def ensemble(
         idx = rng.integers(0, t_obs.size, size=(n_draws, t_obs.size))
         sim_t, sim_e = t_obs[idx], e_obs[idx]
         varied = ("sampling",)
-    vals, t_sorted, curve = _curves(sim_t, sim_e, grid, mode)
-    med, area = _median_and_area(t_sorted, curve, mode, tau)
-    point_vals, pt, pc = _curves(t_obs[None, :], e_obs[None, :], grid, mode)
-    p_med, p_area = _median_and_area(pt, pc, mode, tau)
+    vals, t_sorted, curve = batch_curves(sim_t, sim_e, grid, mode)
+    med, area = batch_median_and_area(t_sorted, curve, mode, tau)
+    point_vals, pt, pc = batch_curves(t_obs[None, :], e_obs[None, :], grid, mode)
+    p_med, p_area = batch_median_and_area(pt, pc, mode, tau)
     a = alpha / 2
     lower, upper = np.quantile(vals, [a, 1 - a], axis=0)
     if mode == "survival":

@@ -44,9 +44,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import trapezoid
 from scipy.optimize import brentq, minimize_scalar
 
-from thyroid_evidence.survival.ensemble import _curves, _median_and_area
+from thyroid_evidence.survival.ensemble import batch_curves, batch_median_and_area
 from thyroid_evidence.survival.models import (
     SHAPE_FAMILIES,
     CensoringModel,
@@ -54,7 +55,7 @@ from thyroid_evidence.survival.models import (
     fit_incidence_model,
     fit_survival_model,
 )
-from thyroid_evidence.survival.summary import SummarySpec, constraint_knots
+from thyroid_evidence.survival.summary import SummarySpec, constraint_knots, monotone_constraints
 from thyroid_evidence.validation import check_alpha, positive_int
 
 #: Hazard families of the grid, in order.
@@ -225,7 +226,7 @@ def _hazards(spec: SummarySpec, estimator: str, rate: float) -> list[tuple[str, 
                 for t, v, _ in spec.milestones]
         if spec.median is not None:
             cons.append((spec.median[0], 0.5))
-        cons = _monotone([c for c in cons if 0 < c[1] < 1])
+        cons = monotone_constraints([c for c in cons if 0 < c[1] < 1])
         pw = fit_survival_model(cons, "piecewise-exponential")
     pw = replace(pw, name="piecewise-exponential")
     last = max([t for t, _, _ in spec.milestones] + ([spec.median[0]] if spec.median else []))
@@ -250,15 +251,6 @@ def _hazards(spec: SummarySpec, estimator: str, rate: float) -> list[tuple[str, 
             hz = _fit_scale(family, shape, spec, estimator, rate)
             out.append((family, f"{note}, scale {_fmt(hz.scale)} months fitted to the reported "
                         "numbers", hz))
-    return out
-
-
-def _monotone(cons: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for t, v in sorted(cons):
-        if out and v >= out[-1][1]:
-            continue
-        out.append((t, v))
     return out
 
 
@@ -533,13 +525,13 @@ class ScenarioSet:
 
     def _draw_curves(self, i: int, times: np.ndarray) -> np.ndarray:
         t, e = self._sampled(i)
-        return _curves(t, e, times, _MODE[self._items[i].estimator])[0]
+        return batch_curves(t, e, times, _MODE[self._items[i].estimator])[0]
 
     def _draw_summaries(self, i: int, tau: float) -> tuple[np.ndarray, np.ndarray]:
         t, e = self._sampled(i)
         mode = _MODE[self._items[i].estimator]
-        _, ts, curve = _curves(t, e, np.array([0.0]), mode)
-        return _median_and_area(ts, curve, mode, tau)
+        _, ts, curve = batch_curves(t, e, np.array([0.0]), mode)
+        return batch_median_and_area(ts, curve, mode, tau)
 
     # --- what the set says ----------------------------------------------------------------
     def band(self, times: np.ndarray | list[float]) -> pd.DataFrame:
@@ -662,7 +654,7 @@ class ScenarioSet:
                 meds.append(_model_median(s.hazard) if s.estimator == "kaplan-meier"
                             else math.nan)
                 q = self.curve(i, grid)
-                areas.append(float(np.trapezoid(q, grid)))
+                areas.append(float(trapezoid(q, grid)))
             if self.kind == "survival":
                 lo_i, hi_i = acc[int(np.argmin(meds))], acc[int(np.argmax(meds))]
                 reported_median = bool((self.reported["quantity"] == "median").any())
@@ -694,8 +686,8 @@ class ScenarioSet:
             elif row.quantity == "rmst":
                 grid = np.linspace(0.0, tau, 2001)
                 bd = self.bounds(grid)
-                lo, hi = (float(np.trapezoid(bd["low"], grid)),
-                          float(np.trapezoid(bd["high"], grid)))
+                lo, hi = (float(trapezoid(bd["low"], grid)),
+                          float(trapezoid(bd["high"], grid)))
             else:
                 bd = self.bounds([row.time_months])
                 lo, hi = float(bd["low"].iloc[0]), float(bd["high"].iloc[0])

@@ -377,19 +377,19 @@ def hazard_model(spec: SummarySpec, model: str | None = None) -> HazardModel:
         cons = [(t, v) for t, v, _ in spec.milestones if 0 < v < 1]
         if spec.median is not None:
             cons.append((spec.median[0], 0.5))
-        cons = _monotone_constraints(cons)
+        cons = monotone_constraints(cons)
         if not cons:
             raise ValueError("the milestones are all 0 or 1; no hazard can be fitted")
         return replace(fit_survival_model(cons, model), competing_rate=0.0)
     cons = [(t, v) for t, v, _ in spec.milestones]
     if spec.incidence_estimator == "kaplan-meier":
-        surv = _monotone_constraints([(t, 1.0 - v) for t, v in cons if 0 < v < 1])
+        surv = monotone_constraints([(t, 1.0 - v) for t, v in cons if 0 < v < 1])
         return replace(fit_survival_model(surv, model), competing_rate=spec.competing_rate)
     # a cause-specific hazard through incidence milestones: only the piecewise form exists
     return fit_incidence_model(cons, spec.competing_rate)
 
 
-def _monotone_constraints(cons: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def monotone_constraints(cons: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Drop constraints that would give a negative hazard (rounding can make a median and a
     milestone touch); keeps the first of each conflicting pair."""
     out: list[tuple[float, float]] = []
