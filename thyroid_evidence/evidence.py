@@ -6,6 +6,13 @@ errors are reworded here as ``file:row: column: value — rule``. Written here a
 Frictionless does not check or cannot locate (a missing file, the line of an undecodable byte,
 a CSV quoting error, a header without rows) and the rules that span several fields or rows (see
 :data:`CROSS_FIELD_RULES`).
+
+Nothing outside the package folder is read: ``datapackage.json`` and every table must resolve
+(symlinks followed) to a file inside it, checked by :func:`package_path_problems` before a byte
+of any table is read. Numbers must be finite (``inf`` and ``nan`` are refused) and counts exact
+(at most 2**53); required text must not be blank; a UTF-8 byte-order mark is accepted. pandas
+is imported when tables are read, so that the path check costs a build with nothing to do
+nothing.
 """
 
 from __future__ import annotations
@@ -19,12 +26,14 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from thyroid_evidence.config import cache_dir, evidence_dir
 from thyroid_evidence.exceptions import EvidenceError
 from thyroid_evidence.vocab import TIME_POINT_STATISTICS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CROSS_FIELD_RULES",
@@ -33,6 +42,7 @@ __all__ = [
     "EvidenceError",
     "Problem",
     "load_evidence",
+    "package_path_problems",
     "validation_key",
 ]
 
@@ -59,6 +69,16 @@ CROSS_FIELD_RULES = {
     "range_ordered": "range_low must not exceed range_high",
     "low_le_high": "low must not exceed high",
 }
+#: The largest count a float holds exactly (pandas and numpy compute in floats).
+MAX_EXACT_COUNT = 2**53
+#: The longest field a table may hold (the csv module's default limit, set explicitly: some
+#: libraries raise it process-wide on import).
+MAX_FIELD = 131072
+#: How a table's UTF-8 text is decoded: a byte-order mark (Excel writes one) is accepted.
+ENCODING = "utf-8-sig"
+#: Cells that Python and pandas read as a number but that are none (in any letter case).
+_NOT_FINITE = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
+                         "nan", "+nan", "-nan"})
 
 
 @dataclass(frozen=True)
@@ -204,7 +224,8 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
 
     Notes
     -----
-    Nothing is ever written into ``root``.
+    Nothing is ever written into ``root``, and nothing outside it is read (see
+    :func:`package_path_problems`).
     """
     root = Path(root) if root is not None else evidence_dir()
     descriptor = _read_descriptor(root)
@@ -212,6 +233,7 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
     if problems:
         raise EvidenceError(problems, root)
     problems, broken = _schema_problems_cached(root, descriptor)
+    problems = _merge_cell_problems(problems, _cell_problems(root, descriptor))
     if broken:  # a table whose header or rows do not have the schema's shape cannot be read
         # Sorted by place only: a header's unknown columns come before its missing ones.
         raise EvidenceError(sorted(problems, key=lambda p: (p.file, p.row or 0)), root)
@@ -241,6 +263,11 @@ def _read_descriptor(root: Path) -> dict:
         raise EvidenceError(
             [Problem("datapackage.json", None, None, None, "file not found")], root
         )
+    if _inside(root, "datapackage.json") is None:
+        raise EvidenceError([Problem(
+            "datapackage.json", None, None, None,
+            f"must be a file inside the evidence folder; it links to {path.resolve()}",
+        )], root)
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -250,6 +277,9 @@ def _read_descriptor(root: Path) -> dict:
     shape = _descriptor_shape_problems(descriptor)
     if shape:
         raise EvidenceError(shape, root)
+    outside = _resource_path_problems(root, descriptor)
+    if outside:
+        raise EvidenceError(outside, root)
     missing = [name for name in TABLES if name not in _resource_names(descriptor)]
     if missing:
         raise EvidenceError(
@@ -291,6 +321,63 @@ def _descriptor_shape_problems(descriptor: object) -> list[Problem]:
     return problems
 
 
+def _inside(root: Path, rel: str) -> Path | None:
+    """``root / rel`` resolved (symlinks followed) when that is a path inside ``root``."""
+    base = Path(root).resolve()
+    if Path(rel).is_absolute():
+        return None
+    try:
+        target = (base / rel).resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+        return None
+    return target if base in target.parents else None
+
+
+def _resource_path_problems(root: Path, descriptor: dict) -> list[Problem]:
+    problems = []
+    for resource in descriptor.get("resources", []):
+        rel = resource["path"]
+        if _inside(root, rel) is not None:
+            continue
+        if Path(rel).is_absolute():
+            why = "an absolute path"
+        elif ".." in Path(rel).parts:
+            why = "a path out of the folder"
+        else:
+            why = f"a link to {(Path(root) / rel).resolve()}"
+        problems.append(Problem(
+            "datapackage.json", None, f"resource {resource['name']!r} path", rel,
+            f"must name a file inside the evidence folder; this is {why} (nothing outside "
+            "the package is read)",
+        ))
+    return problems
+
+
+def package_path_problems(root: str | Path) -> list[Problem]:
+    """Where ``datapackage.json`` or a table of the package in ``root`` lies outside it.
+
+    Reads ``datapackage.json`` only (when it is inside the folder), no table: the build calls
+    this before it hashes or reads anything. Empty when every path resolves, symlinks
+    followed, to a file inside ``root``; a descriptor that cannot be read is left to
+    :func:`load_evidence` to report. Standard library only.
+    """
+    root = Path(root)
+    path = root / "datapackage.json"
+    if not path.exists():
+        return []
+    if _inside(root, "datapackage.json") is None:
+        return [Problem("datapackage.json", None, None, None,
+                        f"must be a file inside the evidence folder; it links to "
+                        f"{path.resolve()}")]
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    if _descriptor_shape_problems(descriptor):
+        return []
+    return _resource_path_problems(root, descriptor)
+
+
 def _resource_names(descriptor: dict) -> list[str]:
     return [r.get("name") for r in descriptor.get("resources", []) if isinstance(r, dict)]
 
@@ -313,18 +400,24 @@ def _precheck_files(root: Path, descriptor: dict) -> list[Problem]:
             continue
         raw = path.read_bytes()
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode(ENCODING)
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             problems.append(
                 Problem(rel, line, None, None, "not valid UTF-8 (save the file as UTF-8)")
             )
             continue
+        reader = csv.reader(text.splitlines(), strict=True)
+        limit = csv.field_size_limit(MAX_FIELD)  # the same limit whatever else was imported
         try:
-            rows = list(csv.reader(text.splitlines(), strict=True))
+            rows = list(reader)
         except csv.Error as exc:
-            problems.append(Problem(rel, None, None, None, f"malformed CSV: {exc}"))
+            why = (f"a field is longer than {MAX_FIELD} characters"
+                   if "field limit" in str(exc) else f"malformed CSV: {exc}")
+            problems.append(Problem(rel, reader.line_num or None, None, None, why))
             continue
+        finally:
+            csv.field_size_limit(limit)
         if len(rows) == 1:
             problems.append(Problem(rel, None, None, None, "empty table: a header but no rows"))
     return problems
@@ -445,6 +538,10 @@ def _reword_table_errors(resource: dict, errors: list) -> list[Problem]:
         return problems or [_reword(resource, fields, e) for e in header]
     problems = []
     misshapen = {e.row_number for e in errors if e.type in _ROW_SHAPE_ERRORS}
+    # an empty key is reported once, as a missing value, not also as a duplicate
+    required = {e.row_number for e in errors if e.type == "constraint-error"
+                and "required" in (e.note or "")}
+    errors = [e for e in errors if not (e.type == "primary-key" and e.row_number in required)]
     for error in errors:
         if error.type in _ROW_SHAPE_ERRORS:
             problems.append(
@@ -486,6 +583,8 @@ def _reword(resource: dict, fields: dict, error) -> Problem:
         return Problem(rel, row, name, error.cell, rule)
     if kind == "primary-key":
         key = resource["schema"].get("primaryKey", [])
+        if isinstance(key, str):
+            key = [key]
         cells = dict(zip(fields, error.cells, strict=False))
         value = ", ".join(str(cells.get(k)) for k in key)
         return Problem(rel, row, ", ".join(key), value, "duplicate primary key")
@@ -500,15 +599,64 @@ def _reword(resource: dict, fields: dict, error) -> Problem:
                    f"{error.title.lower()}: {error.note or error.message}")
 
 
+def _cell_problems(root: Path, descriptor: dict) -> list[Problem]:
+    """What Frictionless lets through, cell by cell: ``inf``/``nan`` in a number, a count
+    beyond :data:`MAX_EXACT_COUNT`, required text that is only blanks."""
+    problems: list[Problem] = []
+    for name in TABLES:
+        resource = _resource(descriptor, name)
+        rel = resource["path"]
+        fields = {f["name"]: f for f in resource["schema"]["fields"]}
+        with (root / rel).open(encoding=ENCODING, newline="") as fh:
+            reader = csv.DictReader(fh)
+            for row in reader:
+                line = reader.line_num
+                for column, cell in row.items():
+                    fld = fields.get(column) if isinstance(column, str) else None
+                    if fld is None or not isinstance(cell, str) or cell == "":
+                        continue
+                    problem = _cell_problem(fld, cell.strip())
+                    if problem:
+                        shown = cell if cell.strip() else repr(cell)  # blanks made visible
+                        problems.append(Problem(rel, line, column, shown, problem))
+    return problems
+
+
+def _cell_problem(fld: dict, text: str) -> str | None:
+    kind = fld.get("type", "string")
+    if kind in ("number", "integer") and text.lower() in _NOT_FINITE:
+        return "must be a finite number"
+    if kind == "integer":
+        try:
+            value = int(text)
+        except ValueError:
+            return None  # Frictionless says it is not an integer
+        if abs(value) > MAX_EXACT_COUNT:
+            return (f"must lie within ±{MAX_EXACT_COUNT} (2**53: a larger count is not held "
+                    "exactly by the floats it is computed with)")
+    if kind == "string" and text == "" and fld.get("constraints", {}).get("required"):
+        return "a value is required (the cell holds only blanks)"
+    return None
+
+
+def _merge_cell_problems(problems: list[Problem], cells: list[Problem]) -> list[Problem]:
+    """Schema problems plus ``cells``; a cell's own problem replaces Frictionless's."""
+    located = {(p.file, p.row, p.column) for p in cells}
+    kept = [p for p in problems if (p.file, p.row, p.column) not in located]
+    return kept + cells
+
+
 _PANDAS_TYPES = {"integer": "Int64", "number": "float64"}
 
 
 def _read_table(root: Path, descriptor: dict, name: str) -> pd.DataFrame:
     """Read one CSV with types from its Table Schema; unparseable cells become NA."""
+    import pandas as pd
+
     resource = _resource(descriptor, name)
     fields = resource["schema"]["fields"]
     frame = pd.read_csv(
-        root / resource["path"], dtype=str, keep_default_na=False, encoding="utf-8"
+        root / resource["path"], dtype=str, keep_default_na=False, encoding=ENCODING
     )
     for fld in fields:
         col = fld["name"]
@@ -518,7 +666,10 @@ def _read_table(root: Path, descriptor: dict, name: str) -> pd.DataFrame:
         values = frame[col].replace("", pd.NA)
         kind = fld.get("type", "string")
         if kind in _PANDAS_TYPES:
-            numeric = pd.to_numeric(values, errors="coerce")
+            # inf, nan and counts beyond exact floats are problems (see _cell_problems): NA here
+            numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+            limit = MAX_EXACT_COUNT if kind == "integer" else float("inf")
+            numeric = numeric.where((numeric.abs() < float("inf")) & (numeric.abs() <= limit))
             if kind == "integer":
                 numeric = numeric.where(numeric.isna() | (numeric == numeric.round()))
             frame[col] = numeric.astype(_PANDAS_TYPES[kind])
