@@ -174,12 +174,23 @@ def build(
     out_dir = _out_dir(out)
     check_out(out_dir, matrix)
     stream = stream or sys.stderr
-    index, problem = _index(matrix)
+    # before a byte of the evidence is read (the index, the hashes): its paths stay inside it
+    problem = _path_problem(matrix.evidence_dir)
+    index, problem = (None, problem) if problem else _index(matrix)
     if problem:
         stream.write(problem + "\nno run was started.\n")
         return BuildSummary(out=out_dir, refused=(problem,))
     runs = select_runs(matrix.runs(index), only)
     return _execute(out_dir, runs, matrix, jobs, force, stream, index, fresh_kernels, timeout)
+
+
+def _path_problem(evidence_dir: Path) -> str | None:
+    """``validate``'s message when a path of the evidence package leads out of it."""
+    from thyroid_evidence.evidence import package_path_problems
+    from thyroid_evidence.exceptions import EvidenceError
+
+    found = package_path_problems(evidence_dir)
+    return f"error: {EvidenceError(found, Path(evidence_dir))}" if found else None
 
 
 def _index(matrix: Matrix) -> tuple[Any, str | None]:
