@@ -45,14 +45,14 @@ def flawed(tmp_path: Path) -> Path:
 
 
 def test_no_listed_status_exits_0(clean: Path, capsys):
-    assert main(["audit", str(clean), "--fail-on", "inconsistent"]) == 0
+    assert main(["audit", "--evidence", str(clean), "--fail-on", "inconsistent"]) == 0
     captured = capsys.readouterr()
     assert "consistent  syn_liver  count_percent: good" in captured.out
     assert captured.err == ""
 
 
 def test_a_listed_status_exits_1_after_printing_the_audit(flawed: Path, capsys):
-    assert main(["audit", str(flawed), "--format", "csv", "--fail-on",
+    assert main(["audit", "--evidence", str(flawed), "--format", "csv", "--fail-on",
                  "review_and_source_disagree,inconsistent"]) == 1
     captured = capsys.readouterr()
     assert "syn_liver,bad,count_percent,inconsistent," in captured.out
@@ -63,12 +63,12 @@ def test_a_listed_status_exits_1_after_printing_the_audit(flawed: Path, capsys):
 
 
 def test_without_fail_on_the_status_does_not_matter(flawed: Path):
-    assert main(["audit", str(flawed)]) == 0
+    assert main(["audit", "--evidence", str(flawed)]) == 0
 
 
 def test_unknown_status_is_a_usage_error_listing_the_statuses(flawed: Path, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["audit", str(flawed), "--fail-on", "inconsistent,wrong"])
+        main(["audit", "--evidence", str(flawed), "--fail-on", "inconsistent,wrong"])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "--fail-on: 'wrong' is not a status; allowed: " + ", ".join(STATUSES) in err
