@@ -70,3 +70,36 @@ def test_a_wrong_project_root_is_a_message_and_exit_1_for_every_command(
     err = capsys.readouterr().err
     assert err.startswith(f"error: {ROOT_ENV}={tmp_path} does not name a project root: ")
     assert "Traceback" not in err
+
+
+def test_audit_reads_the_evidence_given_and_names_a_number_that_is_none(evidence_copy,
+                                                                        edit_cell, capsys):
+    edit_cell(evidence_copy, "outcomes", 2, "value", "inf")
+    assert main(["audit", "--evidence", str(evidence_copy)]) == 1
+    assert capsys.readouterr().err == (
+        "The audit could not run: the evidence does not validate.\n"
+        f"error: 1 problem(s) found in {evidence_copy}:\n"
+        "  outcomes.csv:2: value: inf — must be a finite number\n"
+    )
+    assert main(["audit", str(evidence_copy), "--evidence", str(evidence_copy)]) == 1
+    assert capsys.readouterr().err == "error: give the evidence folder once (--evidence DIR)\n"
+
+
+def test_validate_checks_table_2_rules(evidence_copy, edit_cell, capsys):
+    edit_cell(evidence_copy, "risk_stratification", 2, "rule", "histology = 'papillary'")
+    assert main(["validate", str(evidence_copy)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: 1 problem(s) found in {evidence_copy}:\n"
+                          "  risk_stratification.csv:2: rule: histology = 'papillary' — not a "
+                          "valid expression (")
+
+
+def test_the_no_op_build_imports_no_pandas_for_its_path_check():
+    code = ("import sys\nfrom thyroid_evidence.evidence import package_path_problems\n"
+            "from thyroid_evidence import config\n"
+            "assert package_path_problems(config.evidence_dir()) == []\n"
+            "print('pandas' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=project_root(), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "False\n"
