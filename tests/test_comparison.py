@@ -77,7 +77,7 @@ def _made_up(rows):
     for series_id, endpoint, category, subgroup, unit, k, n in rows:
         low = np.nan if k is None else 0.1
         records.append({"series_id": series_id, "endpoint": endpoint, "category": category,
-                        "subgroup": subgroup, "unit_of_analysis": unit, "k": k, "n": n,
+                        "subgroup": subgroup, "unit_of_analysis": unit, "events": k, "total": n,
                         "ci_low": low, "ci_high": low})
     return pd.DataFrame.from_records(records)
 
@@ -122,7 +122,7 @@ def test_pooling_rows_keep_whole_series_proportions_of_one_endpoint_and_unit():
     assert pooling_refusal(table) == ""
     pool = pooling_rows(table)
     # a subgroup of the same patients is not an independent study; no count, no interval: out
-    assert list(zip(pool["series_id"], pool["k"], pool["n"], strict=True)) == [
+    assert list(zip(pool["series_id"], pool["events"], pool["total"], strict=True)) == [
         ("s1", 3, 10), ("s2", 20, 40)]
 
 
@@ -153,7 +153,7 @@ def test_proportion_plot_marks_rows_without_interval(evidence):
     assert not any(t.startswith(f"{crude['reported']} lesions  ") for t in texts)
     # and it is not placed on the proportion axis: one open square per time-point rate only
     open_squares = [ln for ln in ax.lines if ln.get_marker() == "s" and ln.get_mfc() == "white"]
-    assert len(open_squares) == int(table["k"].isna().sum())
+    assert len(open_squares) == int(table["events"].isna().sum())
     with pytest.raises(ValueError, match="table is empty"):
         plot_proportion_table(table.iloc[:0])
 

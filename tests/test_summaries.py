@@ -23,7 +23,8 @@ def test_columns(table):
     assert list(table.reset_index().columns) == [
         "outcome_ids", "series_id", "source_id", "endpoint", "category", "subgroup",
         "unit_of_analysis",
-        "time_months", "reported", "k", "n", "k_basis", "estimate", "ci_low", "ci_high",
+        "time_months", "reported", "events", "total", "events_basis", "estimate", "ci_low",
+        "ci_high",
         "method", "interval_note", "units_per_patient", "icc_low", "icc_high", "design_effect",
         "effective_n", "cluster_ci_low", "cluster_ci_high",
     ]
@@ -32,7 +33,8 @@ def test_columns(table):
 
 def test_count_and_percent_rows_make_one_result_with_the_stated_count(table):
     row = table.loc["tae_partial_response_count, tae_partial_response_pct"]
-    assert (row["reported"], row["k"], row["n"], row["k_basis"]) == ("5/12 = 42%", 5, 12, "stated")
+    assert (row["reported"], row["events"], row["total"], row["events_basis"]) == (
+        "5/12 = 42%", 5, 12, "stated")
     # Clopper-Pearson 95% interval for 5/12 (R: binom.test(5, 12)$conf.int).
     assert row["ci_low"] == pytest.approx(0.1516522, abs=1e-6)
     assert row["ci_high"] == pytest.approx(0.7233303, abs=1e-6)
@@ -41,20 +43,20 @@ def test_count_and_percent_rows_make_one_result_with_the_stated_count(table):
 def test_count_inferred_from_a_percentage_of_the_implied_denominator(table):
     row = table.loc["bone_complete_treatment"]
     expected = ("55.6%", 30, 54, "from percent")
-    assert (row["reported"], row["k"], row["n"], row["k_basis"]) == expected
+    assert (row["reported"], row["events"], row["total"], row["events_basis"]) == expected
 
 
 def test_truncated_percentage_is_flagged_and_impossible_one_gets_no_interval(table):
     spine = table.loc["bone_site_spine"]
-    assert (spine["k"], spine["k_basis"]) == (16, "from percent, only if truncated")
+    assert (spine["events"], spine["events_basis"]) == (16, "from percent, only if truncated")
     pelvis = table.loc["bone_site_pelvis"]
-    assert pelvis["k_basis"] == "percentage fits no k/n"
+    assert pelvis["events_basis"] == "percentage fits no k/n"
     assert pelvis["ci_low"] != pelvis["ci_low"]  # NaN: no interval without a count
 
 
 def test_time_point_rates_and_missing_denominators_get_no_binomial_interval(table):
-    assert table.loc["lung_local_efficacy_48m", "k_basis"] == "time-point rate"
-    assert table.loc["bone_general_anaesthesia", "k_basis"] == "no denominator"
+    assert table.loc["lung_local_efficacy_48m", "events_basis"] == "time-point rate"
+    assert table.loc["bone_general_anaesthesia", "events_basis"] == "no denominator"
     assert table.loc["lung_local_efficacy_48m", "estimate"] == pytest.approx(0.89)
 
 
@@ -85,7 +87,7 @@ def test_crude_count_of_a_time_to_event_endpoint_has_no_interval_and_says_why(
     ev = _made_up_death_count(evidence_copy, edit_cell)
     table = proportion_table(ev, series_ids=["liver_tae_mtc"], endpoints=["overall_survival"])
     row = table.iloc[0]
-    assert (row["k"], row["n"], row["k_basis"]) == (3, 12, "stated")
+    assert (row["events"], row["total"], row["events_basis"]) == (3, 12, "stated")
     assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]) and row["method"] == ""
     assert math.isnan(row["estimate"])  # 3/12 would read as a probability of death
     assert row["interval_note"] == (
@@ -106,7 +108,7 @@ def test_per_lesion_rows_get_the_design_effect_interval_with_its_assumption(
     table = proportion_table(ev, method="wilson", series_ids=["bone_ir_cazzato"],
                              endpoints=["complete_treatment"], icc_range=(0.0, 0.5))
     row = table.iloc[0]
-    k, n = int(row["k"]), int(row["n"])
+    k, n = int(row["events"]), int(row["total"])
     assert row["unit_of_analysis"] == "lesion"
     assert row["units_per_patient"] == pytest.approx(3.0)
     assert (row["icc_low"], row["icc_high"]) == (0.0, 0.5)

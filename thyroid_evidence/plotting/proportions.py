@@ -214,18 +214,18 @@ def plot_proportion_table(
                           color="0.45", lw=0.8)
             ax.hlines(y, 100 * row["ci_low"], 100 * row["ci_high"], color="0.2", lw=2.0)
             ax.plot(estimate, y, "s", color="0.2", markersize=6)
-            note = (f"{int(row['k'])}/{int(row['n'])} {units}  {estimate:.1f}% "
+            note = (f"{int(row['events'])}/{int(row['total'])} {units}  {estimate:.1f}% "
                     f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]")
             if clustered and pd.notna(row["cluster_ci_low"]):
                 note += (f"; clustered [{100 * row['cluster_ci_low']:.1f}, "
                          f"{100 * row['cluster_ci_high']:.1f}]")
-            if row["k_basis"] != "stated":
-                note += f"  (k {row['k_basis']})"
+            if row["events_basis"] != "stated":
+                note += f"  (k {row['events_basis']})"
         else:
             if pd.notna(estimate):  # a crude time-to-event count has no place on this axis
                 ax.plot(estimate, y, "s", mfc="white", mec="0.2", markersize=6)
             reason = (row["interval_note"].split(";")[0] if "interval_note" in table.columns
-                      else f"no interval: {row['k_basis']}")
+                      else f"no interval: {row['events_basis']}")
             note = f"{row['reported']}  {reason}"
         ax.text(1.02, y, note, transform=text_tf, va="center", fontsize=8)
     ax.set_yticks(ys)

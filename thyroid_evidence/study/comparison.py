@@ -158,7 +158,7 @@ def key_numbers(evidence: Evidence) -> pd.DataFrame:
 
 
 def _candidates(table: pd.DataFrame) -> pd.DataFrame:
-    keep = table["k"].notna() & table["ci_low"].notna() & (table["subgroup"] == "")
+    keep = table["events"].notna() & table["ci_low"].notna() & (table["subgroup"] == "")
     return table[keep].reset_index(drop=True)
 
 

@@ -36,7 +36,8 @@ from thyroid_evidence.vocab import TIME_TO_EVENT_ENDPOINTS, UNIT_OF_ANALYSIS_WOR
 PROPORTION_COLUMNS = (
     "series_id", "outcome_ids", "source_id", "endpoint", "category", "subgroup",
     "unit_of_analysis",
-    "time_months", "reported", "k", "n", "k_basis", "estimate", "ci_low", "ci_high", "method",
+    "time_months", "reported", "events", "total", "events_basis", "estimate", "ci_low", "ci_high",
+    "method",
     "interval_note", "units_per_patient", "icc_low", "icc_high", "design_effect", "effective_n",
     "cluster_ci_low", "cluster_ci_high",
 )
@@ -83,7 +84,7 @@ def proportion_table(
     DataFrame
         One row per reported result (a count and its percentage reported together, by one
         source, on one unit of analysis, make one row), with :data:`PROPORTION_COLUMNS`.
-        ``k_basis`` says where ``k`` comes from:
+        ``events_basis`` says where ``events`` comes from:
         ``stated``; ``from percent`` (the k/n nearest the printed percentage among those that
         round to it); ``from percent, only if truncated`` (no k/n rounds to it, one truncates
         to it: see the audit);
@@ -149,9 +150,9 @@ def proportion_table(
             "unit_of_analysis": first["unit_of_analysis"],
             "time_months": first["time_months"],
             "reported": reported,
-            "k": k,
-            "n": n,
-            "k_basis": basis,
+            "events": k,
+            "total": n,
+            "events_basis": basis,
             "estimate": estimate,
             "ci_low": low,
             "ci_high": high,
@@ -160,12 +161,12 @@ def proportion_table(
             **cluster,
         })
     table = pd.DataFrame.from_records(records, columns=list(PROPORTION_COLUMNS))
-    table["k"] = table["k"].astype("Int64")
-    table["n"] = table["n"].astype("Int64")
+    table["events"] = table["events"].astype("Int64")
+    table["total"] = table["total"].astype("Int64")
     return table
 
 
-#: ``interval_note`` of a row without a count, by its ``k_basis``.
+#: ``interval_note`` of a row without a count, by its ``events_basis``.
 _NO_INTERVAL = {
     "time-point rate": "no interval: a time-point rate (actuarial), not k of n; its interval "
                        "comes from the survival reconstruction",
@@ -249,7 +250,7 @@ def count_for(row: pd.Series) -> tuple[int | None, int | None, str]:
     Returns
     -------
     tuple (k, n, basis)
-        ``basis`` as the ``k_basis`` column of :func:`proportion_table`; ``k`` is None when
+        ``basis`` as the ``events_basis`` column of :func:`proportion_table`; ``k`` is None when
         there is no count to give (then ``basis`` says why).
     """
     if pd.notna(row["numerator"]) and pd.notna(row["denominator"]):
