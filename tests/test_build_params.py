@@ -239,6 +239,7 @@ def test_project_matrix_runs_are_those_of_the_notebooks() -> None:
         "data_audit",
         "clinical_context",
         "teaching_walkthrough",
+        "digitised_curve",
     ]
     assert MATRIX.notebooks[0].endpoints == vocab.SURVIVAL_ENDPOINTS
 
