@@ -19,8 +19,8 @@
 # - Proportions: escalc's default correction (add = 1/2 to studies with 0 or n events,
 #   to = "only0"; none for PAS).
 # - The synthetic datasets below are made-up test inputs. The review's own numbers are not
-#   typed here: they are read from evidence/outcomes.csv (rows with both a numerator and a
-#   denominator; the count and the percent row of one result are one study).
+#   typed here: they are read from evidence/outcomes.csv (the review's rows with both a numerator
+#   and a denominator; the count and the percent row of one result are one study).
 
 suppressPackageStartupMessages({
   library(metafor)
@@ -60,7 +60,10 @@ for (nm in names(datasets)) {
 
 # The review's proportions: one study per distinct result with numerator and denominator.
 outcomes <- read.csv(evidence_path, stringsAsFactors = FALSE, na.strings = "")
-rows <- outcomes[!is.na(outcomes$numerator) & !is.na(outcomes$denominator), ]
+# The review's own rows only (source_id "review"): rows a cited paper's abstract adds, or a
+# user's own study, do not change these reference values.
+rows <- outcomes[outcomes$source_id == "review" & !is.na(outcomes$numerator) &
+                   !is.na(outcomes$denominator), ]
 key <- paste(rows$series_id, rows$endpoint, rows$category, rows$subgroup,
              rows$unit_of_analysis, rows$numerator, rows$denominator, sep = "|")
 rows <- rows[!duplicated(key), ]
