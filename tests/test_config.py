@@ -135,8 +135,29 @@ def test_cache_dir(tmp_path: Path):
 
 
 def test_every_environment_variable_is_listed_once():
-    assert len(set(config.ENVIRONMENT_VARIABLES)) == len(config.ENVIRONMENT_VARIABLES) == 6
-    assert all(name.startswith("THYROID_EVIDENCE_") for name in config.ENVIRONMENT_VARIABLES)
+    assert len(set(config.ENVIRONMENT_VARIABLES)) == len(config.ENVIRONMENT_VARIABLES) == 7
+    ours = [n for n in config.ENVIRONMENT_VARIABLES if n != config.SOURCE_DATE_EPOCH_ENV]
+    assert all(name.startswith("THYROID_EVIDENCE_") for name in ours)
+
+
+def test_only_config_reads_environment_variables():
+    import re
+
+    package = Path(config.__file__).parent
+    reads = re.compile(r"environ\.get\(|getenv\(|environ\[[^]]+\](?!\s*=)")
+    offenders = [f"{path.relative_to(package)}:{number}"
+                 for path in sorted(package.rglob("*.py")) if path.name != "config.py"
+                 for number, line in enumerate(path.read_text().splitlines(), start=1)
+                 if reads.search(line)]
+    assert offenders == []
+
+
+def test_run_variables_are_read_through_config():
+    env = {config.MATRIX_ENV: "/m.toml", config.STAGING_ENV: "/s", "SOURCE_DATE_EPOCH": "0"}
+    assert config.matrix_override(env) == Path("/m.toml")
+    assert config.staging_dir(env) == Path("/s")
+    assert config.source_date_epoch(env) == "0"
+    assert config.matrix_override({}) is config.staging_dir({}) is config.source_date_epoch({})
 
 
 # --- exceptions -------------------------------------------------------------------------

@@ -35,6 +35,9 @@ STAGING_ENV = "THYROID_EVIDENCE_STAGING_DIR"
 #: Names the evidence folder to use instead of the project's ``evidence/``; the build sets it
 #: for its kernels (``--evidence DIR``), so that every run reads the evidence the build read.
 EVIDENCE_ENV = "THYROID_EVIDENCE_DIR"
+#: The reproducible-builds date (https://reproducible-builds.org/specs/source-date-epoch/):
+#: figures carry a date only when it is set, and the manifest records it.
+SOURCE_DATE_EPOCH_ENV = "SOURCE_DATE_EPOCH"
 #: Every environment variable the kit reads, in this order.
 ENVIRONMENT_VARIABLES: tuple[str, ...] = (
     ROOT_ENV,
@@ -43,6 +46,7 @@ ENVIRONMENT_VARIABLES: tuple[str, ...] = (
     MATRIX_ENV,
     STAGING_ENV,
     EVIDENCE_ENV,
+    SOURCE_DATE_EPOCH_ENV,
 )
 
 #: The source checkout this package sits in (it may not be a project root).
@@ -146,3 +150,23 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
         return Path(named)
     base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "thyroid-evidence"
+
+
+def matrix_override(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The run matrix named by ``THYROID_EVIDENCE_MATRIX``, or None when it is not set."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(MATRIX_ENV)
+    return Path(named) if named else None
+
+
+def staging_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The folder a build run writes to (``THYROID_EVIDENCE_STAGING_DIR``), or None."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(STAGING_ENV)
+    return Path(named) if named else None
+
+
+def source_date_epoch(environ: Mapping[str, str] | None = None) -> str | None:
+    """``SOURCE_DATE_EPOCH`` as set (a decimal number of seconds), or None."""
+    environ = os.environ if environ is None else environ
+    return environ.get(SOURCE_DATE_EPOCH_ENV) or None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from thyroid_evidence import config
 from thyroid_evidence.build.outputs import STATE_DIR
 from thyroid_evidence.files import atomic_write_text
 from thyroid_evidence.notebook.matrix import PACKAGE_DIR
@@ -132,7 +132,7 @@ class Fingerprint:
             evidence=tree_digest(evidence_dir),
             package=tree_digest(package_dir, "*.py"),
             libraries=library_versions(),
-            source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH"),
+            source_date_epoch=config.source_date_epoch(),
         )
 
     def as_dict(self) -> dict[str, Any]:

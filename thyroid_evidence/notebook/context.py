@@ -9,7 +9,6 @@ matplotlib and pandas are the caller's: nothing here imports them before a figur
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,8 +71,8 @@ class RunContext:
     @property
     def write_dir(self) -> Path:
         """Where files are written now: the build's staging folder, else :attr:`output_dir`."""
-        staging = os.environ.get(config.STAGING_ENV)
-        return Path(staging) if staging else self.output_dir
+        staging = config.staging_dir()
+        return staging if staging is not None else self.output_dir
 
     def stem(self, key: str | None = None) -> str:
         """Output stem: the run id, plus ``-key`` for a second figure or table of the run."""

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -294,8 +293,8 @@ def load_matrix(path: str | Path | None = None) -> Matrix:
         If the file is missing, is not TOML, or declares something the matrix cannot hold
         (the message names the file and the key).
     """
-    named = path if path is not None else os.environ.get(config.MATRIX_ENV) or None
-    return read_matrix(Path(named) if named is not None else project_matrix_path())
+    named = Path(path) if path is not None else config.matrix_override()
+    return read_matrix(named if named is not None else project_matrix_path())
 
 
 def read_matrix(path: str | Path) -> Matrix:

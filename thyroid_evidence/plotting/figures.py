@@ -13,12 +13,12 @@ bytes in a notebook, so the figure is not drawn a further time for the notebook'
 from __future__ import annotations
 
 import io
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from thyroid_evidence import config
 from thyroid_evidence.files import atomic_write_bytes
 from thyroid_evidence.vocab import FIGURE_FORMATS
 
@@ -31,7 +31,7 @@ PNG_DPI = 200
 
 
 def _metadata(fmt: str) -> dict[str, Any]:
-    dated = bool(os.environ.get("SOURCE_DATE_EPOCH"))
+    dated = config.source_date_epoch() is not None
     if fmt == "png":
         return {"Software": None}
     if fmt == "svg":
