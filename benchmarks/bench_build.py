@@ -127,7 +127,7 @@ def breakdown(out: Path, jobs: int, cold: float) -> None:
 
 def snapshot(target: Path) -> Path:
     """Copy what a build reads into ``target``; returns the snapshot's root."""
-    for name in ("thyroid_evidence", "notebooks", "evidence", "tests/fixtures"):
+    for name in ("thyroid_evidence", "notebooks", "evidence", "examples", "tests/fixtures"):
         shutil.copytree(ROOT / name, target / name,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     return target
