@@ -40,6 +40,34 @@ def _step_curve(data: pd.DataFrame, grid: np.ndarray, kind: str, estimator: str)
     return cumulative_incidence(data).cumulative_incidence_at(grid)
 
 
+
+def _draw_reported(ax: Axes, table: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Draw the reported time-point values of ``kind`` with their rounding intervals, each
+    labelled with as many digits as its interval shows, and a reported median on the 50% line;
+    returns the time-point rows drawn."""
+    pts = table[table["quantity"] == kind]
+    if len(pts):
+        mid = 100 * pts["reported"].to_numpy()
+        err = 100 * np.vstack((pts["reported"] - pts["lower"], pts["upper"] - pts["reported"]))
+        ax.errorbar(pts["time_months"], mid, yerr=err, fmt="o", color=_REPORTED, ms=6,
+                    capsize=5, elinewidth=1.5, zorder=5,
+                    label="Reported value (bar: its rounding interval)")
+        steps = 100 * (pts["upper"] - pts["lower"]).to_numpy()
+        for x, y, st in zip(pts["time_months"], mid, steps, strict=True):
+            digits = max(0, round(-np.log10(st))) if st > 0 else 1
+            ax.annotate(f"{y:.{digits}f}%", (x, y), textcoords="offset points", xytext=(6, 6),
+                        color=_REPORTED, fontsize=9)
+    med = table[table["quantity"] == "median"]
+    if len(med):
+        m = med.iloc[0]
+        ax.errorbar([m["reported"]], [50], xerr=[[m["reported"] - m["lower"]],
+                                                 [m["upper"] - m["reported"]]],
+                    fmt="D", color=_REPORTED, ms=6, capsize=5, zorder=5,
+                    label=f"Reported median {m['reported']:g} months")
+        ax.axhline(50, color="grey", linewidth=0.8, linestyle=":")
+    return pts
+
+
 def plot_curve(
     result: PseudoIPD,
     *,
@@ -121,26 +149,7 @@ def plot_curve(
         clicks = diag.curve
         ax.plot(clicks["time"], 100 * clicks["survival"], "o", ms=3, color=_REPORTED,
                 alpha=0.6, zorder=4, label="Digitised points (cleaned clicks)")
-    pts = table[table["quantity"] == kind]
-    if len(pts):
-        mid = 100 * pts["reported"].to_numpy()
-        err = 100 * np.vstack((pts["reported"] - pts["lower"], pts["upper"] - pts["reported"]))
-        ax.errorbar(pts["time_months"], mid, yerr=err, fmt="o", color=_REPORTED, ms=6,
-                    capsize=5, elinewidth=1.5, zorder=5,
-                    label="Reported value (bar: its rounding interval)")
-        steps = 100 * (pts["upper"] - pts["lower"]).to_numpy()
-        for x, y, st in zip(pts["time_months"], mid, steps, strict=True):
-            digits = max(0, round(-np.log10(st))) if st > 0 else 1
-            ax.annotate(f"{y:.{digits}f}%", (x, y), textcoords="offset points", xytext=(6, 6),
-                        color=_REPORTED, fontsize=9)
-    med = table[table["quantity"] == "median"]
-    if len(med):
-        m = med.iloc[0]
-        ax.errorbar([m["reported"]], [50], xerr=[[m["reported"] - m["lower"]],
-                                                 [m["upper"] - m["reported"]]],
-                    fmt="D", color=_REPORTED, ms=6, capsize=5, zorder=5,
-                    label=f"Reported median {m['reported']:g} months")
-        ax.axhline(50, color="grey", linewidth=0.8, linestyle=":")
+    _draw_reported(ax, table, kind)
     ax.set_xlim(0, t_end)
     if kind == "survival":
         ax.set_ylim(0, 100)
@@ -489,27 +498,7 @@ def plot_scenarios(
                 xycoords=("data", "axes fraction"),
                 xytext=(-4, 0), textcoords="offset points", ha="right", va="top", fontsize=7.5,
                 color="0.3")
-    rep = scenarios.reported
-    pts = rep[rep["quantity"] == scenarios.kind]
-    if len(pts):
-        mid = 100 * pts["reported"].to_numpy()
-        err = 100 * np.vstack((pts["reported"] - pts["lower"], pts["upper"] - pts["reported"]))
-        ax.errorbar(pts["time_months"], mid, yerr=err, fmt="o", color=_REPORTED, ms=6,
-                    capsize=5, elinewidth=1.5, zorder=5,
-                    label="Reported value (bar: its rounding interval)")
-        steps = 100 * (pts["upper"] - pts["lower"]).to_numpy()
-        for x, y, st in zip(pts["time_months"], mid, steps, strict=True):
-            digits = max(0, round(-np.log10(st))) if st > 0 else 1
-            ax.annotate(f"{y:.{digits}f}%", (x, y), textcoords="offset points", xytext=(6, 6),
-                        color=_REPORTED, fontsize=9)
-    med = rep[rep["quantity"] == "median"]
-    if len(med):
-        m = med.iloc[0]
-        ax.errorbar([m["reported"]], [50], xerr=[[m["reported"] - m["lower"]],
-                                                 [m["upper"] - m["reported"]]],
-                    fmt="D", color=_REPORTED, ms=6, capsize=5, zorder=5,
-                    label=f"Reported median {m['reported']:g} months")
-        ax.axhline(50, color="grey", linewidth=0.8, linestyle=":")
+    pts = _draw_reported(ax, scenarios.reported, scenarios.kind)
     ax.set_xlim(0, t_end)
     ticks = np.arange(0.0, t_end + 1e-9, 12.0)
     ax.set_xticks(ticks)
