@@ -9,7 +9,7 @@ time-point estimates, and series.csv the series sizes. No study is named in this
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -372,6 +372,23 @@ def _time_point_rows(chunk: pd.DataFrame) -> pd.DataFrame:
     return chunk[mask]
 
 
+def _time_point_curves(chunk: pd.DataFrame) -> Iterator[tuple[str, str, str, pd.DataFrame]]:
+    """``(endpoint, kind, unit_of_analysis, rows)`` for each curve of a series' time-point rows
+    (one endpoint, survival or cumulative incidence, unit, subgroup and category), its rows
+    sorted by time."""
+    points = _time_point_rows(chunk)
+    if points.empty:
+        return
+    points = points.assign(
+        _kind=points["statistic"].where(points["statistic"] == "cumulative_incidence", "survival"),
+        _subgroup=points["subgroup"].fillna(""),
+        _category=points["category"].fillna(""),
+    )
+    keys = ["endpoint", "_kind", "unit_of_analysis", "_subgroup", "_category"]
+    for (endpoint, kind, unit, _sub, _cat), rows in points.groupby(keys, sort=False):
+        yield endpoint, kind, unit, rows.sort_values("time_months")
+
+
 def _complement_checks(series_id: str, chunk: pd.DataFrame) -> list[dict]:
     out = []
     points = _time_point_rows(chunk)
@@ -403,17 +420,7 @@ def _complement_checks(series_id: str, chunk: pd.DataFrame) -> list[dict]:
 
 def _km_checks(series_id: str, chunk: pd.DataFrame, size: pd.Series) -> list[dict]:
     out = []
-    points = _time_point_rows(chunk)
-    if points.empty:
-        return out
-    points = points.assign(
-        _kind=points["statistic"].where(points["statistic"] == "cumulative_incidence", "survival"),
-        _subgroup=points["subgroup"].fillna(""),
-        _category=points["category"].fillna(""),
-    )
-    keys = ["endpoint", "_kind", "unit_of_analysis", "_subgroup", "_category"]
-    for (_endpoint, kind, unit, _sub, _cat), rows in points.groupby(keys, sort=False):
-        rows = rows.sort_values("time_months")
+    for _endpoint, kind, unit, rows in _time_point_curves(chunk):
         ids = list(rows["outcome_id"])
         counted = UNIT_OF_ANALYSIS_WORDS[unit]
         if rows["time_months"].duplicated().any():
@@ -818,18 +825,10 @@ def _follow_up(chunk: pd.DataFrame) -> tuple[float | None, str, float | None, st
 
 def _km_joint_checks(series_id: str, chunk: pd.DataFrame, size: pd.Series) -> list[dict]:
     out = []
-    points = _time_point_rows(chunk)
-    if points.empty:
+    if _time_point_rows(chunk).empty:
         return out
     median, median_text, longest, longest_text = _follow_up(chunk)
-    points = points.assign(
-        _kind=points["statistic"].where(points["statistic"] == "cumulative_incidence", "survival"),
-        _subgroup=points["subgroup"].fillna(""),
-        _category=points["category"].fillna(""),
-    )
-    keys = ["endpoint", "_kind", "unit_of_analysis", "_subgroup", "_category"]
-    for (endpoint, kind, unit, _sub, _cat), rows in points.groupby(keys, sort=False):
-        rows = rows.sort_values("time_months")
+    for endpoint, kind, unit, rows in _time_point_curves(chunk):
         if rows["time_months"].duplicated().any():
             continue
         counts = chunk[(chunk["endpoint"] == endpoint) & (chunk["statistic"] == "count")
