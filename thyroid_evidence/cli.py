@@ -31,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="validate the evidence data package")
     validate.add_argument("path", nargs="?", default=None,
                           help="evidence folder (default: the project's evidence/)")
+    validate.add_argument("--quotes", action="store_true",
+                          help="also look every quote up in its source's text (the review's; "
+                               "sources/<source_id>.txt in the evidence folder for others); "
+                               "exit 1 when one is not found")
     validate.set_defaults(handler=_validate)
 
     audit = sub.add_parser("audit", help="consistency audit of the reported numbers")
@@ -68,8 +72,18 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     from thyroid_evidence.study.checks import validate_evidence
 
-    print(validate_evidence(args.path).summary())
-    return 0
+    evidence = validate_evidence(args.path)
+    print(evidence.summary())
+    if not args.quotes:
+        return 0
+    from thyroid_evidence.config import review_text_path
+    from thyroid_evidence.study.quotes import check_quotes
+
+    result = check_quotes(evidence, review_text_path())
+    for problem in result.not_found:
+        print(problem)
+    print(result.summary())
+    return 0 if result.ok else 1
 
 
 def _statuses(text: str) -> tuple[str, ...]:
