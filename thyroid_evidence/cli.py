@@ -17,6 +17,16 @@ from thyroid_evidence.exceptions import EvidenceError, ThyroidEvidenceError
 from thyroid_evidence.vocab import AUDIT_FORMATS, DISCLAIMER, STATUSES
 
 
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata), or why it is unknown."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("thyroid-evidence")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(version unknown: the package is not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="thyroid-evidence",
@@ -25,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
             f"cancer. {DISCLAIMER}"
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
