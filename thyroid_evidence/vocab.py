@@ -89,6 +89,28 @@ REVIEW_SOURCE = "review"
 #: Output formats of ``thyroid-evidence audit``.
 AUDIT_FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
 
+# --- series ---------------------------------------------------------------------------------
+
+#: Kinds of technique a series uses (``series.csv`` ``technique_kind``), for telling series apart
+#: in figures: ablation (thermal or cryo), embolization (trans-arterial, with or without drugs),
+#: consolidation (cementoplasty, osteoplasty), combined (several of these in one series), other.
+TECHNIQUE_KINDS: tuple[str, ...] = (
+    "ablation", "embolization", "consolidation", "combined", "other"
+)
+#: Kinds of primary-tumour population of a series (``series.csv`` ``population_kind``): thyroid
+#: cancer only, mixed primaries (thyroid among others), other primaries only, not stated.
+POPULATION_KINDS: tuple[str, ...] = ("thyroid_cancer", "mixed_primaries", "other_primary",
+                                     "unspecified")
+#: Each population kind in words (tables and figure legends).
+POPULATION_KIND_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "thyroid_cancer": "thyroid cancer",
+        "mixed_primaries": "mixed primaries",
+        "other_primary": "other primary (no thyroid cancer)",
+        "unspecified": "population not stated",
+    }
+)
+
 # --- outputs ----------------------------------------------------------------------------------
 
 #: File formats every saved figure is written in.
