@@ -4,6 +4,10 @@ Matplotlib writes its version and the current date into SVG and PDF files and it
 PNG files, and salts SVG ids randomly. :func:`save_figure` strips the software metadata, fixes
 ``svg.hashsalt`` and writes dates only from ``SOURCE_DATE_EPOCH`` (when set).
 
+Files are written for journals (:data:`PUBLICATION_RC`): PDF (and PostScript) fonts are embedded
+as TrueType (Type 42), not as the Type 3 fonts matplotlib embeds by default and many journals
+refuse, and SVG text stays text (``svg.fonttype: none``), so that it can be edited and searched.
+
 A figure saved in several formats is laid out once: the layout engine (constrained layout) and
 the tight bounding box are computed once and shared by every format, where ``savefig`` with
 ``bbox_inches="tight"`` would redo both for each file. :func:`show_saved` then shows the saved
@@ -22,12 +26,20 @@ from thyroid_evidence import config
 from thyroid_evidence.files import atomic_write_bytes
 from thyroid_evidence.vocab import FIGURE_FORMATS
 
-__all__ = ["FIGURE_FORMATS", "PNG_DPI", "SVG_HASHSALT", "render_figure", "save_figure",
-           "show_saved", "write_figure"]
+__all__ = ["FIGURE_FORMATS", "PNG_DPI", "PUBLICATION_RC", "SVG_HASHSALT", "render_figure",
+           "save_figure", "show_saved", "write_figure"]
 #: Fixed salt for the ids matplotlib writes into SVG files.
 SVG_HASHSALT = "thyroid-evidence"
 #: Default resolution of PNG files.
 PNG_DPI = 200
+#: Matplotlib settings every saved file is written with: TrueType (Type 42) fonts in PDF and
+#: PostScript, SVG text as ``<text>`` elements (not paths), the fixed SVG id salt.
+PUBLICATION_RC: dict[str, Any] = {
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.fonttype": "none",
+    "svg.hashsalt": SVG_HASHSALT,
+}
 
 
 def _metadata(fmt: str) -> dict[str, Any]:
@@ -91,8 +103,7 @@ def render_figure(fig: Any, formats: Sequence[str], *, dpi: int = PNG_DPI) -> di
     out: dict[str, bytes] = {}
     # (autolayout and constrained_layout.use off, so that set_layout_engine(None) removes the
     # engine: with any engine, even "none", savefig lays the figure out again for each file)
-    rc = {"svg.hashsalt": SVG_HASHSALT, "figure.autolayout": False,
-          "figure.constrained_layout.use": False}
+    rc = {**PUBLICATION_RC, "figure.autolayout": False, "figure.constrained_layout.use": False}
     with matplotlib.rc_context(rc):
         if bbox != "tight" and engine is not None:
             fig.set_layout_engine(None)  # laid out above: keep that layout for every file
@@ -187,7 +198,8 @@ def save_figure(
     Two calls with the same figure produce byte-identical files, in any process: the PNG
     ``Software`` key, the SVG ``Creator`` and PDF ``Creator``/``Producer`` are removed, SVG ids
     use the fixed salt :data:`SVG_HASHSALT`, and the SVG/PDF date is omitted unless
-    ``SOURCE_DATE_EPOCH`` is set, in which case matplotlib writes that date.
+    ``SOURCE_DATE_EPOCH`` is set, in which case matplotlib writes that date. Fonts and SVG
+    text follow :data:`PUBLICATION_RC`.
     """
     formats = tuple(formats)
     bad = [fmt for fmt in formats if fmt not in FIGURE_FORMATS]
