@@ -165,3 +165,38 @@ UNIT_WORDS: Mapping[str, str] = MappingProxyType(
 COMPARATOR_SYMBOLS: Mapping[str, str] = MappingProxyType(
     {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "~": "around "}
 )
+
+# --- display labels ---------------------------------------------------------------------------
+
+#: Abbreviations that keep their capitals when a slug of the evidence (``oral_rit``) becomes a
+#: label ("oral RIT"); see :func:`thyroid_evidence.study.formatting.display_label`.
+ACRONYMS: tuple[str, ...] = (
+    "ATA", "ATC", "BRAF", "CEA", "CT", "DTC", "EBRT", "FTC", "MRI", "MTC", "MWA", "PET",
+    "PTC", "RAI", "RFA", "RIT", "TACE", "TAE", "TNM",
+)
+#: Readable names of the fields of ``thyroid_evidence.staging.PatientFeatures`` (figures and
+#: tables name a missing fact by these words, never by the field name).
+STAGING_FIELD_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "histology": "histology",
+        "aggressive_variant": "aggressive variant",
+        "encapsulated_follicular_variant": "encapsulated follicular variant",
+        "microcarcinoma": "microcarcinoma",
+        "multifocal": "multifocality",
+        "extrathyroidal_extension": "extrathyroidal extension",
+        "complete_resection": "complete resection",
+        "vascular_invasion_foci": "foci of vascular invasion",
+        "capsular_invasion": "capsular invasion",
+        "clinical_n1": "clinical N1",
+        "pathologic_n1_count": "pathologic N1 nodes",
+        "largest_node_cm": "largest node size",
+        "distant_metastases": "distant metastases",
+        "rai_avid_foci": "RAI-avid foci",
+        "braf_v600e": "BRAF V600E",
+        "tg_suggests_distant_metastases": "Tg suggesting distant metastases",
+        "extranodal_extension": "extranodal extension",
+        "t_category": "T category",
+        "n_category": "N category",
+        "m_category": "M category",
+    }
+)
