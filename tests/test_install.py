@@ -126,3 +126,12 @@ def test_outside_a_project_every_command_says_where_it_looked(
     assert f"{ROOT_ENV} (not set)" in result.stderr
     assert f"the current folder ({tmp_path.resolve()}) and its parents" in result.stderr
     assert "site-packages" in result.stderr
+
+
+def test_version_of_the_installed_command(venv: Path, tmp_path: Path):
+    import tomllib
+
+    declared = tomllib.loads((venv.parent / "src" / "pyproject.toml").read_text("utf-8"))
+    result = _run([str(venv / "bin" / "thyroid-evidence"), "--version"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"thyroid-evidence {declared['project']['version']}\n"
