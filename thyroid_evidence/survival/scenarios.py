@@ -259,8 +259,14 @@ def _hazards(spec: SummarySpec, estimator: str, rate: float) -> list[tuple[str, 
 
 
 def _windows(spec: SummarySpec, hz: HazardModel, rate: float, horizon: float,
-             all_cause: callable) -> list[tuple[CensoringModel, str]]:
+             all_cause: callable, crude_memo: dict | None = None
+             ) -> list[tuple[CensoringModel, str]]:
+    """Censoring patterns of one hazard. ``crude_memo`` holds crude-reading windows already
+    solved for the same ``all_cause`` (for incidence endpoints the follow-up unit's survival
+    is the death hazard's, the same for every hazard of the grid): a pure function of the
+    window's shape, so reusing it gives the same floats and skips most root searches."""
     m, fu_max = spec.follow_up_median, spec.follow_up_max
+    crude_memo = {} if crude_memo is None else crude_memo
     out: list[tuple[CensoringModel, str]] = []
     if m is None:
         if fu_max is not None:
@@ -278,6 +284,12 @@ def _windows(spec: SummarySpec, hz: HazardModel, rate: float, horizon: float,
         return out
 
     def crude_window(shape_lo: float, shape_hi: float) -> CensoringModel | None:
+        key = (shape_lo, shape_hi)
+        if key not in crude_memo:
+            crude_memo[key] = solve_crude_window(shape_lo, shape_hi)
+        return crude_memo[key]
+
+    def solve_crude_window(shape_lo: float, shape_hi: float) -> CensoringModel | None:
         """Scale the window shape so that the crude median of observed times is m."""
         g = lambda s: _crude_median(all_cause, CensoringModel(s * shape_lo, s * shape_hi)) - m  # noqa: E731
         hi = 50.0 * m / max(0.5 * (shape_lo + shape_hi), 1e-9)
@@ -763,14 +775,18 @@ def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
         columns=["quantity", "time_months", "reported", "lower", "upper"])
     del knots
     items: list[Scenario] = []
+    # per patient, time to death or censoring: the same for every hazard of an incidence
+    death_only = lambda t: np.exp(-rate * np.asarray(t, float))  # noqa: E731
+    death_memo: dict = {}
     for est in estimators:
         for family, note, hz in _hazards(spec, est, rate):
             if est == "kaplan-meier":
                 all_cause = lambda t, hz=hz: np.exp(-hz.cumulative_hazard(t))  # noqa: E731
-            else:  # follow-up is per patient: time to death or censoring
-                all_cause = lambda t: np.exp(-rate * np.asarray(t, float))  # noqa: E731
+                memo: dict = {}
+            else:
+                all_cause, memo = death_only, death_memo
             misses_hz = _hazard_misses(spec, hz, est, rate, reported)
-            for cens, cnote in _windows(spec, hz, rate, horizon, all_cause):
+            for cens, cnote in _windows(spec, hz, rate, horizon, all_cause, memo):
                 misses = list(misses_hz)
                 if cnote.startswith("UNREACHABLE"):
                     misses.append("follow_up_median (no window gives it)")
