@@ -6,14 +6,15 @@ reconstructing the data from published Kaplan-Meier survival curves. BMC Med Res
 
 Differences from the published R code, for robustness and accuracy: the digitised points are
 cleaned first (clamped, ordered along the staircase, made monotone, the two clicked corners of
-a step given one time); a point is added at every risk time, so that censorings between a risk
-time and the next click have a place; censorings are placed either evenly or where the step
-heights say the risk set shrank (1 - d/r), whichever fits the clicks better; a risk table may
-run past the last click; every adjustment loop is bounded and stops on a repeated state (the
-published loop can cycle forever); counts are clipped so that no number is ever negative; when
-a published number at risk cannot be met, the reconstruction carries on with its own
-consistent count and the diagnostics say by how much it missed. Round trips on R's survival
-data sets, beside a plain port of the published code: ``benchmarks/bench_guyot.py``.
+a step given one time, the two clicks on one flat level given one survival); a point is added
+at every risk time, so that censorings between a risk time and the next click have a place;
+censorings are placed either evenly or where the step heights say the risk set shrank (1 -
+d/r), whichever fits the clicks better; a risk table may run past the last click; every
+adjustment loop is bounded and stops on a repeated state (the published loop can cycle
+forever); counts are clipped so that no number is ever negative; when a published number at
+risk cannot be met, the reconstruction carries on with its own consistent count and the
+diagnostics say by how much it missed. Round trips on R's survival data sets, beside a plain
+port of the published code: ``benchmarks/bench_guyot.py``.
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
         notes.append(f"{n_pooled} point(s) out of order were pooled with their neighbours "
                      "(isotonic regression in time and survival)")
     t, s = t_mono, s_mono
-    t = _pair_corners(t, s)
+    t, s = _pair_corners(t, s)
     # KM starts at (0, 1)
     keep_pos = t > 0
     t = np.concatenate(([0.0], t[keep_pos]))
@@ -163,26 +164,37 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
     return t, s, notes
 
 
-def _pair_corners(t: np.ndarray, s: np.ndarray) -> np.ndarray:
+def _pair_corners(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Give the two clicked corners of one step their mean time.
 
     Along a Kaplan-Meier staircase a move between neighbouring clicks is either flat (time
     grows, survival stays) or vertical (survival drops, time stays). A move that drops more
     in survival than it advances in time (as a fraction of the axis) is read as vertical: its
     two clicks are the corners of one step, clicked at two noisy times for one event time,
-    so both get their mean (halving the variance of the event time). Pairs do not overlap;
-    exact corners (equal times) are unchanged.
+    so both get their mean (halving the variance of the event time). Pairs do not overlap.
+    When one step's lower corner is followed directly by the next step's upper corner, the
+    two are clicks on one flat level: both get their mean survival too (halving the variance
+    of that level; the monotone order is kept). Exact corners are unchanged.
+
+    Returns the times and survival.
     """
     span = float(t.max() - t.min()) or 1.0
     out = t.copy()
+    level = s.copy()
     k = 1
+    last_lower = -2  # index of the lower corner of the previous pair
     while k < t.size:
         if s[k - 1] - s[k] > (t[k] - t[k - 1]) / span:
             out[k - 1] = out[k] = 0.5 * (t[k - 1] + t[k])
+            if last_lower == k - 2:
+                # the lower corner of the previous step and the upper corner of this one are
+                # two clicks on one flat level: both get their mean
+                level[k - 2] = level[k - 1] = 0.5 * (s[k - 2] + s[k - 1])
+            last_lower = k
             k += 2
         else:
             k += 1
-    return out
+    return out, level
 
 
 def _check_risk_table(
