@@ -5,6 +5,7 @@ Three runs (``tests/fixtures/matrix.toml``); about a dozen kernel starts in all.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -142,6 +143,41 @@ def test_noop_rebuild_skips_everything(built, matrix) -> None:
     assert {k: v for k, v in after.items() if k.name != "lock"} == {
         k: v for k, v in before.items() if k.name != "lock"
     }
+
+
+def test_a_run_that_left_the_matrix_is_removed_from_files_and_report(
+    built, matrix, tmp_path: Path
+) -> None:
+    """A copy of the build, rebuilt (no --force) from a copy of its matrix without fx_single."""
+    import shutil
+
+    from tests.test_build_prune import without_notebook
+    from thyroid_evidence.build.manifest import Manifest
+    from thyroid_evidence.notebook import load_matrix
+
+    out = tmp_path / "out"
+    shutil.copytree(built[0], out)  # sizes and modification times kept: the runs stay current
+    before = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    gone = {f for f in before if Path(f).name.startswith(("fx_single.", "fx_single-"))}
+    assert {"notebooks/fx_single.ipynb", "notebooks/fx_single.html",
+            "figures/fx_single-line.png"} <= gone
+    less = load_matrix(without_notebook(Path(matrix.ref), "fx_single", tmp_path))
+    less = dataclasses.replace(less, evidence_dir=matrix.evidence_dir)
+    stream = io.StringIO()
+    summary = build(out, matrix=less, jobs=2, stream=stream)
+    assert summary.exit_code == 0
+    assert summary.removed == ("fx_single",)
+    assert summary.executed == ()
+    assert sorted(summary.skipped) == sorted(r for r in RUN_IDS if r != "fx_single")
+    assert stream.getvalue().startswith(
+        "removed 1 run(s) that left the run matrix: fx_single\n")
+    after = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert not gone & after, sorted(gone & after)
+    assert "fx_single" not in Manifest.load(out).runs
+    page = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert "fx_single" not in page and "Other runs" not in page
+    for run_id in summary.skipped:
+        assert f'href="../notebooks/{run_id}.html"' in page
 
 
 def test_forced_rebuild_is_byte_identical(built, matrix) -> None:

@@ -28,7 +28,13 @@ from typing import Any, TextIO
 
 from thyroid_evidence import config
 from thyroid_evidence.build import DEFAULT_TIMEOUT
-from thyroid_evidence.build.manifest import Fingerprint, Manifest, run_hash
+from thyroid_evidence.build.manifest import (
+    ORIGIN_BUILD,
+    ORIGIN_RUN,
+    Fingerprint,
+    Manifest,
+    run_hash,
+)
 from thyroid_evidence.build.outputs import (
     STATE_DIR,
     build_lock,
@@ -68,6 +74,7 @@ class BuildSummary:
     failed: tuple[FailedRun, ...] = ()
     refused: tuple[str, ...] = ()
     report: Path | None = None
+    removed: tuple[str, ...] = ()
     report_problem: str | None = None
     seconds: float = 0.0
 
@@ -180,8 +187,10 @@ def build(
     if problem:
         stream.write(problem + "\nno run was started.\n")
         return BuildSummary(out=out_dir, refused=(problem,))
-    runs = select_runs(matrix.runs(index), only)
-    return _execute(out_dir, runs, matrix, jobs, force, stream, index, fresh_kernels, timeout)
+    declared = matrix.runs(index)
+    runs = select_runs(declared, only)
+    return _execute(out_dir, runs, matrix, jobs, force, stream, index, fresh_kernels, timeout,
+                    keep={r.run_id for r in declared})
 
 
 def _path_problem(evidence_dir: Path) -> str | None:
@@ -310,7 +319,7 @@ def run_notebook(
     run = Run(notebook=spec.name, run_id=run_id_for(spec.name, spec.for_each, effective),
               parameters=values, path=path, title=run_title(spec, effective))
     return _execute(out_dir, [run], matrix, 1, True, stream, index, timeout=timeout,
-                    validated=True)
+                    validated=True, origin=ORIGIN_RUN)
 
 
 def _out_dir(out: str | Path | None) -> Path:
@@ -337,7 +346,11 @@ def _execute(
     fresh_kernels: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
     validated: bool = False,
+    keep: set[str] | None = None,
+    origin: str = ORIGIN_BUILD,
 ) -> BuildSummary:
+    """Execute ``runs``; with ``keep`` (every run id of the matrix), first remove the files and
+    manifest entries of the build's runs that are no longer among them."""
     start = time.perf_counter()
     missing = sorted({str(r.path) for r in runs if not r.path.is_file()})
     if missing:
@@ -351,6 +364,10 @@ def _execute(
             stream.write(f"finished interrupted commit(s) of {', '.join(redone)}\n")
         fingerprint = Fingerprint.compute(matrix.evidence_dir, matrix.package_dir)
         manifest = Manifest.load(out)
+        removed = tuple(remove_stale_runs(out, manifest, keep)) if keep is not None else ()
+        if removed:
+            stream.write(f"removed {len(removed)} run(s) that left the run matrix: "
+                         f"{', '.join(removed)}\n")
         digests = {r.run_id: run_hash(r.path, r.parameters, fingerprint) for r in runs}
         todo = [r for r in runs if force or not manifest.is_current(r.run_id, digests[r.run_id])]
         skipped = tuple(r.run_id for r in runs if r not in todo)
@@ -358,7 +375,7 @@ def _execute(
             report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream)
             stream.write(f"nothing to do: {len(skipped)} run(s) up to date\n")
             return BuildSummary(out, skipped=skipped, report=report, report_problem=problem,
-                                seconds=time.perf_counter() - start)
+                                removed=removed, seconds=time.perf_counter() - start)
 
         _skip_slow_optional_imports()
         # Runs to do: the evidence is validated first (the messages of `validate`), and no
@@ -367,7 +384,7 @@ def _execute(
         problem = None if validated else evidence_problem(matrix.evidence_dir)
         if problem:
             stream.write(problem + "\nno run was started.\n")
-            return BuildSummary(out, skipped=skipped, refused=(problem,),
+            return BuildSummary(out, skipped=skipped, refused=(problem,), removed=removed,
                                 seconds=time.perf_counter() - start)
         # Longest runs first, so that no long run is left alone at the end: as last timed;
         # runs never timed before the others, longest code first (a rough guess of time).
@@ -386,7 +403,7 @@ def _execute(
             if refused:
                 stream.write("\n".join(refused) + "\nno run was started.\n")
                 return BuildSummary(out, skipped=skipped, refused=tuple(refused),
-                                    seconds=time.perf_counter() - start)
+                                    removed=removed, seconds=time.perf_counter() - start)
             stream.write(
                 f"building {len(todo)} run(s) with {jobs} job(s)"
                 f"{f'; {len(skipped)} up to date' if skipped else ''}\n"
@@ -397,7 +414,8 @@ def _execute(
             with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit") as side:
                 audit = side.submit(_audit_cached, out, matrix, fingerprint)
                 executed, failed = _run_all(
-                    out, todo, matrix, jobs, stream, manifest, digests, effective, pool, timeout
+                    out, todo, matrix, jobs, stream, manifest, digests, effective, pool, timeout,
+                    origin,
                 )
                 report, problem = _maybe_report(out, matrix, manifest, fingerprint, stream,
                                                 audit.result())
@@ -406,7 +424,7 @@ def _execute(
                 pool.close()
     summary = BuildSummary(
         out, executed=tuple(executed), skipped=skipped, failed=tuple(failed), report=report,
-        report_problem=problem, seconds=time.perf_counter() - start,
+        report_problem=problem, removed=removed, seconds=time.perf_counter() - start,
     )
     _write_summary(summary, stream)
     return summary
@@ -534,6 +552,7 @@ def _run_all(
     effective: dict[str, dict[str, Any]],
     pool: Any = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    origin: str = ORIGIN_BUILD,
 ) -> tuple[list[str], list[FailedRun]]:
     """Execute ``runs``, ``jobs`` at a time; with ``pool`` (a KernelPool), in kept kernels."""
     from thyroid_evidence.build.worker import execute_task
@@ -549,7 +568,7 @@ def _run_all(
         staging = out / STATE_DIR / "staging" / run.run_id
         if result.ok:
             _commit(out, run, staging, manifest, digests[run.run_id], effective[run.run_id],
-                    result.seconds, matrix.evidence_dir)
+                    result.seconds, matrix.evidence_dir, origin)
             executed.append(run.run_id)
             progress.line("ok", run.run_id, f"{result.seconds:.1f} s")
         else:
@@ -592,6 +611,7 @@ def _commit(
     effective: dict[str, Any],
     seconds: float,
     evidence_dir: Path | None = None,
+    origin: str = ORIGIN_BUILD,
 ) -> None:
     record_path = staging / ".records" / f"{run.run_id}.json"
     record = json.loads(record_path.read_text(encoding="utf-8")) if record_path.is_file() else {}
@@ -609,9 +629,37 @@ def _commit(
             "tables": record.get("tables", []),
             "seconds": round(seconds, 2),
             "evidence": str(evidence_dir) if evidence_dir is not None else None,
+            "origin": origin,
             "files": files,
         },
     )
+
+
+def remove_stale_runs(out: Path, manifest: Manifest, keep: set[str]) -> list[str]:
+    """Delete the files and manifest entries of the build's runs whose ids are not in ``keep``.
+
+    A run leaves the matrix when its study is removed from the evidence, its notebook from the
+    run matrix, or its series no longer qualifies; its figures, tables, executed notebook (and
+    kept failure and log) would otherwise stay in the output folder and in the report until
+    ``make clean``. Runs made by ``thyroid-evidence run`` (origin ``run``) stay. Only files
+    inside ``out`` that the manifest lists for the run are deleted. Returns the removed ids.
+    Call while holding the build lock.
+    """
+    base = out.resolve()
+    stale = sorted(run_id for run_id, entry in manifest.runs.items()
+                   if run_id not in keep and entry.get("origin", ORIGIN_BUILD) != ORIGIN_RUN)
+    for run_id in stale:
+        entry = manifest.runs[run_id]
+        listed = list(entry.get("outputs", {}))
+        listed += [f"{STATE_DIR}/failed/{run_id}.ipynb", f"{STATE_DIR}/logs/{run_id}.log"]
+        for rel in listed:
+            target = (out / rel).resolve()
+            if base in target.parents:  # never outside the output folder
+                target.unlink(missing_ok=True)
+        del manifest.runs[run_id]
+    if stale:
+        manifest.save()
+    return stale
 
 
 def _keep_failed_notebook(out: Path, run_id: str, staging: Path) -> tuple[Path | None,
@@ -709,6 +757,8 @@ def _maybe_report(
 
 def _write_summary(summary: BuildSummary, stream: TextIO) -> None:
     parts = [f"{len(summary.executed)} built", f"{len(summary.skipped)} up to date"]
+    if summary.removed:
+        parts.append(f"{len(summary.removed)} removed")
     if summary.failed:
         parts.append(f"{len(summary.failed)} FAILED")
     stream.write(f"done in {summary.seconds:.1f} s: {', '.join(parts)}\n")

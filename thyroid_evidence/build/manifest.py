@@ -38,6 +38,10 @@ KEY_LIBRARIES = (
 )
 #: Format of ``manifest.json``; a manifest of another version is ignored (everything rebuilt).
 MANIFEST_VERSION = 1
+#: A manifest entry's ``origin``: a run of the matrix (``build``) or one asked for by name
+#: (``thyroid-evidence run``). Only the former are removed when they leave the matrix; an entry
+#: without an origin (a manifest written before origins were recorded) counts as the former.
+ORIGIN_BUILD, ORIGIN_RUN = "build", "run"
 
 
 def file_digest(path: Path) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from thyroid_evidence.build.manifest import Manifest, library_versions
+from thyroid_evidence.build.manifest import ORIGIN_RUN, Manifest, library_versions
 from thyroid_evidence.files import atomic_write_bytes, atomic_write_text
 from thyroid_evidence.notebook.matrix import Matrix
 from thyroid_evidence.vocab import DISCLAIMER
@@ -184,7 +184,10 @@ def write_report(
             sections.append({"id": f"nb-{spec.name}", "title": spec.title, "toc": spec.title,
                              "runs": spec_runs})
     declared = {run.run_id for run in runs}
-    others = [k for k in sorted(manifest.runs) if k not in declared]
+    # runs asked for by name (thyroid-evidence run); a build's run that left the matrix is not
+    # shown (the next build removes its files)
+    others = [k for k in sorted(manifest.runs)
+              if k not in declared and manifest.runs[k].get("origin") == ORIGIN_RUN]
     if others:
         sections.append({"id": "other-runs", "title": "Other runs",
                          "toc": "Other runs (thyroid-evidence run)",
