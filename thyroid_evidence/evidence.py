@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CROSS_FIELD_RULES",
+    "DEFAULTS",
     "TABLES",
     "Evidence",
     "EvidenceError",
@@ -44,6 +45,7 @@ __all__ = [
     "load_evidence",
     "package_path_problems",
     "validation_key",
+    "with_defaults",
 ]
 
 #: Tables every evidence package must hold, in load order.
@@ -68,6 +70,13 @@ CROSS_FIELD_RULES = {
     "count_is_integer": "a count must be a whole number",
     "range_ordered": "range_low must not exceed range_high",
     "low_le_high": "low must not exceed high",
+    "label_unique": "series labels must be unique (figures tell series apart by them)",
+}
+#: Values an empty optional column takes on load (``label`` is derived, see
+#: :func:`with_defaults`): table -> column -> value.
+DEFAULTS = {
+    "series": {"technique_kind": "other", "population_kind": "unspecified"},
+    "clinical_features": {"at_presentation": False},
 }
 #: The largest count a float holds exactly (pandas and numpy compute in floats).
 MAX_EXACT_COUNT = 2**53
@@ -238,6 +247,7 @@ def load_evidence(root: str | Path | None = None) -> Evidence:
         # Sorted by place only: a header's unknown columns come before its missing ones.
         raise EvidenceError(sorted(problems, key=lambda p: (p.file, p.row or 0)), root)
     frames = {name: _read_table(root, descriptor, name) for name in TABLES}
+    frames = with_defaults(frames)
     problems += _cross_field_problems(frames)
     if problems:
         raise EvidenceError(sorted(problems, key=_problem_order), root)
@@ -531,9 +541,11 @@ def _reword_table_errors(resource: dict, errors: list) -> list[Problem]:
             Problem(rel, 1, label, label, "unknown column; allowed: " + allowed)
             for label in labels if label not in fields
         ]
+        key = resource["schema"].get("primaryKey", [])
         problems += [
             Problem(rel, 1, name, None, "required column is missing")
-            for name in fields if name not in labels
+            for name, fld in fields.items() if name not in labels
+            and (fld.get("constraints", {}).get("required") or name in key)
         ]
         return problems or [_reword(resource, fields, e) for e in header]
     problems = []
@@ -665,7 +677,11 @@ def _read_table(root: Path, descriptor: dict, name: str) -> pd.DataFrame:
             continue
         values = frame[col].replace("", pd.NA)
         kind = fld.get("type", "string")
-        if kind in _PANDAS_TYPES:
+        if kind == "boolean":
+            # Frictionless has checked every cell against these words (its defaults)
+            true = set(fld.get("trueValues", ["true", "True", "TRUE", "1"]))
+            frame[col] = values.isin(true).astype("boolean").where(values.notna(), pd.NA)
+        elif kind in _PANDAS_TYPES:
             # inf, nan and counts beyond exact floats are problems (see _cell_problems): NA here
             numeric = pd.to_numeric(values, errors="coerce").astype("float64")
             limit = MAX_EXACT_COUNT if kind == "integer" else float("inf")
@@ -680,6 +696,97 @@ def _read_table(root: Path, descriptor: dict, name: str) -> pd.DataFrame:
     frame.attrs["file"] = resource["path"]
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     return frame
+
+
+def with_defaults(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables with every empty optional column filled in, so a study that fills only the
+    older columns reads like one that fills all.
+
+    * ``series.label``: when empty, derived from the source (:func:`derived_label`); labels
+      derived alike are told apart by a letter, as citations are (``"Smith 2024a"``);
+    * the columns of :data:`DEFAULTS` (``technique_kind`` ``"other"``, ``population_kind``
+      ``"unspecified"``, ``clinical_features.at_presentation`` False).
+
+    Parameters
+    ----------
+    frames : dict
+        Table name -> DataFrame, as read from the package (``series`` and ``sources`` at
+        least).
+
+    Returns
+    -------
+    dict
+        The same tables; those with defaults are copies, the others unchanged.
+    """
+    out = dict(frames)
+    for table, columns in DEFAULTS.items():
+        if table not in out:
+            continue
+        frame = out[table].copy()
+        for column, value in columns.items():
+            filled = frame[column].astype(object).where(frame[column].notna(), value)
+            frame[column] = filled.astype(bool) if isinstance(value, bool) else filled
+        out[table] = frame
+    series = out["series"].copy()
+    sources = frames["sources"].set_index("source_id")
+    derived = {
+        line: derived_label(row["series_id"], *(
+            (sources.at[row["source_id"], "authors"], sources.at[row["source_id"], "year"])
+            if row["source_id"] in sources.index else (None, None)
+        ))
+        for line, row in series[series["label"].isna()].iterrows()
+    }
+    given = set(series["label"].dropna())
+    for label in dict.fromkeys(derived.values()):
+        lines = [line for line, value in derived.items() if value == label]
+        if len(lines) > 1 or label in given:
+            for i, line in enumerate(lines):
+                derived[line] = f"{label}{chr(ord('a') + i)}" if i < 26 else f"{label} {i + 1}"
+    for line, label in derived.items():
+        series.at[line, "label"] = label
+    out["series"] = series
+    return out
+
+
+#: A first author's initials as a bibliography writes them ("T", "AB", "J.-P.").
+_INITIALS = re.compile(r"(?:[A-Z]\.?-?){1,3}")
+
+
+def derived_label(series_id: str, authors: object = None, year: object = None) -> str:
+    """The display label of a series whose ``label`` is empty.
+
+    The family name of the source's first author (``authors`` as sources.csv holds it:
+    ``"Fromigué J; De Baere T"``, ``"T de Baère et al."`` or ``"Jan van der Berg; ..."``)
+    with the year: ``"Fromigué 2006"``; ``"<name> et al."`` when there is no year but several
+    authors; else ``series_id`` in words (``"liver rfa crc"``).
+
+    Examples
+    --------
+    >>> derived_label("lung_rfa", "T de Baère et al.", 2015)
+    'de Baère 2015'
+    >>> derived_label("bone_x", "Jan van der Berg; A Smith")
+    'van der Berg et al.'
+    >>> derived_label("liver_rfa_crc")
+    'liver rfa crc'
+    """
+    text = authors if isinstance(authors, str) else ""
+    several = ";" in text or "et al" in text
+    first = re.sub(r"\bet al\.?", "", text.split(";")[0]).strip(" ,")
+    tokens = first.split()
+    kept = [tok for tok in tokens if not _INITIALS.fullmatch(tok)]
+    if kept and len(kept) < len(tokens):  # "Family AB" or "A Family": the initials go
+        family = " ".join(kept)
+    elif kept:  # given names written out: the last name, with its lower-case particles
+        start = len(kept) - 1
+        while start > 0 and kept[start - 1].islower():
+            start -= 1
+        family = " ".join(kept[start:])
+    else:
+        return series_id.replace("_", " ")
+    if year is not None and not (isinstance(year, float) and math.isnan(year)) \
+            and str(year) not in ("", "<NA>"):
+        return f"{family} {int(year)}"
+    return f"{family} et al." if several else family
 
 
 def _cross_field_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -716,6 +823,12 @@ def _cross_field_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
             )
     problems += _monotone_problems(out, f)
     problems += _range_problems(out, f)
+
+    series = frames["series"]
+    repeated = series["label"].notna() & series["label"].duplicated(keep=False)
+    for line, row in series[repeated].iterrows():
+        problems.append(Problem(series.attrs["file"], line, "label", row["label"],
+                                rules["label_unique"]))
 
     cf = frames["clinical_features"]
     bad = cf["low"].notna() & cf["high"].notna() & (cf["low"] > cf["high"])
