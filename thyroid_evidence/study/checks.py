@@ -30,18 +30,20 @@ def validate_evidence(root: str | Path | None = None) -> Evidence:
     """:func:`~thyroid_evidence.evidence.load_evidence`, then the rules of Table 2 compiled.
 
     What ``thyroid-evidence validate`` and the build run: every problem of the package,
-    Table 2's rules included (:func:`thyroid_evidence.study.staging.rule_problems`), before
-    any notebook does.
+    Table 2's rules included (:func:`thyroid_evidence.study.staging.rule_problems`) and the
+    digitised curves of ``evidence/curves/`` when there are any
+    (:func:`thyroid_evidence.study.curves.evidence_curve_problems`), before any notebook does.
 
     Raises
     ------
     EvidenceError
         Listing every problem, each as ``file:row: column: value — rule``.
     """
+    from thyroid_evidence.study.curves import evidence_curve_problems
     from thyroid_evidence.study.staging import rule_problems
 
     evidence = load_evidence(root)
-    problems = rule_problems(evidence)
+    problems = rule_problems(evidence) + evidence_curve_problems(evidence)
     if problems:
         raise EvidenceError(problems, evidence.root)
     return evidence

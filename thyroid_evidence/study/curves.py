@@ -1,6 +1,11 @@
 """A digitised curve against the text: the milestones and medians the evidence quotes for the
 same series and endpoint.
 
+The curves of ``evidence/curves/`` (:mod:`thyroid_evidence.curves`) are joined to their series
+here: :func:`evidence_curve` gives one ready for the reconstruction, and
+:func:`evidence_curve_problems` adds to the tables' own rules that each curve's series exists
+(``thyroid-evidence validate`` reports both).
+
 A curve rebuilt from a published figure (:func:`thyroid_evidence.survival.reconstruct_km`)
 and the numbers the text prints are two readings of one result. :func:`check_curve_against_text`
 puts them side by side: each quoted value with its rounding interval, the rebuilt curve's value
@@ -11,10 +16,14 @@ is flagged: the figure and the text disagree by more than digitisation can expla
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from thyroid_evidence.curves import CurveTables, curve_problems, load_curves
 from thyroid_evidence.evidence import Evidence
+from thyroid_evidence.exceptions import EvidenceError
 from thyroid_evidence.survival import EnsembleResult, PseudoIPD
 from thyroid_evidence.survival.km import survival_on
 from thyroid_evidence.validation import is_real
@@ -164,3 +173,78 @@ def check_curve_against_text(
     """:func:`check_curve` with the values the evidence quotes for the series and endpoint."""
     return check_curve(result, quoted_values(evidence, series_id, endpoint), band=band,
                        digitisation_error=digitisation_error)
+
+
+# --- the curves of evidence/curves/, joined to their series ---------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class EvidenceCurve:
+    """One digitised curve of ``evidence/curves/``, ready for
+    :func:`~thyroid_evidence.survival.reconstruct_km`.
+
+    Attributes
+    ----------
+    curve_id, series_id, endpoint, arm : str
+    time, survival : ndarray
+        The clicks, in file order (time in months, survival a proportion).
+    risk_times, n_risk : ndarray
+        The printed numbers at risk, by time.
+    """
+
+    curve_id: str
+    series_id: str
+    endpoint: str
+    arm: str
+    time: np.ndarray
+    survival: np.ndarray
+    risk_times: np.ndarray
+    n_risk: np.ndarray
+
+    @property
+    def label(self) -> str:
+        """``series · endpoint · arm`` for titles."""
+        return f"{self.series_id} · {self.endpoint} · {self.arm}"
+
+
+def curve_series_problems(evidence: Evidence, curves: CurveTables) -> list[str]:
+    """Curves whose series is not in ``series.csv``, one problem per curve
+    (``curves/points.csv:row: series_id: value — rule``)."""
+    known = set(evidence.series_ids)
+    rows = curves.points.drop_duplicates("curve_id")
+    return [f"curves/points.csv:{r.row}: series_id: {r.series_id} — the series must be in "
+            f"series.csv (curve {r.curve_id!r}); known: {', '.join(evidence.series_ids)}"
+            for r in rows.itertuples() if r.series_id not in known]
+
+
+def evidence_curve_problems(evidence: Evidence) -> list[str]:
+    """Every problem of the evidence package's curve tables: their own rules
+    (:func:`thyroid_evidence.curves.curve_problems`), then whether each curve's series exists.
+    Empty without curves."""
+    problems = curve_problems(evidence.root)
+    if problems:
+        return problems
+    return curve_series_problems(evidence, load_curves(evidence.root))
+
+
+def evidence_curve(evidence: Evidence, curve_id: str) -> EvidenceCurve:
+    """The digitised curve ``curve_id`` of the evidence package, validated.
+
+    Raises
+    ------
+    EvidenceError
+        When the curve tables or the curve's series fail validation.
+    LookupError
+        For an unknown ``curve_id`` (the message lists the known ones).
+    """
+    curves = load_curves(evidence.root)
+    problems = curve_series_problems(evidence, curves)
+    if problems:
+        raise EvidenceError(problems, evidence.root)
+    points, risk = curves.curve(curve_id)
+    first = points.iloc[0]
+    return EvidenceCurve(
+        curve_id=curve_id, series_id=str(first["series_id"]), endpoint=str(first["endpoint"]),
+        arm=str(first["arm"]), time=points["time_months"].to_numpy(float),
+        survival=points["survival"].to_numpy(float),
+        risk_times=risk["time_months"].to_numpy(float), n_risk=risk["n_risk"].to_numpy(int))
