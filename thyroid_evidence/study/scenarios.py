@@ -9,10 +9,13 @@ reported times; :func:`scenario_curves` the sets of every series reporting an en
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pandas as pd
 
 from thyroid_evidence.audit import km_feasible
 from thyroid_evidence.evidence import Evidence
+from thyroid_evidence.study.cache import cached
 from thyroid_evidence.study.series import competing_rate, reported_rows
 from thyroid_evidence.survival import ScenarioSet, scenario_set, summary_spec
 
@@ -66,8 +69,15 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
     patients = info.get("n_patients")
     if unit == "lesion" and patients is not None and not pd.isna(patients) and int(patients) < n:
         n_patients = int(patients)
-    return scenario_set(spec, n_patients=n_patients, competing_note=why, label=got["label"],
-                        alpha=alpha, n_draws=n_draws, seed=seed)
+    grid = dict(n_patients=n_patients, competing_note=why, label=got["label"])
+    # The grid is deterministic and the same for every alpha, n_draws and seed: read it back
+    # when another notebook of the build computed it (study.cache, keyed by spec and code).
+    return cached(
+        "scenario_set", {"spec": asdict(spec), **grid},
+        compute=lambda: scenario_set(spec, **grid, alpha=alpha, n_draws=n_draws, seed=seed),
+        to_data=ScenarioSet.to_data,
+        from_data=lambda data: ScenarioSet.from_data(data, alpha=alpha, n_draws=n_draws,
+                                                     seed=seed))
 
 
 def feasible_at_risk(evidence: Evidence, series_id: str, endpoint: str) -> pd.DataFrame:

@@ -406,6 +406,50 @@ class ScenarioSet:
         return (f"ScenarioSet({self.label!r}: {len(self._items)} scenarios tried, "
                 f"{len(self.accepted)} accepted, horizon {self.horizon_months:g} months)")
 
+    # --- as plain data -------------------------------------------------------------------
+    def to_data(self) -> dict:
+        """The grid as plain data (lists, strings, numbers; JSON-serialisable with
+        ``allow_nan=False``): everything but ``alpha``, ``n_draws`` and ``seed``, which only
+        steer the sampling. :meth:`from_data` rebuilds an equal set, float for float."""
+        return {
+            "format": DATA_FORMAT,
+            "scenarios": _frame_to_data(self.scenarios),
+            "reported": _frame_to_data(self.reported),
+            "horizon_months": _float_out(self.horizon_months),
+            "kind": self.kind, "n": self.n, "n_patients": self.n_patients,
+            "unit_of_analysis": self.unit_of_analysis,
+            "competing_rate": _float_out(self.competing_rate),
+            "competing_note": self.competing_note, "label": self.label,
+            "items": [_scenario_to_data(item) for item in self._items],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict, *, alpha: float = 0.05, n_draws: int = 200, seed: int = 0
+                  ) -> ScenarioSet:
+        """The set :meth:`to_data` described, with this sampling (see :func:`scenario_set`).
+
+        Raises
+        ------
+        ValueError
+            When ``data`` is not of :data:`DATA_FORMAT` or lacks a field (a cache reader
+            treats that as a miss).
+        """
+        alpha, n_draws = check_alpha(alpha), positive_int(n_draws, "n_draws")
+        if not isinstance(data, dict) or data.get("format") != DATA_FORMAT:
+            raise ValueError(f"not a scenario set of data format {DATA_FORMAT}")
+        try:
+            return cls(scenarios=_frame_from_data(data["scenarios"]),
+                       horizon_months=_float_in(data["horizon_months"]), kind=data["kind"],
+                       n=int(data["n"]), n_patients=int(data["n_patients"]),
+                       unit_of_analysis=data["unit_of_analysis"],
+                       reported=_frame_from_data(data["reported"]),
+                       competing_rate=_float_in(data["competing_rate"]),
+                       competing_note=data["competing_note"], label=data["label"],
+                       alpha=alpha, n_draws=n_draws, seed=int(seed),
+                       _items=tuple(_scenario_from_data(d) for d in data["items"]))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"scenario set data lacks or mistypes a field: {exc!r}") from exc
+
     # --- what was tried -------------------------------------------------------------------
     @property
     def accepted(self) -> tuple[int, ...]:
@@ -720,6 +764,73 @@ class ScenarioSet:
                 f"numbers speak up to {self.horizon_months:g} months; beyond that the {what} is "
                 f"extrapolated under assumptions. The band is the envelope over the accepted "
                 f"scenarios with sampling; across them varied: {varied}. Estimator: {ests}.")
+
+
+#: Version of :meth:`ScenarioSet.to_data`'s layout; a reader refuses any other.
+DATA_FORMAT = 1
+
+
+def _float_out(x: float | None) -> float | str | None:
+    """A float as JSON can hold it: non-finite values as the strings nan, inf, -inf."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else repr(x)
+
+
+def _float_in(x: float | str | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def _frame_to_data(frame: pd.DataFrame) -> dict:
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        kind = col.dtype.kind
+        if kind == "f":
+            values = [_float_out(v) for v in col.tolist()]
+        elif kind in "biu":
+            values = col.tolist()
+        else:
+            values = [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                      for v in col.tolist()]
+        columns.append({"name": str(name), "dtype": str(col.dtype), "values": values})
+    return {"columns": columns}
+
+
+def _frame_from_data(data: dict) -> pd.DataFrame:
+    out = {}
+    for column in data["columns"]:
+        dtype = np.dtype(column["dtype"]) if column["dtype"] != "object" else object
+        values = column["values"]
+        if getattr(dtype, "kind", "O") == "f":
+            values = [_float_in(v) for v in values]
+        out[column["name"]] = pd.Series(values, dtype=dtype)
+    return pd.DataFrame(out)
+
+
+def _scenario_to_data(item: Scenario) -> dict:
+    hz = item.hazard
+    return {"hazard": {"name": hz.name, "knots": [_float_out(k) for k in hz.knots],
+                       "rates": [_float_out(r) for r in hz.rates],
+                       "shape": _float_out(hz.shape), "scale": _float_out(hz.scale),
+                       "competing_rate": _float_out(hz.competing_rate)},
+            "family": item.family, "shape_note": item.shape_note,
+            "censoring": [_float_out(item.censoring.low), _float_out(item.censoring.high)],
+            "censoring_note": item.censoring_note, "estimator": item.estimator,
+            "misses": list(item.misses)}
+
+
+def _scenario_from_data(data: dict) -> Scenario:
+    hz = data["hazard"]
+    hazard = HazardModel(hz["name"], knots=tuple(_float_in(k) for k in hz["knots"]),
+                         rates=tuple(_float_in(r) for r in hz["rates"]),
+                         shape=_float_in(hz["shape"]), scale=_float_in(hz["scale"]),
+                         competing_rate=_float_in(hz["competing_rate"]))
+    low, high = data["censoring"]
+    return Scenario(hazard, data["family"], data["shape_note"],
+                    CensoringModel(_float_in(low), _float_in(high)), data["censoring_note"],
+                    data["estimator"], tuple(data["misses"]))
 
 
 def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
