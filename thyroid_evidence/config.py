@@ -35,6 +35,10 @@ STAGING_ENV = "THYROID_EVIDENCE_STAGING_DIR"
 #: Names the evidence folder to use instead of the project's ``evidence/``; the build sets it
 #: for its kernels (``--evidence DIR``), so that every run reads the evidence the build read.
 EVIDENCE_ENV = "THYROID_EVIDENCE_DIR"
+#: Names the folder an interactive run (JupyterLab, bare papermill) writes its figures and
+#: tables to when no output_dir is given; default ``scratch/`` in the project root. The build
+#: writes to its own output folder (``build/``) whatever this says.
+SCRATCH_ENV = "THYROID_EVIDENCE_SCRATCH_DIR"
 #: The reproducible-builds date (https://reproducible-builds.org/specs/source-date-epoch/):
 #: figures carry a date only when it is set, and the manifest records it.
 SOURCE_DATE_EPOCH_ENV = "SOURCE_DATE_EPOCH"
@@ -47,6 +51,7 @@ ENVIRONMENT_VARIABLES: tuple[str, ...] = (
     STAGING_ENV,
     EVIDENCE_ENV,
     SOURCE_DATE_EPOCH_ENV,
+    SCRATCH_ENV,
 )
 
 #: The source checkout this package sits in (it may not be a project root).
@@ -121,6 +126,38 @@ def notebooks_dir() -> Path:
 def build_dir() -> Path:
     """The default output folder of the build."""
     return project_root() / "build"
+
+
+def scratch_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where an interactive run writes: ``THYROID_EVIDENCE_SCRATCH_DIR``, else ``scratch/``.
+
+    A notebook run outside the build (JupyterLab, bare papermill) without an ``output_dir``
+    writes its figures and tables here, so that exploring never overwrites the build's
+    ``build/figures`` and ``build/tables``.
+    """
+    environ = os.environ if environ is None else environ
+    named = environ.get(SCRATCH_ENV)
+    if named:
+        return Path(named).expanduser().resolve()
+    return project_root(environ) / "scratch"
+
+
+def display_path(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> str:
+    """``path`` as shown to a reader: relative to the project root when it lies inside it.
+
+    Notebook outputs are committed, so they name ``build/tables/x.csv``, never the
+    maintainer's ``/home/someone/thyroid-evidence/build/tables/x.csv``. A path outside the
+    project root (or with no project root found) is shown as given.
+    """
+    path = Path(path)
+    try:
+        root = project_root(environ)
+    except ProjectRootError:
+        return str(path)
+    try:
+        return path.resolve().relative_to(root).as_posix() if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)
 
 
 def review_text_path(environ: Mapping[str, str] | None = None) -> Path | None:
