@@ -38,8 +38,9 @@ test: validate
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
+# --allow-root when run as root (containers, CI): JupyterLab refuses root without it.
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 notebooks: setup
 	$(PY) -m thyroid_evidence.build.refresh
