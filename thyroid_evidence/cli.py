@@ -1,4 +1,4 @@
-"""Command line: ``thyroid-evidence validate | audit | build | run | reconstruct``.
+"""Command line: ``thyroid-evidence validate | audit | build | run | reconstruct | digitise``.
 
 Every failure a user can cause ends in a plain message and a non-zero exit status, never a
 traceback: each command's :class:`~thyroid_evidence.exceptions.ThyroidEvidenceError` (invalid
@@ -75,6 +75,28 @@ def _parser() -> argparse.ArgumentParser:
                              help="total events, when the publication reports them")
     reconstruct.add_argument("--out", required=True, metavar="DIR", help="output folder")
     reconstruct.set_defaults(handler=_reconstruct)
+
+    digitise = sub.add_parser(
+        "digitise", help="curve points from a Kaplan-Meier figure (image or vector PDF page)",
+        description="Read the curves of a Kaplan-Meier figure without clicking: a PNG/JPEG "
+                    "image is traced, a PDF page's vector paths are read exactly. Writes "
+                    "POINTS.csv (curve,time,survival: the step corners of each curve, for "
+                    "'reconstruct --curve NAME'), POINTS.curves.csv (per curve: colour, "
+                    "corners, confidence) and POINTS.unsure.csv (where the trace was unsure).")
+    digitise.add_argument("figure", metavar="FIGURE", help="an image file or a PDF")
+    digitise.add_argument("--x-range", required=True, nargs=2, type=float,
+                          metavar=("XMIN", "XMAX"),
+                          help="the times at the left and right edges of the plot frame")
+    digitise.add_argument("--y-range", required=True, nargs=2, type=float,
+                          metavar=("YMIN", "YMAX"),
+                          help="survival at the bottom and top edges of the frame (e.g. 0 1; "
+                               "0 100 for percent)")
+    digitise.add_argument("--curves", type=int, default=None, metavar="N",
+                          help="how many curves the figure holds (default: every one found)")
+    digitise.add_argument("--page", type=int, default=1, metavar="N",
+                          help="the PDF page, from 1 (default: 1)")
+    digitise.add_argument("--out", required=True, metavar="POINTS.csv", help="output file")
+    digitise.set_defaults(handler=_digitise)
 
     register(sub)
     return parser
@@ -192,6 +214,25 @@ def _reconstruct(args: argparse.Namespace) -> int:
     print(f"published vs reconstructed: {len(table) - missed} of {len(table)} met; largest gap "
           f"to the clicks {100 * diag.max_abs_diff:.2f} percentage points")
     print(f"wrote {out / 'ipd.csv'}, {out / 'check.csv'}, {figure}")
+    return 0
+
+
+def _digitise(args: argparse.Namespace) -> int:
+    """``digitise FIGURE --x-range A B --y-range A B [--curves N] [--page N] --out POINTS``:
+    nothing is written unless the whole figure was read."""
+    from thyroid_evidence.digitise import digitise_figure, write_points
+
+    figure = digitise_figure(args.figure, x_range=tuple(args.x_range),
+                             y_range=tuple(args.y_range), curves=args.curves, page=args.page)
+    written = write_points(figure, args.out)
+    how = "vector paths read exactly" if figure.kind == "vector" else "pixels traced"
+    print(f"{figure.source}: {len(figure.curves)} curve(s), {how}")
+    for curve in figure.curves:
+        print(f"  {curve.name}: {len(curve.time)} corners, confidence {curve.confidence:.2f}"
+              + (f", unsure in {len(curve.unsure)} place(s)" if curve.unsure else ""))
+    for note in figure.notes:
+        print(f"  note: {note}")
+    print(f"wrote {', '.join(str(p) for p in written)}")
     return 0
 
 
