@@ -9,7 +9,8 @@ Formats read by :func:`read_points` (detected from the file, never from its name
   commas in comma-decimal locales.
 - ``wpd-json``: the JSON project file (version 4: ``datasetColl[].data[].value = [x, y]`` in
   axis units; pre-version-4 files store pixels only and are refused).
-- ``csv``: a plain CSV with a header naming ``time`` and ``survival``.
+- ``csv``: a plain CSV with a header naming ``time`` and ``survival``; with a ``curve`` column
+  too (``thyroid-evidence digitise``), one dataset per curve name.
 
 Preprocessing (:func:`prepare_points`), each step stated in :attr:`DigitisedCurve.notes`:
 
@@ -200,6 +201,22 @@ def read_datasets(path: str | Path) -> tuple[str, dict[str, list[tuple[float, fl
     header = [c.lower() for c in first]
     if "time" in header and "survival" in header:
         cols = (header.index("time"), header.index("survival"))
+        if "curve" in header:
+            # several curves in one file (``thyroid-evidence digitise``): one dataset per name
+            at = header.index("curve")
+            groups: dict[str, list[tuple[int, list[str]]]] = {}
+            for number, cells in rows[1:]:
+                name = cells[at] if at < len(cells) else ""
+                groups.setdefault(name or path.stem, []).append((number, cells))
+            datasets, problems = {}, []
+            for name, group in groups.items():
+                datasets[name], bad = _pairs(path, group, cols, decimal_comma)
+                problems += bad
+            if problems:
+                raise DigitisedInputError(problems)
+            if not datasets:
+                raise DigitisedInputError([f"{path}: no rows under the header"])
+            return "csv", datasets
         pairs, problems = _pairs(path, rows[1:], cols, decimal_comma)
         if problems:
             raise DigitisedInputError(problems)
