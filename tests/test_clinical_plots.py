@@ -19,6 +19,7 @@ from thyroid_evidence.config import notebooks_dir  # noqa: E402
 from thyroid_evidence.plotting import style  # noqa: E402
 from thyroid_evidence.proportions import proportion_ci  # noqa: E402
 from thyroid_evidence.staging import stratify  # noqa: E402
+from thyroid_evidence.vocab import POPULATION_KIND_LABELS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +76,42 @@ def test_open_bounds_and_single_values(ev):
     assert survival.loc["anaplastic", "high"] == 10.0
     assert pd.isna(survival.loc["anaplastic", "low"])
     assert survival.loc["anaplastic", "printed"] == "<10%"
-    at_presentation = study.clinical_feature_values("distant_metastases_at_presentation", ev)
-    shapes = dict(zip(at_presentation["histotype"], at_presentation["shape"], strict=True))
-    assert shapes == {"anaplastic": "value", "medullary": "upper_bound",
-                      "differentiated": "value"}
-    printed = dict(zip(at_presentation["histotype"], at_presentation["printed"], strict=True))
-    assert printed == {"anaplastic": "about 43%", "medullary": "up to 25%",
-                       "differentiated": "10%"}
+    # the text's prevalence of distant metastases: each row drawn by what the evidence holds
+    distant = study.clinical_feature_values("distant_metastases", ev)
+    rows = ev.clinical_features.set_index("feature_id").loc[distant["feature_id"]]
+    expected = ["value" if lo == hi else "range" if pd.notna(lo) and pd.notna(hi)
+                else "upper_bound" if pd.notna(hi) else "lower_bound"
+                for lo, hi in zip(rows["low"], rows["high"], strict=True)]
+    assert list(distant["shape"]) == expected
+    assert list(distant["printed"]) == list(rows["text"])
+
+
+def test_at_presentation_comes_from_the_evidence_not_from_the_notes(evidence_copy, edit_cell):
+    ev = load_evidence(evidence_copy)
+    distant = study.clinical_feature_values("distant_metastases", ev)
+    assert distant["at_presentation"].dtype == bool
+    assert list(distant["at_presentation"]) == list(
+        ev.clinical_features.set_index("feature_id").loc[distant["feature_id"],
+                                                          "at_presentation"])
+    # flip one row's flag and leave its note as it is: only the flag changes the table
+    first = distant["feature_id"].iloc[0]
+    line = find_line(evidence_copy, "clinical_features", "feature_id", first)
+    edit_cell(evidence_copy, "clinical_features", line, "at_presentation",
+              "false" if distant["at_presentation"].iloc[0] else "true")
+    flipped = study.clinical_feature_values("distant_metastases", load_evidence(evidence_copy))
+    assert flipped["at_presentation"].iloc[0] != distant["at_presentation"].iloc[0]
+    assert list(flipped["note"]) == list(distant["note"])
+    # an empty flag reads as False
+    edit_cell(evidence_copy, "clinical_features", line, "at_presentation", "")
+    empty = study.clinical_feature_values("distant_metastases", load_evidence(evidence_copy))
+    assert not empty["at_presentation"].iloc[0]
+
+
+def test_at_presentation_is_claimed_only_where_the_quote_says_so(ev):
+    rows = ev.clinical_features
+    flagged = rows[rows["at_presentation"]]
+    assert len(flagged) >= 1
+    assert all("at presentation" in quote for quote in flagged["quote"])
 
 
 def test_site_rows_keep_the_printed_number_only(ev):
@@ -129,7 +159,7 @@ def test_chart_follows_an_edited_evidence_file(evidence_copy, edit_cell):
 
 def test_upper_bound_is_a_band_from_zero_with_its_wording(ev):
     ax = plotting.plot_metastases_at_presentation(
-        study.clinical_feature_values("distant_metastases_at_presentation", ev))
+        study.clinical_feature_values("distant_metastases", ev))
     bars = _bars(ax)
     assert len(bars) == 1  # MTC only: ATC and DTC are single values
     assert (bars[0].get_x(), bars[0].get_width()) == (0, 25)
@@ -315,13 +345,30 @@ def test_plot_proportions_annotates_counts(ev):
 # --- the series ----------------------------------------------------------------------------
 
 
-def test_series_overview_classifies_populations(ev):
+def test_series_overview_classifies_populations_by_the_evidence_column(evidence_copy,
+                                                                       edit_cell):
+    ev = load_evidence(evidence_copy)
     table = study.series_overview(ev).set_index("series_id")
-    assert table.loc["lung_rfa_debaere", "population_kind"] == "mixed primaries"
-    assert table.loc["lung_rfa_debaere", "thyroid_share_percent"] == 3.0
-    assert table.loc["liver_rfa_crc", "population_kind"] == "other primary (no thyroid cancer)"
-    assert table.loc["bone_ir_cazzato", "population_kind"] == "thyroid cancer"
-    assert table.loc["bone_osteoplasty_song", "n_patients"] == 8
+    series = ev.series.set_index("series_id")
+    assert list(table.index) == list(series.index)
+    assert list(table["label"]) == list(series["label"])
+    assert list(table["population_kind"]) == [
+        POPULATION_KIND_LABELS[kind] for kind in series["population_kind"]]
+    assert list(table["n_patients"]) == list(series["n_patients"])
+    out = ev.outcomes
+    thyroid = out[(out["endpoint"] == "primary_tumor") & (out["category"] == "thyroid")]
+    for series_id, share in table["thyroid_share_percent"].items():
+        reported = thyroid[thyroid["series_id"] == series_id]["value"]
+        assert share == reported.iloc[0] if len(reported) else pd.isna(share)
+    # the population's words do not decide: a population text naming thyroid cancer, coded
+    # as other primaries, stays other primaries
+    edit_cell(evidence_copy, "series", 2, "population", "thyroid cancer lung metastases")
+    edit_cell(evidence_copy, "series", 2, "population_kind", "other_primary")
+    edited = study.series_overview(load_evidence(evidence_copy))
+    assert edited["population_kind"].iloc[0] == "other primary (no thyroid cancer)"
+    edit_cell(evidence_copy, "series", 2, "population_kind", "")
+    edited = study.series_overview(load_evidence(evidence_copy))
+    assert edited["population_kind"].iloc[0] == POPULATION_KIND_LABELS["unspecified"]
 
 
 def test_series_overview_chart(ev):

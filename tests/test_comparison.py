@@ -52,6 +52,26 @@ def test_survival_comparison_draws_one_curve_per_series_with_its_size(evidence, 
         plot_survival_comparison(curves, series_styles(evidence, curves), horizon_months=0)
 
 
+def test_series_styles_read_label_and_technique_kind_from_the_evidence(evidence_copy,
+                                                                       edit_cell):
+    ev = load_evidence(evidence_copy)
+    styles = series_styles(ev, ev.series_ids)
+    series = ev.series.set_index("series_id")
+    assert list(styles["technique_kind"]) == list(series["technique_kind"])
+    for series_id, label in styles["label"].items():
+        row = series.loc[series_id]
+        assert label == (f"{row['label']} (n = {row['n_patients']}, "
+                         f"{row['target_site'].replace('_', ' ')})")
+    # the techniques' words do not decide the kind: only technique_kind does
+    line = find_line(evidence_copy, "series", "series_id", ev.series_ids[0])
+    edit_cell(evidence_copy, "series", line, "techniques", "embolization; cementoplasty")
+    edit_cell(evidence_copy, "series", line, "technique_kind", "")
+    edit_cell(evidence_copy, "series", line, "target_site", "cervical_lymph_nodes")
+    edited = series_styles(load_evidence(evidence_copy), ev.series_ids[:1]).iloc[0]
+    assert edited["technique_kind"] == "other"
+    assert edited["label"].endswith(", cervical lymph nodes)")
+
+
 def test_key_numbers_prints_values_as_reported(evidence):
     table = key_numbers(evidence)
     assert list(table.columns) == list(evidence.series_ids)

@@ -27,6 +27,7 @@ import pandas as pd
 from thyroid_evidence.evidence import Evidence
 from thyroid_evidence.study.checks import check_evidence
 from thyroid_evidence.study.formatting import number_or_none, printed_value
+from thyroid_evidence.vocab import POPULATION_KIND_LABELS, REVIEW_SOURCE
 
 __all__ = ["SHAPES", "clinical_feature_values", "context_facts", "series_overview"]
 
@@ -56,7 +57,7 @@ def _where(refs: pd.Series, source_id: str, location: str) -> str:
     """Where a Table 1 number is printed, and the reference the review adapted it from."""
     where = f"review, {location}"
     ref = refs.get(source_id)
-    if source_id != "review" and ref is not None and not pd.isna(ref):
+    if source_id != REVIEW_SOURCE and ref is not None and not pd.isna(ref):
         where += f", adapted from ref. {int(ref)}"
     return where
 
@@ -69,17 +70,19 @@ def clinical_feature_values(feature: str, evidence: Evidence) -> pd.DataFrame:
     feature : str
         A ``feature`` of ``evidence/clinical_features.csv`` with numbers, e.g.
         ``"prevalence"``, ``"ten_year_survival"``, ``"metastatic_site"``,
-        ``"distant_metastases_at_presentation"``.
+        ``"distant_metastases"``.
     evidence : Evidence
 
     Returns
     -------
     DataFrame
         ``feature_id, histotype, site, printed, comparator, low, high, unit, shape,
-        source_id, quote, location, source, note`` in file order; ``printed`` is the review's
-        wording of the number (e.g. ``"49–62%"``), ``shape`` one of :data:`SHAPES`,
-        ``source`` where the review prints it (and the reference it adapted it from),
-        ``note`` the evidence's note on the row (None when it has none).
+        source_id, quote, location, source, note, at_presentation`` in file order;
+        ``printed`` is the review's wording of the number (e.g. ``"49–62%"``), ``shape`` one
+        of :data:`SHAPES`, ``source`` where the review prints it (and the reference it
+        adapted it from), ``note`` the evidence's note on the row (None when it has none),
+        ``at_presentation`` (bool) whether the text says the number holds at presentation
+        (the evidence's ``at_presentation`` column, False where empty).
 
     Raises
     ------
@@ -112,6 +115,7 @@ def clinical_feature_values(feature: str, evidence: Evidence) -> pd.DataFrame:
             "location": row.location,
             "source": _where(refs, row.source_id, row.location),
             "note": None if pd.isna(row.note) else row.note,
+            "at_presentation": bool(row.at_presentation),
         })
     return pd.DataFrame.from_records(records)
 
@@ -145,37 +149,34 @@ def context_facts(topic: str | None, evidence: Evidence) -> pd.DataFrame:
 
 
 def series_overview(evidence: Evidence) -> pd.DataFrame:
-    """One row per series of the review: size, population, design, follow-up.
+    """One row per series: size, population, design, follow-up.
 
     Returns
     -------
     DataFrame
-        ``series_id, title, target_site, n_patients, n_lesions, population_kind,
-        thyroid_share_percent, design, follow_up, location`` (where the review reports the
-        series). ``population_kind`` is "mixed primaries"
-        when the evidence lists the primary tumours of the series, "thyroid cancer" when the
-        population names thyroid cancer, else "other primary (no thyroid cancer)";
-        ``thyroid_share_percent`` is the reported share of thyroid primaries (mixed series).
+        ``series_id, label, title, target_site, n_patients, n_lesions, population_kind,
+        thyroid_share_percent, design, follow_up, location`` (where the source reports the
+        series). ``label`` is the series' display label; ``population_kind`` the series'
+        ``population_kind`` in words (:data:`thyroid_evidence.vocab.POPULATION_KIND_LABELS`:
+        "thyroid cancer", "mixed primaries", "other primary (no thyroid cancer)",
+        "population not stated"); ``thyroid_share_percent`` the reported share of thyroid
+        primaries (an ``outcomes.csv`` row of endpoint ``primary_tumor``, category
+        ``thyroid``), None when not reported.
     """
     ev = check_evidence(evidence)
     out = ev.outcomes
     records = []
     for row in ev.series.itertuples(index=False):
-        mix = out[(out["series_id"] == row.series_id) & (out["endpoint"] == "primary_tumor")]
-        thyroid = mix[mix["category"] == "thyroid"]
-        if len(mix):
-            kind = "mixed primaries"
-        elif "thyroid" in str(row.population).lower():
-            kind = "thyroid cancer"
-        else:
-            kind = "other primary (no thyroid cancer)"
+        thyroid = out[(out["series_id"] == row.series_id)
+                      & (out["endpoint"] == "primary_tumor") & (out["category"] == "thyroid")]
         records.append({
             "series_id": row.series_id,
+            "label": row.label,
             "title": row.title,
             "target_site": row.target_site,
             "n_patients": None if pd.isna(row.n_patients) else int(row.n_patients),
             "n_lesions": None if pd.isna(row.n_lesions) else int(row.n_lesions),
-            "population_kind": kind,
+            "population_kind": POPULATION_KIND_LABELS[row.population_kind],
             "thyroid_share_percent": float(thyroid["value"].iloc[0]) if len(thyroid) else None,
             "design": row.design,
             "follow_up": None if pd.isna(row.follow_up) else row.follow_up,

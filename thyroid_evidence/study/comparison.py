@@ -18,6 +18,7 @@ from thyroid_evidence.study.formatting import printed_number, printed_value
 from thyroid_evidence.study.proportions import proportion_table
 from thyroid_evidence.study.series import reconstruct_series
 from thyroid_evidence.survival import PseudoIPD
+from thyroid_evidence.vocab import TECHNIQUE_KINDS
 
 #: Endpoints shown as "local control" across series.
 LOCAL_CONTROL_ENDPOINTS = ("local_efficacy", "complete_treatment", "disease_control",
@@ -37,8 +38,18 @@ KEY_ROWS = (
     ("Complications", "complications", ("count",)),
     ("Follow-up", "follow_up", ("median",)),
 )
-#: Kinds of technique :func:`series_styles` tells apart (a series' techniques, in words).
-TECHNIQUE_KINDS = ("ablation", "embolization", "consolidation")
+__all__ = [
+    "KEY_ROWS",
+    "LOCAL_CONTROL_CATEGORIES",
+    "LOCAL_CONTROL_ENDPOINTS",
+    "TECHNIQUE_KINDS",
+    "key_numbers",
+    "local_control_table",
+    "pooling_refusal",
+    "pooling_rows",
+    "series_curves",
+    "series_styles",
+]
 
 
 def series_curves(evidence: Evidence, endpoint: str = "overall_survival") -> dict[str, PseudoIPD]:
@@ -76,31 +87,24 @@ def series_styles(evidence: Evidence, series_ids: Iterable[str]) -> pd.DataFrame
     Returns
     -------
     DataFrame
-        Indexed by ``series_id``: ``label`` (title, size and organ), ``target_site`` and
-        ``technique_kind`` (one of :data:`TECHNIQUE_KINDS`, read from the series' techniques).
+        Indexed by ``series_id``: ``label`` (the series' display label with its size and
+        site, ``"de Baère 2015 (n = 566, lung)"``), ``target_site`` and ``technique_kind``
+        (the series' ``technique_kind``, one of :data:`TECHNIQUE_KINDS`).
     """
     info = evidence.series.set_index("series_id")
     records = []
     for series_id in series_ids:
         row = info.loc[series_id]
+        site = row["target_site"].replace("_", " ")
         records.append({
             "series_id": series_id,
-            "label": f"{row['title']} (n = {int(row['n_patients'])}, {row['target_site']})",
+            "label": f"{row['label']} (n = {int(row['n_patients'])}, {site})",
             "target_site": row["target_site"],
-            "technique_kind": _technique_kind(row["techniques"]),
+            "technique_kind": row["technique_kind"],
         })
     return pd.DataFrame.from_records(
         records, columns=["series_id", "label", "target_site", "technique_kind"]
     ).set_index("series_id")
-
-
-def _technique_kind(techniques: str) -> str:
-    text = techniques.lower()
-    if "embolization" in text:
-        return "embolization"
-    if "cementoplasty" in text or "osteoplasty" in text:
-        return "consolidation"
-    return "ablation"
 
 
 def local_control_table(
