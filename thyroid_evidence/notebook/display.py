@@ -29,6 +29,7 @@ __all__ = [
     "markdown_text",
     "show_list",
     "show_markdown",
+    "show_paths_from_project_root",
 ]
 
 #: Characters that mean something in Markdown (CommonMark lets each be backslash-escaped).
@@ -126,3 +127,33 @@ def show_markdown(template: str, /, **values: Any) -> None:
 def show_list(items: Iterable[Any]) -> None:
     """Display :func:`markdown_list` ``(items)`` in the notebook."""
     _show(markdown_list(items))
+
+
+def _path_text(path: Any, printer: Any, cycle: bool) -> None:
+    """IPython's plain-text printer for a path: inside the project root, relative to it."""
+    from thyroid_evidence.config import display_path
+
+    shown = display_path(path)
+    text = repr(path) if shown == str(path) else f"{type(path).__name__}('<project>/{shown}')"
+    printer.text(text)
+
+
+def show_paths_from_project_root() -> bool:
+    """Show every path a notebook's cell returns relative to the project root.
+
+    ``run.save_table(...)`` as a cell's last line shows ``PosixPath('<project>/build/tables/
+    data_audit.csv')`` instead of the machine's absolute path, so committed notebook outputs
+    name no maintainer's folder. Only the text shown changes; the value stays the absolute
+    path. A path outside the project root is shown as it is. Returns False outside IPython.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from pathlib import PurePath
+
+    shell.display_formatter.formatters["text/plain"].for_type(PurePath, _path_text)
+    return True

@@ -14,16 +14,19 @@ once. Standard library only.
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import random
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from thyroid_evidence import config, vocab
-from thyroid_evidence.exceptions import ParameterError
+from thyroid_evidence.exceptions import ParameterError, ThyroidEvidenceWarning
 from thyroid_evidence.notebook.context import RunContext
+from thyroid_evidence.notebook.display import show_paths_from_project_root
 from thyroid_evidence.notebook.matrix import (
     EvidenceIndex,
     Matrix,
@@ -233,6 +236,80 @@ def _evidence_problems(
 # --- inside the notebook ----------------------------------------------------------------------
 
 
+class ParameterWarning(ThyroidEvidenceWarning):
+    """A name assigned in a notebook's parameters cell is not one of its parameters.
+
+    Such a name has no effect (a misspelt ``seris_id = ...`` leaves ``series_id`` at its
+    value), so the check cell says so, with the nearest parameter name.
+    """
+
+
+def _history(namespace: Mapping[str, Any]) -> list[str]:
+    """The cells the kernel ran, oldest first (IPython's ``In``), without the running one."""
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return []
+    # In[-1] is the cell running now (IPython stores a cell before it runs it)
+    return [s for s in history[:-1] if isinstance(s, str)]
+
+
+def _assigned_names(source: str) -> list[tuple[str, int]] | None:
+    """Names (with their line) a cell of nothing but assignments to plain names assigns, or
+    None for any other cell (a cell that calls, imports, loops ... is not a parameters cell)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names: list[tuple[str, int]] = []
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append((node.target.id, node.lineno))
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            names += [(t.id, node.lineno) for t in node.targets]
+        else:
+            return None
+    return names or None
+
+
+def _parameters_cell_names(namespace: Mapping[str, Any],
+                           declared: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """Names (with their line) assigned by the last parameters cell the kernel ran (empty when
+    none is found).
+
+    The parameters cell is the last cell run before this check, other than papermill's
+    injected one, that only assigns names and assigns at least one declared parameter: in a
+    live kernel, the cell as the user edited and ran it, whatever the saved file says.
+    """
+    for source in reversed(_history(namespace)):
+        if source.lstrip().startswith("# Parameters"):  # papermill's cell: checked as given
+            continue
+        names = _assigned_names(source)
+        if names and any(name in declared for name, _ in names):
+            return names
+    return []
+
+
+def _warn_about_non_parameters(notebook: str, namespace: Mapping[str, Any],
+                               declared: Mapping[str, Any]) -> list[str]:
+    """Warn (:class:`ParameterWarning`) about each name of the parameters cell that is not a
+    parameter; returns those names."""
+    strays = {name: line for name, line in _parameters_cell_names(namespace, declared)
+              if name not in declared}
+    for name, line in strays.items():
+        close = difflib.get_close_matches(name, list(declared), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        # warn_explicit with no registry: shown each time the check runs (a rerun of the
+        # cell warns again), unless the user filters ParameterWarning out
+        warnings.warn_explicit(
+            f"{name!r} is assigned in the parameters cell of notebook {notebook!r} but is "
+            f"not one of its parameters, so it has no effect{hint}; parameters: "
+            f"{', '.join(declared)}",
+            ParameterWarning, filename="parameters cell", lineno=line, module=__name__,
+        )
+    return list(strays)
+
+
+
 def _injected_names(namespace: Mapping[str, Any]) -> set[str]:
     """Names papermill injected (its cell starts with ``# Parameters``), from IPython's ``In``."""
     history = namespace.get("In")
@@ -266,8 +343,16 @@ def check_notebook_parameters(notebook: str, namespace: Mapping[str, Any]) -> Ru
     Returns
     -------
     RunContext
-        With ``save_figure`` / ``save_table`` writing the run's outputs. Seeds Python's and
-        NumPy's global generators with ``seed`` when the notebook has one.
+        With ``save_figure`` / ``save_table`` writing the run's outputs (to ``output_dir``
+        when given, else :func:`default_output_dir`). Seeds Python's and NumPy's global
+        generators with ``seed`` when the notebook has one. Paths the notebook shows are
+        shown relative to the project root (``show_paths_from_project_root``).
+
+    Warns
+    -----
+    ParameterWarning
+        For each name the last parameters cell run assigns that is not a parameter (a
+        misspelt name in a live kernel), with the nearest parameter's name.
 
     Raises
     ------
@@ -277,6 +362,7 @@ def check_notebook_parameters(notebook: str, namespace: Mapping[str, Any]) -> Ru
     matrix = load_matrix()
     spec = matrix.spec(notebook)
     defaults = read_parameter_defaults(matrix.path(spec.name))
+    _warn_about_non_parameters(spec.name, namespace, defaults)
     names = set(defaults) | _injected_names(namespace)
     given = {name: namespace[name] for name in sorted(names) if name in namespace}
     effective = check_parameters(spec, given, matrix=matrix, defaults=defaults)
@@ -286,11 +372,23 @@ def check_notebook_parameters(notebook: str, namespace: Mapping[str, Any]) -> Ru
             sys.modules["numpy"].random.seed(effective["seed"])
     output_dir = effective.get("output_dir")
     formats = effective.get("figure_formats", vocab.FIGURE_FORMATS)
+    show_paths_from_project_root()
     return RunContext(
         notebook=spec.name,
         run_id=run_id_for(spec.name, spec.for_each, effective),
         parameters=effective,
-        output_dir=Path(output_dir) if output_dir else config.build_dir(),
+        output_dir=Path(output_dir) if output_dir else default_output_dir(),
         figure_formats=tuple(formats),
     )
+
+
+def default_output_dir() -> Path:
+    """Where a run without ``output_dir`` puts its outputs.
+
+    In the build (its staging folder is set) the build's folder, ``build/``: the build moves
+    the files there. Anywhere else (JupyterLab, bare papermill, ``make notebooks``) the scratch
+    folder (:func:`thyroid_evidence.config.scratch_dir`, ``scratch/`` by default), so that an
+    edited interactive run never overwrites what the build wrote.
+    """
+    return config.build_dir() if config.staging_dir() is not None else config.scratch_dir()
 
