@@ -14,6 +14,7 @@ from thyroid_evidence.digitise.calibrate import Calibration
 from thyroid_evidence.digitise.io import (
     companion_paths,
     digitise_figure,
+    figure_image,
     read_image,
     write_points,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "UnsureSpan",
     "companion_paths",
     "digitise_figure",
+    "figure_image",
     "read_image",
     "write_points",
 ]

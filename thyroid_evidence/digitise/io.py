@@ -136,6 +136,33 @@ def digitise_figure(path: str | Path, *, x_range: tuple[float, float],
                            source=str(path))
 
 
+def figure_image(path: str | Path, *, page: int = 1, resolution: int = 100) -> np.ndarray:
+    """The figure as RGB pixels, to draw the points over: an image as read, a PDF page
+    rendered at ``resolution`` dots per inch (by pdfplumber's renderer, pypdfium2).
+
+    Raises
+    ------
+    DigitiseError
+        For a file or page that cannot be read.
+    """
+    path = _path(path)
+    if not is_pdf(path):
+        return read_image(path)
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(path) as pdf:
+            if not 1 <= page <= len(pdf.pages):
+                raise DigitiseError(f"--page: {page} — {path} has {len(pdf.pages)} page(s)")
+            image = pdf.pages[page - 1].to_image(resolution=resolution).original
+            rgb = np.asarray(image.convert("RGB"), dtype=float) / 255.0
+    except DigitiseError:
+        raise
+    except Exception as exc:  # pdfminer and pypdfium2 raise several unrelated types
+        raise DigitiseError(f"{path}: the page cannot be rendered ({exc})") from None
+    return rgb
+
+
 def companion_paths(out: str | Path) -> tuple[Path, Path]:
     """The two files written beside ``POINTS.csv``: ``POINTS.curves.csv`` (one row per curve:
     colour, corners, confidence, unsure places) and ``POINTS.unsure.csv`` (one row per unsure
