@@ -11,12 +11,15 @@ The file, for one notebook (every key but ``name`` and ``title`` is optional)::
     [[notebooks]]
     name = "survival"                   # notebooks/survival.ipynb
     title = "Survival ..."              # heading of its runs in the report
-    for_each = ["series_id", "endpoint"]
+    for_each = ["series_id", "endpoint"]   # or ["curve_id"]: one run per curve of evidence/curves/
     endpoints = "SURVIVAL_ENDPOINTS"    # a list, or the name of a list in thyroid_evidence.vocab
     statistics = ["survival", "median"]
     parameters = {n_ensemble = 200}     # passed to every run
     [notebooks.rules.interval_method]   # adds to or replaces rules.COMMON_RULES
     choices = "CI_METHODS"
+
+With ``for_each``, ``default_run_title = "example"`` adds one run with the notebook's own
+defaults (``run_id`` the notebook's name), first.
 
 Top-level ``notebook_dir`` and ``package_dir`` (relative to the file's folder) default to the
 file's folder and this package. The evidence is not the matrix's to choose: it is the folder of
@@ -38,10 +41,11 @@ from pathlib import Path
 from typing import Any
 
 from thyroid_evidence import config
+from thyroid_evidence.curves import read_curve_ids
 from thyroid_evidence.notebook.rules import Rule, vocabulary
 
 #: Parameters a run can be declared "for each" of.
-FOR_EACH_KEYS = ("series_id", "endpoint")
+FOR_EACH_KEYS = ("series_id", "endpoint", "curve_id")
 #: File name of the project's matrix in the notebooks folder.
 MATRIX_FILE = "matrix.toml"
 #: The package whose source enters every run's hash.
@@ -52,7 +56,8 @@ _RUN_ID_PART = re.compile(r"[A-Za-z0-9_.]+")
 
 @dataclass(frozen=True)
 class EvidenceIndex:
-    """What the run matrix needs from the evidence: series and their (endpoint, statistic) pairs.
+    """What the run matrix needs from the evidence: series and their (endpoint, statistic)
+    pairs, and the digitised curves of ``evidence/curves/``.
 
     Read with the ``csv`` module; the evidence loader (``load_evidence``) remains the place
     where the evidence is validated.
@@ -60,13 +65,15 @@ class EvidenceIndex:
 
     series: tuple[str, ...]
     outcomes: frozenset[tuple[str, str, str]]
+    curves: tuple[str, ...] = ()
 
     @classmethod
     def from_dir(cls, evidence_dir: str | Path) -> EvidenceIndex:
         """Read the ``series`` and ``outcomes`` tables of an evidence folder.
 
         Their paths are those of ``datapackage.json`` (``series.csv`` and ``outcomes.csv``
-        without one); a path that leads out of the folder is refused, unread.
+        without one); a path that leads out of the folder is refused, unread. The curve ids
+        come from ``curves/points.csv`` when the package has curves.
         """
         root = Path(evidence_dir)
         series = [row["series_id"]
@@ -76,7 +83,7 @@ class EvidenceIndex:
             for row in _read_csv(_table_path(root, "outcomes"),
                                  ("series_id", "endpoint", "statistic"))
         )
-        return cls(series=tuple(series), outcomes=outcomes)
+        return cls(series=tuple(series), outcomes=outcomes, curves=read_curve_ids(root))
 
 
 def _table_path(root: Path, name: str) -> Path:
@@ -116,8 +123,9 @@ class NotebookSpec:
         Notebook stem: ``<notebook_dir>/<name>.ipynb``; also the first part of every output name.
     title : str
         Heading of the notebook's runs in the report.
-    for_each : tuple of {"series_id", "endpoint"}
-        One run per series (and per endpoint of that series) in scope; ``()`` = one run.
+    for_each : tuple of {"series_id", "endpoint", "curve_id"}
+        One run per series (and per endpoint of that series) in scope, or per digitised curve
+        of ``evidence/curves/`` (``("curve_id",)``); ``()`` = one run.
     endpoints : tuple of str, optional
         Endpoints in scope; None = any endpoint.
     statistics : tuple of str, optional
@@ -127,6 +135,9 @@ class NotebookSpec:
     rules : mapping of str to Rule
         Range/choice rules that add to or replace
         :data:`thyroid_evidence.notebook.rules.COMMON_RULES`.
+    default_run_title : str, optional
+        With ``for_each``: also one run with the notebook's own defaults (an example that
+        stays in the report whatever the evidence holds), first, titled ``title — this``.
     """
 
     name: str
@@ -136,16 +147,21 @@ class NotebookSpec:
     statistics: tuple[str, ...] | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Rule] = field(default_factory=dict)
+    default_run_title: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
             raise ValueError(f"NotebookSpec.name must match [a-z0-9_]+, got {self.name!r}")
-        bad = [key for key in self.for_each if key not in FOR_EACH_KEYS]
-        if bad or ("endpoint" in self.for_each and "series_id" not in self.for_each):
+        if tuple(self.for_each) not in ((), ("series_id",), ("series_id", "endpoint"),
+                                        ("curve_id",)):
             raise ValueError(
-                f"NotebookSpec.for_each of {self.name!r} must be (), ('series_id',) or "
-                f"('series_id', 'endpoint'); got {self.for_each!r}"
+                f"NotebookSpec.for_each of {self.name!r} must be (), ('series_id',), "
+                f"('series_id', 'endpoint') or ('curve_id',); got {self.for_each!r}"
             )
+        if self.default_run_title is not None and (
+                not isinstance(self.default_run_title, str) or not self.for_each):
+            raise ValueError(f"NotebookSpec.default_run_title of {self.name!r} must be a "
+                             f"string, with for_each; got {self.default_run_title!r}")
 
     def scope(self, index: EvidenceIndex) -> dict[str, tuple[str, ...]]:
         """Series in scope, each with its endpoints in scope (evidence order, then sorted)."""
@@ -175,9 +191,12 @@ class Run:
 
 
 def run_id_for(notebook: str, for_each: tuple[str, ...], parameters: Mapping[str, Any]) -> str:
-    """Stem of a run's outputs: ``notebook[-series_id[-endpoint]]``."""
+    """Stem of a run's outputs: ``notebook[-series_id[-endpoint]]`` or ``notebook[-curve_id]``
+    (a value of None, as in the run with the notebook's defaults, adds nothing)."""
     parts = [notebook]
     for key in for_each:
+        if parameters.get(key) is None:
+            continue
         value = str(parameters[key])
         if not _RUN_ID_PART.fullmatch(value):
             raise ValueError(
@@ -191,6 +210,8 @@ def run_title(spec: NotebookSpec, parameters: Mapping[str, Any]) -> str:
     """A run's heading: the notebook's title, then the values it is run for."""
     if not spec.for_each:
         return spec.title
+    if all(parameters.get(k) is None for k in spec.for_each):
+        return spec.title + (f" — {spec.default_run_title}" if spec.default_run_title else "")
     return spec.title + " — " + " · ".join(str(parameters[k]) for k in spec.for_each)
 
 
@@ -259,11 +280,15 @@ class Matrix:
         runs: list[Run] = []
         for spec in self.notebooks:
             combos: list[dict[str, Any]] = [{}]
-            if spec.for_each == ("series_id",):
+            if spec.for_each == ("curve_id",):
+                combos = [{"curve_id": c} for c in index.curves]
+            elif spec.for_each == ("series_id",):
                 combos = [{"series_id": s} for s in spec.scope(index)]
             elif spec.for_each:
                 combos = [{"series_id": s, "endpoint": e}
                           for s, ends in spec.scope(index).items() for e in ends]
+            if spec.default_run_title is not None:
+                combos.insert(0, {})
             for combo in combos:
                 parameters = {**spec.parameters, **combo}
                 runs.append(Run(
@@ -382,6 +407,7 @@ def _spec(entry: Mapping[str, Any], where: str) -> NotebookSpec:
             parameters=parameters,
             rules={name: Rule.from_table(rule, f"{where}: rules.{name}")
                    for name, rule in rules.items()},
+            default_run_title=entry.get("default_run_title"),
         )
     except ValueError as exc:  # NotebookSpec's own checks: name the file and the notebook
         if str(exc).startswith(where):
