@@ -9,7 +9,8 @@ must exist, and these tables exist only once a curve is digitised).
 
 :func:`curve_problems` checks the schema (Frictionless, reworded) and the rules the schema
 cannot state (:data:`CURVE_RULES`): both tables or neither, no header-only table, one series,
-endpoint and arm per curve, survival non-increasing in time, a risk table per curve that starts
+endpoint and arm per curve, survival non-increasing in time (the clicks as made, so up to
+click noise: :data:`MONOTONE_SURVIVAL_TOLERANCE`), a risk table per curve that starts
 at time 0 and does not increase, and no risk table without points. Whether the series exists
 is the study layer's check (``thyroid_evidence.study.curves``), which knows ``series.csv``.
 Every problem is printed as ``file:row: column: value — rule``.
@@ -40,14 +41,21 @@ DESCRIPTOR_KEY = "curve_resources"
 CURVE_RULES = {
     "together": "curves/points.csv and curves/risk.csv come together (both or neither)",
     "one_series": "a curve has one series_id, endpoint and arm on all its rows",
-    "monotone": "survival must not increase with time within a curve",
+    "monotone": "survival must not increase with time within a curve (beyond click noise)",
     "risk_start": "a curve's risk table must give the number at risk at time 0",
     "risk_monotone": "n_risk must not increase with time within a curve",
     "risk_unique": "a risk table gives one n_risk per time",
     "risk_has_points": "a risk table needs the curve's points (curve_id in curves/points.csv)",
     "points_have_risk": "a curve needs its numbers at risk (curve_id in curves/risk.csv)",
 }
-#: Tolerance of the monotone rule (float noise in a CSV written by a program).
+#: Click noise the monotone rule allows: a click may lie up to this much (a proportion) above
+#: a click made clearly earlier, i.e. more than :data:`MONOTONE_TIME_TOLERANCE` of the curve's
+#: time span before it (two clicks on one flat level, or the two corners of one step clicked
+#: in swapped order, differ by click noise only; a rise beyond both is a gross error).
+MONOTONE_SURVIVAL_TOLERANCE = 0.02
+#: See :data:`MONOTONE_SURVIVAL_TOLERANCE`: a fraction of the curve's last click time.
+MONOTONE_TIME_TOLERANCE = 0.02
+#: Float noise in a CSV written by a program.
 _EPS = 1e-12
 
 
@@ -185,17 +193,18 @@ def _rule_problems(points: pd.DataFrame, risk: pd.DataFrame, files: dict[str, st
                                 f"{first['row']})")
         ordered = rows.sort_values(["time_months", "survival"], ascending=[True, False],
                                    kind="stable")
-        floor_before = float("inf")  # the lowest survival at an earlier time
-        lowest = float("inf")
-        last_time = None
-        for r in ordered.itertuples():
-            if r.time_months != last_time:
-                floor_before, last_time = lowest, r.time_months
-            if r.survival > floor_before + _EPS:
+        times = ordered["time_months"].to_numpy(float)
+        surv = ordered["survival"].to_numpy(float)
+        window = MONOTONE_TIME_TOLERANCE * (times[-1] or 1.0)
+        j, floor = 0, float("inf")  # floor: the lowest survival clicked clearly earlier
+        for i, r in enumerate(ordered.itertuples()):
+            while j < i and times[j] < times[i] - window:
+                floor = min(floor, surv[j])
+                j += 1
+            if r.survival > floor + MONOTONE_SURVIVAL_TOLERANCE + _EPS:
                 problems.append(f"{pfile}:{r.row}: survival: {r.survival:g} — "
                                 f"{CURVE_RULES['monotone']} (curve {curve_id!r} is at "
-                                f"{floor_before:g} before time {r.time_months:g})")
-            lowest = min(lowest, r.survival)
+                                f"{floor:g} before time {r.time_months - window:g})")
     for curve_id, rows in risk.groupby("curve_id", sort=False):
         if curve_id not in set(points["curve_id"]):
             problems.append(f"{rfile}:{rows['row'].iloc[0]}: curve_id: {curve_id} — "
