@@ -107,6 +107,15 @@ def test_at_presentation_comes_from_the_evidence_not_from_the_notes(evidence_cop
     assert not empty["at_presentation"].iloc[0]
 
 
+def test_the_old_feature_name_warns_and_gives_the_renamed_feature(ev):
+    from thyroid_evidence.exceptions import ThyroidEvidenceWarning
+
+    with pytest.warns(ThyroidEvidenceWarning,
+                      match="'distant_metastases_at_presentation' is now 'distant_metastases'"):
+        old = study.clinical_feature_values("distant_metastases_at_presentation", ev)
+    assert old.equals(study.clinical_feature_values("distant_metastases", ev))
+
+
 def test_at_presentation_is_claimed_only_where_the_quote_says_so(ev):
     rows = ev.clinical_features
     flagged = rows[rows["at_presentation"]]

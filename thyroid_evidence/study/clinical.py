@@ -20,11 +20,13 @@ Table 1 prints ranges ("80–85%"), single values ("lungs (50%)"), and open boun
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import pandas as pd
 
 from thyroid_evidence.evidence import Evidence
+from thyroid_evidence.exceptions import ThyroidEvidenceWarning
 from thyroid_evidence.study.checks import check_evidence
 from thyroid_evidence.study.formatting import number_or_none, printed_value
 from thyroid_evidence.vocab import POPULATION_KIND_LABELS, REVIEW_SOURCE
@@ -33,6 +35,11 @@ __all__ = ["SHAPES", "clinical_feature_values", "context_facts", "series_overvie
 
 #: How a row of :func:`clinical_feature_values` is drawn, by what the review prints.
 SHAPES = ("range", "value", "upper_bound", "lower_bound")
+#: Feature names the evidence no longer uses -> their name now. The text gives the MTC and
+#: DTC figures without "at presentation", so the feature is ``distant_metastases`` and the
+#: ``at_presentation`` column says which rows the text places at presentation. Kept for one
+#: release so that callers of the old name get a warning, not an error.
+RENAMED_FEATURES = {"distant_metastases_at_presentation": "distant_metastases"}
 
 
 def _shape(comparator: Any, low: float | None, high: float | None) -> str | None:
@@ -90,6 +97,12 @@ def clinical_feature_values(feature: str, evidence: Evidence) -> pd.DataFrame:
         If ``feature`` has no numeric rows; the message lists the features that have.
     """
     ev = check_evidence(evidence)
+    if feature in RENAMED_FEATURES:
+        warnings.warn(
+            f"feature={feature!r} is now {RENAMED_FEATURES[feature]!r} (the rows the text "
+            "places at presentation have at_presentation True); the old name will go",
+            ThyroidEvidenceWarning, stacklevel=2)
+        feature = RENAMED_FEATURES[feature]
     refs = ev.sources.set_index("source_id")["ref_number"]
     table = ev.clinical_features
     numeric = table[table["low"].notna() | table["high"].notna()]
