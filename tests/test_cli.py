@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from thyroid_evidence.cli import main
-from thyroid_evidence.config import ROOT_ENV, project_root
+from thyroid_evidence.config import ROOT_ENV, evidence_dir, project_root
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:
@@ -22,7 +23,10 @@ def test_validate_success_prints_one_summary_line(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     assert out[0].startswith("evidence OK: 6 tables, ")
-    assert " 5 series " in out[0]
+    # the number of series is the evidence's, whatever studies it holds
+    with (evidence_dir() / "series.csv").open(encoding="utf-8", newline="") as fh:
+        n_series = len(list(csv.DictReader(fh)))
+    assert f" {n_series} series " in out[0]
 
 
 def test_validate_failure_lists_problems_and_exits_1(evidence_copy, edit_cell, capsys):
