@@ -162,15 +162,20 @@ def test_proportion_plot_marks_rows_without_interval(evidence):
     table = proportion_table(evidence, series_ids=["lung_rfa_debaere"],
                              endpoints=["local_efficacy", "local_tumor_progression"])
     ax = plot_proportion_table(table, title="t")
-    texts = [t.get_text() for t in ax.texts]
-    assert "89%  no interval: a time-point rate (actuarial), not k of n" in texts
+    texts = [t.get_text().replace("\n", " ") for t in ax.texts]
+    # a time-point rate: the value as printed, a footnote marker and the reason in the note
+    rate = table[table["endpoint"] == "local_efficacy"].iloc[0]
+    cell = next(t for t in texts if t.startswith(rate["reported"]))
+    marker = cell[len(rate["reported"]):]
+    assert marker and f"{marker} No interval: a time-point rate (actuarial), not k of n" in (
+        " ".join(texts))
     # a crude count of progressions over lesions is not drawn as a binomial proportion
     crude = table[table["endpoint"] == "local_tumor_progression"].iloc[0]
-    assert (f"{crude['reported']}  no interval: a crude count of a time-to-event endpoint "
-            "(local tumor progression) over lesions; it ignores censoring and follow-up, so "
-            "k/n is not a binomial proportion (see the survival reconstruction)"
-            ).split(";")[0] in texts
-    assert not any(t.startswith(f"{crude['reported']} lesions  ") for t in texts)
+    assert pd.isna(crude["ci_low"]) and pd.isna(crude["estimate"])
+    assert ("No interval: a crude count of a time-to-event endpoint (local tumor progression) "
+            "over lesions; it ignores censoring and follow-up, so k/n is not a binomial "
+            "proportion") in " ".join(texts)
+    assert not any(t.startswith("[") for t in texts)  # no interval printed for either row
     # and it is not placed on the proportion axis: one open square per time-point rate only
     open_squares = [ln for ln in ax.lines if ln.get_marker() == "s" and ln.get_mfc() == "white"]
     assert len(open_squares) == int(table["events"].isna().sum())
@@ -189,9 +194,10 @@ def test_per_lesion_figure_states_the_unit_and_the_icc_range(evidence_copy, edit
     texts = " ".join(t.get_text() for t in ax.texts).replace("\n", " ")
     assert "Unit of analysis: per-lesion rows" in texts
     assert "ICC 0.1\u20130.3 (assumed, not reported)" in texts
-    assert "m lesions per patient = 3.00 (bone_ir_cazzato)" in texts
+    label = ev.series.set_index("series_id").loc["bone_ir_cazzato"].get("label")
+    assert f"m lesions per patient = 3.00 ({label})" in texts
     row = table.iloc[0]
-    assert (f"; clustered [{100 * row['cluster_ci_low']:.1f}, "
+    assert (f"[{100 * row['cluster_ci_low']:.1f}; "
             f"{100 * row['cluster_ci_high']:.1f}]") in texts
     # a thin line spans the cluster-adjusted interval, a thick one the independent interval
     spans = {(round(float(seg[0, 0]), 6), round(float(seg[1, 0]), 6)): float(c.get_linewidth()[0])

@@ -1,24 +1,21 @@
-"""thyroid_evidence.proportions: intervals, input checks, k = 1, result objects, forest plot."""
+"""thyroid_evidence.proportions: intervals, input checks, k = 1, result objects (the forest plot:
+tests/test_forest.py)."""
 
 from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from thyroid_evidence.plotting.forest import plot_forest  # noqa: E402
 from thyroid_evidence.proportions import (  # noqa: E402
     CI_METHODS,
     PooledProportion,
@@ -262,84 +259,6 @@ def test_result_is_frozen_and_summary_frame_lists_studies_and_pooled_row():
 def test_default_labels():
     res = pool_proportions([5, 9], [12, 20])
     assert list(res.studies["label"]) == ["Study 1", "Study 2"]
-
-
-# ---- plot_forest -------------------------------------------------------------------------
-
-
-def _texts(ax) -> list[str]:
-    return [t.get_text() for t in ax.texts]
-
-
-def test_plot_forest_draws_studies_diamond_prediction_and_heterogeneity(tmp_path):
-    res = pool_proportions([5, 9, 2, 30], [12, 20, 10, 40], labels=["a", "b", "c", "d"])
-    fig, ax = plt.subplots()
-    out = plot_forest(res, ax=ax)
-    assert out is ax
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["a", "b", "c", "d", "Random effects (REML)", "Prediction interval"]
-    diamonds = [p for p in ax.patches if isinstance(p, Polygon)]
-    assert len(diamonds) == 1
-    xs = diamonds[0].get_xy()[:, 0]
-    assert xs.min() == pytest.approx(100 * res.ci_low) and xs.max() == pytest.approx(
-        100 * res.ci_high
-    )
-    # marker area grows with the study weight
-    sizes = ax.collections[1].get_sizes()
-    order = np.argsort(res.studies["weight"].to_numpy())
-    assert np.all(np.diff(sizes[order]) >= 0)
-    texts = " ".join(_texts(ax))
-    assert f"I\u00b2 = {res.i2:.1f}%" in texts
-    assert f"\u03c4\u00b2 = {res.tau2:.3g}" in texts
-    assert f"Q = {res.q:.2f} (df = 3" in texts
-    assert "30/40" in texts and "PI [" in texts
-    lo, hi = proportion_ci(5, 12, method="clopper-pearson")
-    assert f"41.7% [{100 * lo:.1f}, {100 * hi:.1f}]" in texts
-    path = tmp_path / "forest.png"
-    fig.savefig(path)
-    assert path.stat().st_size > 10_000
-    plt.close(fig)
-
-
-def test_plot_forest_model_intervals_and_proportion_axis():
-    res = pool_proportions([0, 9], [12, 20], method="DL")
-    ax = plot_forest(res, percent=False, study_ci="model", show_counts=False)
-    texts = " ".join(_texts(ax))
-    st = res.studies
-    assert f"[{st['ci_low'][0]:.3f}, {st['ci_high'][0]:.3f}]" in texts
-    assert "0/12" not in texts
-    assert ax.get_xlim()[1] == pytest.approx(1.02)
-    plt.close(ax.figure)
-
-
-def test_plot_forest_single_study():
-    with pytest.warns(UserWarning):
-        res = pool_proportions([5], [12], labels=["TAE partial response"])
-    ax = plot_forest(res, title="k = 1")
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["TAE partial response", "Single study (not pooled)"]
-    assert "Single study: nothing pooled, heterogeneity undefined" in _texts(ax)
-    assert ax.get_title(loc="left") == "k = 1"
-    plt.close(ax.figure)
-
-
-def test_plot_forest_rejects_bad_arguments():
-    with pytest.raises(TypeError, match="result must be a PooledProportion; got dict"):
-        plot_forest({"estimate": 0.5})
-    res = pool_proportions([5, 9], [12, 20])
-    with pytest.raises(ValueError, match="study_ci must be one of"):
-        plot_forest(res, study_ci="exact")
-
-
-def test_plot_forest_of_the_review_proportions(tmp_path):
-    d = REF["datasets"]["review_all"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        res = pool_proportions(d["events"], d["totals"], labels=d["labels"])
-    ax = plot_forest(res)
-    assert len(ax.get_yticklabels()) == len(d["events"]) + 2
-    ax.figure.savefig(tmp_path / "review.png", dpi=80)
-    plt.close(ax.figure)
 
 
 def test_counts_given_as_text_are_refused():

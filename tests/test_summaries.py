@@ -21,7 +21,8 @@ def table():
 
 def test_columns(table):
     assert list(table.reset_index().columns) == [
-        "outcome_ids", "series_id", "source_id", "endpoint", "category", "subgroup",
+        "outcome_ids", "series_id", "series_label", "source_id", "source_label",
+        "outcome_label", "endpoint", "category", "subgroup",
         "unit_of_analysis",
         "time_months", "reported", "events", "total", "events_basis", "estimate", "ci_low",
         "ci_high",

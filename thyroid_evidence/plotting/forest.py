@@ -1,4 +1,5 @@
-"""Forest plot of a pooled proportion."""
+"""Forest plot of a pooled proportion, laid out as R's ``meta::forest`` does (or as RevMan 5 or
+JAMA do, on request)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from thyroid_evidence.plotting.forest_table import (
+    LAYOUTS,
+    Row,
+    draw_columns,
+    estimate_text,
+    fit_figure,
+    layout_columns,
+    notes_below,
+)
 from thyroid_evidence.plotting.style import new_axes
 from thyroid_evidence.proportions import PooledProportion, proportion_ci
 from thyroid_evidence.validation import check_choice
@@ -14,7 +24,54 @@ from thyroid_evidence.vocab import CI_METHODS
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
 
-__all__ = ["plot_forest"]
+__all__ = ["heterogeneity_text", "plot_forest"]
+
+_CI_NAMES = {
+    "model": "Wald, model scale",
+    "clopper-pearson": "Clopper-Pearson",
+    "wilson": "Wilson",
+    "jeffreys": "Jeffreys",
+    "agresti-coull": "Agresti-Coull",
+}
+#: Marker and diamond colours of each layout (meta: grey squares; RevMan 5: blue squares and
+#: a black diamond; JAMA: navy).
+_COLOURS = {"meta": ("0.45", "0.45"), "RevMan5": ("#1f4e9e", "black"),
+            "JAMA": ("#1f3a68", "#1f3a68")}
+
+
+def _p(value: float, layout: str) -> str:
+    if layout == "JAMA":  # JAMA style: no zero before the decimal point, P < .001
+        return "P < .001" if value < 0.001 else f"P = {value:.2f}".replace("0.", ".", 1)
+    if layout == "RevMan5":
+        return "P < 0.00001" if value < 1e-5 else f"P = {value:.2f}"
+    return "p < 0.0001" if value < 1e-4 else f"p = {value:.2f}"
+
+
+def heterogeneity_text(result: PooledProportion, layout: str = "meta") -> str:
+    """The heterogeneity line of a forest plot in the style of ``layout``, or why none is given.
+
+    meta: "Heterogeneity: I² = 38%, τ² = 0.0312, p = 0.19"; RevMan5: "Heterogeneity: Tau² =
+    0.03; Chi² = 4.82, df = 3 (P = 0.19); I² = 38%"; JAMA: "Heterogeneity: τ² = 0.03;
+    χ²₃ = 4.82 (P = .19); I² = 38%". With fewer than three studies, the result's
+    ``heterogeneity_note`` instead (no τ², I² or prediction interval is claimed), and for one
+    study that nothing was pooled.
+    """
+    check_choice(layout, "layout", LAYOUTS)
+    if result.k == 1:
+        return "Single study: nothing pooled, heterogeneity undefined"
+    if not result.heterogeneity_estimable:
+        return result.heterogeneity_note
+    if layout == "RevMan5":
+        return (f"Heterogeneity: Tau\u00b2 = {result.tau2:.2f}; Chi\u00b2 = {result.q:.2f}, "
+                f"df = {result.q_df} ({_p(result.q_pvalue, layout)}); "
+                f"I\u00b2 = {result.i2:.0f}%")
+    if layout == "JAMA":
+        return (f"Heterogeneity: \u03c4\u00b2 = {result.tau2:.2f}; \u03c7\u00b2 = "
+                f"{result.q:.2f}, df = {result.q_df} ({_p(result.q_pvalue, layout)}); "
+                f"I\u00b2 = {result.i2:.0f}%")
+    return (f"Heterogeneity: I\u00b2 = {result.i2:.1f}%, \u03c4\u00b2 = {result.tau2:.3g} "
+            f"({result.transform} scale), Q = {result.q:.2f} (df = {result.q_df}), "
+            f"{_p(result.q_pvalue, layout)}")
 
 
 def plot_forest(
@@ -27,16 +84,22 @@ def plot_forest(
     show_counts: bool = True,
     study_ci: str = "clopper-pearson",
     note: str | None = None,
+    layout: str = "meta",
+    fit: bool = True,
 ) -> Axes:
-    """Forest plot of a :class:`PooledProportion`.
+    """Forest plot of a :class:`PooledProportion`, with the columns a reader of R's meta
+    expects.
 
-    One row per study (square sized by its weight, horizontal line for its interval), the
-    pooled estimate as a diamond spanning its confidence interval, the prediction interval as
-    a bar beneath it, and a line with I^2, tau^2 and Q. Each row is annotated with
-    ``events/total`` and ``estimate [CI]`` on the right. With fewer than three studies
+    A table with the picture in one column: study, events and total on the left; the
+    proportion, its confidence interval and the study's weight on the right (``layout="meta"``,
+    as ``meta::forest``); ``"RevMan5"`` puts every number left of the plot, as Review Manager
+    5 does, and ``"JAMA"`` writes "No. of events/total" and "proportion (95% CI)" left of it.
+    Each study is a square sized by its weight with a line for its interval; the pooled
+    estimate is a diamond spanning its confidence interval, the prediction interval a bar
+    beneath it, and a line under the table gives I², τ² and Q. With fewer than three studies
     (``result.heterogeneity_estimable`` False) no prediction interval is drawn and the line
     says why heterogeneity is not estimated (``result.heterogeneity_note``) instead of
-    printing tau^2 = I^2 = 0.
+    printing τ² = I² = 0.
 
     Parameters
     ----------
@@ -49,9 +112,9 @@ def plot_forest(
     xlabel : str
         Label of the x axis.
     percent : bool
-        Show the axis and annotations in percent (True) or as proportions.
+        Show the axis and the numbers in percent (True) or as proportions.
     show_counts : bool
-        Write ``events/total`` next to each study.
+        Write the events and totals of each study.
     study_ci : {"clopper-pearson", "wilson", "jeffreys", "agresti-coull", "model"}
         Interval drawn for each study around its observed proportion ``events/total``. The
         default exact interval suits small series; ``"model"`` draws the Wald interval on the
@@ -60,6 +123,10 @@ def plot_forest(
     note : str, optional
         A line printed under the key, for the assumption behind the counts (for example that
         the lesions of one patient are taken as independent).
+    layout : {"meta", "RevMan5", "JAMA"}
+        Columns and number style (see above).
+    fit : bool
+        Size the figure to its rows and columns (when ``ax`` is its figure's only Axes).
 
     Returns
     -------
@@ -70,14 +137,14 @@ def plot_forest(
     TypeError
         If ``result`` is not a :class:`PooledProportion`.
     ValueError
-        For an unknown ``study_ci``.
+        For an unknown ``study_ci`` or ``layout``.
     """
     from matplotlib.patches import Polygon
-    from matplotlib.transforms import blended_transform_factory
 
     if not isinstance(result, PooledProportion):
         raise TypeError(f"result must be a PooledProportion; got {type(result).__name__}")
     check_choice(study_ci, "study_ci", (*CI_METHODS, "model"))
+    check_choice(layout, "layout", LAYOUTS)
     st = result.studies
     k = result.k
     with_pi = result.heterogeneity_estimable
@@ -89,147 +156,90 @@ def plot_forest(
             for e, n in zip(st["events"], st["total"], strict=True)
         ]
         s_low, s_high = np.array(bounds).T
-    ax = new_axes(ax, (9.0, 1.6 + 0.42 * (k + 3)))
+    ax = new_axes(ax, (7.0, 3.0))
     scale = 100.0 if percent else 1.0
-    unit = "%" if percent else ""
-    fmt = "{:.1f}" if percent else "{:.3f}"
-
-    def label(p: float, lo: float, hi: float) -> str:
-        return f"{fmt.format(p * scale)}{unit} [{fmt.format(lo * scale)}, {fmt.format(hi * scale)}]"
-
-    ys = np.arange(k, 0, -1, dtype=float) + 2.0  # studies top-down, pooled rows below
+    level = f"{100 * (1 - result.alpha):g}%"
     weights = st["weight"].to_numpy()
-    sizes = 15.0 + 85.0 * weights / max(weights.max(), 1e-12)  # marker area ~ weight
-    ax.hlines(ys, s_low * scale, s_high * scale, color="0.25", lw=1.2, zorder=2)
-    ax.scatter(
-        st["proportion"] * scale,
-        ys,
-        s=sizes,
-        marker="s",
-        color="0.25",
-        zorder=3,
-        label="study (size ~ weight)",
-    )
-    y_pool = 1.0
-    diamond = Polygon(
-        [
-            (result.ci_low * scale, y_pool),
-            (result.estimate * scale, y_pool + 0.3),
-            (result.ci_high * scale, y_pool),
-            (result.estimate * scale, y_pool - 0.3),
-        ],
-        closed=True,
-        color="tab:blue",
-        zorder=4,
-        label=f"pooled estimate, {round(100 * (1 - result.alpha))}% CI",
-    )
-    ax.add_patch(diamond)
-    y_pi = 0.25
-    if with_pi:
-        ax.hlines(
-            y_pi,
-            result.pi_low * scale,
-            result.pi_high * scale,
-            color="tab:red",
-            lw=3.0,
-            zorder=3,
-            label="prediction interval",
-        )
-        ax.vlines(
-            [result.pi_low * scale, result.pi_high * scale],
-            y_pi - 0.15,
-            y_pi + 0.15,
-            color="tab:red",
-            lw=1.5,
-            zorder=3,
-        )
-    ax.axvline(result.estimate * scale, color="tab:blue", lw=0.8, ls=":", zorder=1)
-
-    text_tf = blended_transform_factory(ax.transAxes, ax.transData)
-    rows = [
-        (
-            y,
-            st["events"].iloc[i],
-            st["total"].iloc[i],
-            label(st["proportion"].iloc[i], s_low[i], s_high[i]),
-            f"{weights[i]:.1f}%",
-        )
-        for i, y in enumerate(ys)
-    ]
-    for y, e, n, est_text, w_text in rows:
-        counts = f"{e}/{n}   " if show_counts else ""
-        ax.text(
-            1.02, y, f"{counts}{est_text}   {w_text}", transform=text_tf, va="center", fontsize=8.5
-        )
-    pooled_name = {"FE": "Fixed effect", "GLMM": "GLMM (random effects)"}.get(
-        result.method, f"Random effects ({result.method})"
-    )
+    pooled_name = {"FE": "Common effect model", "GLMM": "Random effects model (GLMM)"}.get(
+        result.method, f"Random effects model ({result.method})")
     if k == 1:
         pooled_name = "Single study (not pooled)"
-    level = f"{100 * (1 - result.alpha):g}%"
-    ax.text(
-        1.02,
-        y_pool,
-        label(result.estimate, result.ci_low, result.ci_high),
-        transform=text_tf,
-        va="center",
-        fontsize=8.5,
-        fontweight="bold",
-    )
-    if with_pi:
-        ax.text(
-            1.02,
-            y_pi,
-            "PI " + label(result.estimate, result.pi_low, result.pi_high).split(" ", 1)[1],
-            transform=text_tf,
-            va="center",
-            fontsize=8.5,
-            color="tab:red",
-        )
-    header = ("events/total   " if show_counts else "") + f"estimate [{level} CI]   weight"
-    ax.text(1.02, k + 3.0, header, transform=text_tf, va="center", fontsize=8.5, fontweight="bold")
+    default_title = f"{pooled_name}, {result.transform} transform, k = {k}"
+    if layout == "RevMan5" and k > 1:
+        pooled_name = f"Total ({level} CI)"
 
-    ax.set_yticks(list(ys) + [y_pool] + ([y_pi] if with_pi else []))
-    ax.set_yticklabels(
-        list(st["label"]) + [pooled_name] + (["Prediction interval"] if with_pi else [])
-    )
-    ax.set_ylim(-1.3, k + 3.6)
-    ax.set_xlim(-0.02 * scale, 1.02 * scale)
-    ax.set_xlabel(f"{xlabel} ({unit or 'proportion'})" if percent else xlabel)
-    ax.spines[["top", "right"]].set_visible(False)
+    def est(p: float, lo: float, hi: float) -> tuple[str, str]:
+        text = estimate_text(layout, p, lo, hi, percent=percent)
+        first, rest = text.split(" ", 1)
+        return first, rest
+
+    labels = list(st["label"]) + [pooled_name]
+    events = ([str(int(e)) for e in st["events"]] + [str(int(st["events"].sum()))]
+              if show_counts else [""] * (k + 1))
+    totals = ([str(int(n)) for n in st["total"]] + [str(int(st["total"].sum()))]
+              if show_counts else [""] * (k + 1))
+    halves = [est(p, lo, hi) for p, lo, hi in zip(st["proportion"], s_low, s_high,
+                                                  strict=True)]
+    halves.append(est(result.estimate, result.ci_low, result.ci_high))
+    wcells = [f"{w:.1f}%" for w in weights] + ["100.0%"]
+    rows = [Row() for _ in range(k)] + [Row(pooled=True)]
+    if with_pi:
+        labels.append("Prediction interval")
+        events.append("")
+        totals.append("")
+        halves.append(("", est(result.estimate, result.pi_low, result.pi_high)[1]))
+        wcells.append("")
+        rows.append(Row())
+    measure = "Proportion (%)" if percent else "Proportion"
+    if layout == "RevMan5":
+        measure = "Proportion" + (" (%)" if percent else "")
+    columns, header_lines = layout_columns(
+        layout, labels, events, totals, [h[0] for h in halves], [h[1] for h in halves],
+        weights=wcells, measure=measure, level=level)
+    plot_width = 2.4
+    placed = draw_columns(ax, rows, columns, plot_width=plot_width, header_lines=header_lines)
+    ys = np.array(placed.ys)
+    square, diamond_colour = _COLOURS[layout]
+    sizes = 15.0 + 85.0 * weights / max(weights.max(), 1e-12)  # marker area ~ weight
+    ax.hlines(ys[:k], s_low * scale, s_high * scale, color="0.2", lw=1.0, zorder=2)
+    ax.scatter(st["proportion"] * scale, ys[:k], s=sizes, marker="s", color=square, zorder=3)
+    y_pool = ys[k]
+    half = 0.07
+    ax.add_patch(Polygon(
+        [(result.ci_low * scale, y_pool), (result.estimate * scale, y_pool - half),
+         (result.ci_high * scale, y_pool), (result.estimate * scale, y_pool + half)],
+        closed=True, facecolor=diamond_colour, edgecolor="black", lw=0.8, zorder=4))
+    if with_pi:
+        y_pi = ys[k + 1]
+        ax.add_patch(Polygon(
+            [(result.pi_low * scale, y_pi - 0.03), (result.pi_high * scale, y_pi - 0.03),
+             (result.pi_high * scale, y_pi + 0.03), (result.pi_low * scale, y_pi + 0.03)],
+            closed=True, facecolor="#c00000", edgecolor="#c00000", zorder=3))
+    ax.axvline(result.estimate * scale, color="0.4", lw=0.8, ls=":", zorder=1)
+    ax.set_xlim(0, 1.0 * scale)
+    ax.set_xticks(np.linspace(0, scale, 5))
+    ax.set_xlabel(f"{xlabel} (%)" if percent else xlabel, fontsize=8.5)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.spines[["top", "right", "left"]].set_visible(False)
     ax.grid(axis="x", color="0.9", lw=0.6, zorder=0)
 
-    if with_pi:
-        het = (
-            f"Heterogeneity: I\u00b2 = {result.i2:.1f}%, \u03c4\u00b2 = {result.tau2:.3g} "
-            f"({result.transform} scale), Q = {result.q:.2f} (df = {result.q_df}, "
-            f"p = {result.q_pvalue:.3g})"
-        )
-    elif k > 1:
-        het = result.heterogeneity_note
-    else:
-        het = "Single study: nothing pooled, heterogeneity undefined"
+    het = heterogeneity_text(result, layout)
     extra = ", Hartung-Knapp" if result.hakn and result.method != "GLMM" else ""
-    ax.text(0.01, -0.45, het + extra, transform=text_tf, va="center", fontsize=8.5)
-    ci_name = {
-        "model": "Wald, model scale",
-        "clopper-pearson": "Clopper-Pearson",
-        "wilson": "Wilson",
-        "jeffreys": "Jeffreys",
-        "agresti-coull": "Agresti-Coull",
-    }[study_ci]
-    key = f"Squares: observed proportions (area ~ weight), lines: {level} CI ({ci_name}); " + (
-        f"diamond: {level} CI of the pooled estimate; red bar: {level} prediction interval"
-        if with_pi
-        else f"diamond: {level} CI of the pooled estimate"
-        if k > 1
-        else f"diamond: {level} Wald CI on the {result.transform} scale"
-    )
-    ax.text(0.01, -0.95, key, transform=text_tf, va="center", fontsize=7.5, color="0.35")
+    key = (f"Squares: observed proportions (area ~ weight), lines: {level} CI "
+           f"({_CI_NAMES[study_ci]}); " + (
+               f"diamond: {level} CI of the pooled estimate; red bar: {level} prediction "
+               "interval" if with_pi else f"diamond: {level} CI of the pooled estimate"
+               if k > 1 else f"diamond: {level} Wald CI on the {result.transform} scale"))
+    lines = [(het + extra, {"fontsize": 8, "color": "#333333"}), (key, {})]
     if note:
-        ax.annotate(note, xy=(0, 0), xycoords="axes fraction", xytext=(0, -34),
-                    textcoords="offset points", va="top", fontsize=7.5, color="0.35")
+        lines.append((note, {}))
+    width = placed.left + plot_width + placed.right
+    below = notes_below(ax, lines, left=placed.left, width=width)
     if title is None:
-        title = f"{pooled_name}, {result.transform} transform, k = {k}"
-    ax.set_title(title, fontsize=10, loc="left")
+        title = default_title
+    ax.annotate(title, xy=(0, 1), xycoords="axes fraction", xytext=(-placed.left * 72, 4),
+                textcoords="offset points", ha="left", va="bottom", fontsize=10,
+                annotation_clip=False)
+    if fit:
+        fit_figure(ax, placed, plot_width=plot_width, top=0.32, bottom=below + 0.05)
     return ax

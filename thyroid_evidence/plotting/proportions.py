@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from thyroid_evidence.plotting.style import DISCLAIMER, NOTE_COLOR, PALETTE, footer, new_axes
+from thyroid_evidence.plotting.forest_table import LAYOUTS
+from thyroid_evidence.plotting.style import DISCLAIMER, PALETTE, footer, new_axes
+from thyroid_evidence.validation import check_choice
 from thyroid_evidence.vocab import UNIT_OF_ANALYSIS_WORDS
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
@@ -54,9 +56,10 @@ def cluster_assumption(table: pd.DataFrame) -> str:
             continue
         icc = sorted({(r.icc_low, r.icc_high) for r in adjusted.itertuples(index=False)})
         icc_text = ", ".join(f"{lo:g}\u2013{hi:g}" for lo, hi in icc)
+        name = "series_label" if "series_label" in adjusted.columns else "series_id"
         per_series = ", ".join(
-            f"{m:.2f} ({sid})"
-            for sid, m in adjusted.groupby("series_id", sort=False)["units_per_patient"]
+            f"{m:.2f} ({label})"
+            for label, m in adjusted.groupby(name, sort=False)["units_per_patient"]
             .first().items()
         )
         text = (f"per-{unit} rows: thick line = interval with the {words} taken as "
@@ -146,18 +149,33 @@ def plot_proportions(
     return ax
 
 
-def _row_label(row: pd.Series, with_series: bool, with_source: bool = False) -> str:
-    parts = [row["endpoint"].replace("_", " ")]
-    if row["category"]:
-        parts.append(row["category"].replace("_", " "))
-    if row["subgroup"]:
-        parts.append(f"[{row['subgroup']}]")
-    if pd.notna(row["time_months"]):
-        parts.append(f"at {row['time_months']:g} mo")
-    text = ": ".join(parts[:2]) + "".join(f" {p}" for p in parts[2:])
-    if with_source:
-        text += f" ({row['source_id']})"
-    return f"{row['series_id']} · {text}" if with_series else text
+#: Footnotes of rows whose count is inferred, by ``events_basis``.
+_BASIS_NOTES = {
+    "from percent": "Events inferred from the printed percentage and the total (the count "
+                    "whose percentage rounds to the printed one).",
+    "from percent, only if truncated": "Events inferred from the printed percentage only if "
+                                       "it was truncated rather than rounded (see the audit).",
+}
+
+
+def _groups(table: pd.DataFrame, with_series: bool) -> list[tuple[str, pd.DataFrame]]:
+    """Blocks of rows under a heading: by series (with ``with_series``) and by source where
+    one series has rows from several sources; no heading for a single block."""
+    keys = (["series_label"] if with_series else []) + ["source_label"]
+    blocks = list(table.groupby(keys, sort=False, dropna=False))
+    several_sources = table.groupby("series_label", sort=False)["source_label"].nunique()
+    out = []
+    for key, rows in blocks:
+        key = key if isinstance(key, tuple) else (key,)
+        source = key[-1]
+        series = key[0] if with_series else ""
+        by = f"as reported by {source}"
+        if with_series:
+            heading = (f"{series}, {by}" if several_sources.get(series, 1) > 1 else series)
+        else:
+            heading = by[0].upper() + by[1:] if len(blocks) > 1 else ""
+        out.append((heading, rows))
+    return out
 
 
 def plot_proportion_table(
@@ -167,17 +185,23 @@ def plot_proportion_table(
     title: str | None = None,
     with_series: bool = False,
     alpha: float = 0.05,
+    layout: str = "meta",
+    fit: bool = True,
 ) -> Axes:
     """Forest-style plot of reported proportions, one row each, nothing pooled.
 
-    Rows with a count show the observed proportion (filled square) and its interval; rows
-    without one (a time-point rate, no denominator, a percentage that fits no k/n, a crude
-    count of a time-to-event endpoint) show the reported value as an open square (none for a
-    crude time-to-event count, which estimates no proportion) with the reason on the right
-    (the table's ``interval_note``). Per-lesion (per-procedure) rows with
-    a cluster adjustment add its widest interval as a thin line, and a note under the axis
-    states the unit of analysis, the ICC range and the lesions per patient
-    (:func:`cluster_assumption`).
+    A table with a picture in one column, as R's ``meta::forest`` draws it: what is measured,
+    events and total on the left, the proportion and its interval on the right (``layout``
+    "RevMan5" and "JAMA" order the columns as those styles do). Rows with a count show the
+    observed proportion (filled square) and its interval; rows without one (a time-point
+    rate, no denominator, a percentage that fits no k/n, a crude count of a time-to-event
+    endpoint) show the reported value as an open square (none for a crude time-to-event
+    count, which estimates no proportion) and a footnote with the reason (the table's
+    ``interval_note``). Per-lesion (per-procedure) rows with a cluster adjustment add its
+    widest interval as a thin line and a column, and a note under the axis states the unit
+    of analysis, the ICC range and the lesions per patient (:func:`cluster_assumption`).
+    Rows are grouped under the series' and sources' labels (``series_label``,
+    ``source_label``), never their ids.
 
     Parameters
     ----------
@@ -186,67 +210,120 @@ def plot_proportion_table(
     ax : matplotlib Axes, optional
     title : str, optional
     with_series : bool
-        Prefix each label with its series id (for tables spanning several series).
+        Group the rows under their series (for tables spanning several series).
     alpha : float in (0, 1)
-        One minus the confidence level the table's intervals were made with (for the note
-        under the axis).
+        One minus the confidence level the table's intervals were made with.
+    layout : {"meta", "RevMan5", "JAMA"}
+        Column order and interval style.
+    fit : bool
+        Size the figure to the rows and columns (when ``ax`` is its figure's only Axes): as
+        tall as the rows need and at most :data:`~thyroid_evidence.plotting.forest_table.
+        MAX_ASPECT` times as wide.
 
     Returns
     -------
     matplotlib Axes
     """
-    from matplotlib.transforms import blended_transform_factory
+    from thyroid_evidence.plotting.forest_table import (
+        Row,
+        draw_columns,
+        estimate_text,
+        fit_figure,
+        layout_columns,
+        notes_below,
+        superscript,
+    )
 
     if table.empty:
         raise ValueError("table is empty: no reported proportion to plot")
-    n_rows = len(table)
-    ax = new_axes(ax, (10.0, 1.4 + 0.38 * n_rows))
-    ys = np.arange(n_rows, 0, -1, dtype=float)
-    text_tf = blended_transform_factory(ax.transAxes, ax.transData)
-    methods = {m for m in table["method"] if m}
-    clustered = "cluster_ci_low" in table.columns
-    for y, (_, row) in zip(ys, table.iterrows(), strict=True):
-        estimate = 100.0 * row["estimate"]
-        units = UNIT_OF_ANALYSIS_WORDS.get(row["unit_of_analysis"], "")
+    lacking = [c for c in ("series_label", "source_label", "outcome_label") if c not in table]
+    if lacking:
+        raise ValueError(f"table lacks the column(s) {', '.join(lacking)}; pass the output of "
+                         "proportion_table")
+    check_choice(layout, "layout", LAYOUTS)
+    ax = new_axes(ax, (7.0, 3.0))
+    level = f"{100 * (1 - alpha):g}%"
+    clustered = "cluster_ci_low" in table.columns and table["cluster_ci_low"].notna().any()
+    notes: dict[str, str] = {}
+
+    def mark(note: str) -> str:
+        letter = notes.setdefault(note, "abcdefghij"[min(len(notes), 9)])
+        return superscript(letter)
+
+    rows: list[Row] = []
+    labels, events, totals, estimates, intervals, adjusted = [], [], [], [], [], []
+    drawn: list[tuple[int, pd.Series]] = []
+    for heading, block in _groups(table, with_series):
+        if heading:
+            rows.append(Row(heading=heading))
+            for cells in (labels, events, totals, estimates, intervals, adjusted):
+                cells.append("")
+        for _, row in block.iterrows():
+            wrapped = textwrap.wrap(row["outcome_label"], 44) or [""]
+            rows.append(Row(lines=len(wrapped)))
+            labels.append(("  " if heading else "") + "\n  ".join(wrapped) if heading
+                          else "\n".join(wrapped))
+            units = UNIT_OF_ANALYSIS_WORDS.get(row["unit_of_analysis"], "")
+            has_count = pd.notna(row["events"])
+            basis = _BASIS_NOTES.get(row["events_basis"], "")
+            events.append((f"{int(row['events'])}" + (mark(basis) if basis else ""))
+                          if has_count else "")
+            totals.append(f"{int(row['total'])} {units}" if pd.notna(row["total"]) else "")
+            if pd.notna(row["ci_low"]):
+                text = estimate_text(layout, row["estimate"], row["ci_low"], row["ci_high"])
+                est, ci = text.split(" ", 1)
+                estimates.append(est)
+                intervals.append(ci)
+                adjusted.append(estimate_text(layout, row["estimate"], row["cluster_ci_low"],
+                                              row["cluster_ci_high"]).split(" ", 1)[1]
+                                if clustered and pd.notna(row["cluster_ci_low"]) else "")
+            else:
+                reason = str(row.get("interval_note", "") or f"no interval: "
+                             f"{row['events_basis']}")
+                reason = reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+                estimates.append(str(row["reported"]) + mark(reason))  # as printed
+                intervals.append("")
+                adjusted.append("")
+            drawn.append((len(rows) - 1, row))
+    columns, header_lines = layout_columns(
+        layout, labels, events, totals, estimates, intervals, study_header="Outcome",
+        measure="Proportion", level=level)
+    if clustered:
+        columns.append(type(columns[0])(header="Clustered CI", cells=adjusted, side="right"))
+    plot_width = 2.6
+    placed = draw_columns(ax, rows, columns, plot_width=plot_width, header_lines=header_lines)
+    for i, row in drawn:
+        y = placed.ys[i]
         if pd.notna(row["ci_low"]):
             if clustered and pd.notna(row["cluster_ci_low"]):
                 ax.hlines(y, 100 * row["cluster_ci_low"], 100 * row["cluster_ci_high"],
                           color="0.45", lw=0.8)
             ax.hlines(y, 100 * row["ci_low"], 100 * row["ci_high"], color="0.2", lw=2.0)
-            ax.plot(estimate, y, "s", color="0.2", markersize=6)
-            note = (f"{int(row['events'])}/{int(row['total'])} {units}  {estimate:.1f}% "
-                    f"[{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]")
-            if clustered and pd.notna(row["cluster_ci_low"]):
-                note += (f"; clustered [{100 * row['cluster_ci_low']:.1f}, "
-                         f"{100 * row['cluster_ci_high']:.1f}]")
-            if row["events_basis"] != "stated":
-                note += f"  (k {row['events_basis']})"
-        else:
-            if pd.notna(estimate):  # a crude time-to-event count has no place on this axis
-                ax.plot(estimate, y, "s", mfc="white", mec="0.2", markersize=6)
-            reason = (row["interval_note"].split(";")[0] if "interval_note" in table.columns
-                      else f"no interval: {row['events_basis']}")
-            note = f"{row['reported']}  {reason}"
-        ax.text(1.02, y, note, transform=text_tf, va="center", fontsize=8)
-    ax.set_yticks(ys)
-    # rows of one series from several sources (the review, a paper's abstract) say whose
-    with_source = "source_id" in table.columns and table["source_id"].nunique() > 1
-    ax.set_yticklabels([_row_label(r, with_series, with_source) for _, r in table.iterrows()],
-                       fontsize=8.5)
+            ax.plot(100 * row["estimate"], y, "s", color="0.2", markersize=6)
+        elif pd.notna(row["estimate"]):  # a crude time-to-event count has no place here
+            ax.plot(100 * row["estimate"], y, "s", mfc="white", mec="0.2", markersize=6)
     ax.set_xlim(-2, 102)
-    ax.set_ylim(0.3, n_rows + 0.7)
-    ax.set_xlabel("Proportion (%)")
+    ax.set_xticks([0, 25, 50, 75, 100])
+    ax.set_xlabel("Proportion (%)", fontsize=8.5)
+    ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="x", color="0.9", lw=0.6)
-    ax.spines[["top", "right"]].set_visible(False)
-    level = ", ".join(sorted(methods)) or "none"
-    confidence = f"{100 * (1 - alpha):g}"
-    key = (f"Filled squares: k/n with {confidence}% interval ({level}); open squares: "
-           "reported value without a binomial interval (reason on the right). Nothing is pooled.")
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    methods = ", ".join(sorted({m for m in table["method"] if m})) or "none"
+    lines = [(f"Filled squares: k/n with {level} interval ({methods}); open squares: reported "
+              "value without a binomial interval. Nothing is pooled.", {})]
+    lines += [(f"{superscript(letter)} {note}", {}) for note, letter in notes.items()]
     assumption = cluster_assumption(table)
     if assumption:
-        key += "\n" + "\n".join(textwrap.wrap(assumption, 150))
-    ax.annotate(key, xy=(0, 0), xycoords="axes fraction", xytext=(0, -40),
-                textcoords="offset points", fontsize=7.5, color=NOTE_COLOR, va="top")
+        lines.append((assumption, {}))
+    width = placed.left + plot_width + placed.right
+    below = notes_below(ax, lines, left=placed.left, width=width)
+    top = 0.12
     if title:
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.annotate(textwrap.fill(title, max(40, int(width * 72 / 5.6))), xy=(0, 1),
+                    xycoords="axes fraction", xytext=(-placed.left * 72, 4),
+                    textcoords="offset points", ha="left", va="bottom", fontsize=10,
+                    annotation_clip=False)
+        top += 0.2 * (textwrap.fill(title, max(40, int(width * 72 / 5.6))).count("\n") + 1)
+    if fit:
+        fit_figure(ax, placed, plot_width=plot_width, top=top, bottom=below + 0.05)
     return ax

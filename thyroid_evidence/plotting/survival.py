@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from thyroid_evidence.plotting.style import new_axes
+from thyroid_evidence.plotting.style import PALETTE, new_axes
 from thyroid_evidence.survival import EnsembleResult, PseudoIPD, ScenarioSet, kaplan_meier
 from thyroid_evidence.survival.guyot import survival_on
 from thyroid_evidence.survival.scenarios import ESTIMATOR_AXIS
@@ -20,8 +20,9 @@ from thyroid_evidence.survival.scenarios import ESTIMATOR_AXIS
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
 
-__all__ = ["plot_complement", "plot_curve", "plot_reconstruction_check", "plot_scenarios",
-           "plot_survival_comparison"]
+__all__ = ["TECHNIQUE_LINESTYLES", "plot_complement", "plot_curve",
+           "plot_reconstruction_check", "plot_scenarios", "plot_survival_comparison",
+           "series_line_styles"]
 
 _CURVE = "#1f4e79"
 _BAND = "#9dc3e6"
@@ -298,11 +299,42 @@ def plot_complement(
     return ax
 
 
-#: Line colour of each target organ in :func:`plot_survival_comparison`.
-SITE_COLORS = {"lung": "#2166ac", "liver": "#b35806", "bone": "#1b7837"}
-#: Line style of each kind of technique (solid: ablation, dashed: embolization, dash-dot:
-#: consolidation).
-TECHNIQUE_LINESTYLES = {"ablation": "-", "embolization": "--", "consolidation": "-."}
+#: Line style of each kind of technique (``vocab.TECHNIQUE_KINDS``; solid: ablation, dashed:
+#: embolization, dash-dot: consolidation, dotted: combined, long dashes: other).
+TECHNIQUE_LINESTYLES = {"ablation": "-", "embolization": "--", "consolidation": "-.",
+                        "combined": ":", "other": (0, (6, 2))}
+#: Styles used when two series would otherwise share colour and line style.
+_SPARE_STYLES = ("-", "--", "-.", ":", (0, (6, 2)), (0, (1, 3)), (0, (3, 1, 1, 1, 1, 1)))
+
+
+def series_line_styles(series: pd.DataFrame) -> dict[str, tuple[str, object]]:
+    """A colour and a line style for each series of ``series`` (indexed by ``series_id``, with
+    ``technique_kind``), no two series alike.
+
+    Each series takes the next colour of the Okabe-Ito :data:`PALETTE` (so two series of the
+    same organ differ in colour) and the line style of its technique kind
+    (:data:`TECHNIQUE_LINESTYLES`); past the palette's six colours, a (colour, style) pair
+    already taken moves to the next spare style.
+
+    Returns
+    -------
+    dict
+        ``series_id -> (colour, line style)`` in the order of ``series``.
+    """
+    taken: set[tuple[str, str]] = set()
+    out: dict[str, tuple[str, object]] = {}
+    for i, (series_id, row) in enumerate(series.iterrows()):
+        colour = PALETTE[i % len(PALETTE)]
+        style = TECHNIQUE_LINESTYLES.get(row.get("technique_kind"), (0, (6, 2)))
+        spare = iter(_SPARE_STYLES)
+        while (colour, repr(style)) in taken:
+            style = next(spare, None)
+            if style is None:  # every pair of this colour used: a darker shade
+                colour, spare = f"{colour}99", iter(_SPARE_STYLES)
+                style = TECHNIQUE_LINESTYLES.get(row.get("technique_kind"), "-")
+        taken.add((colour, repr(style)))
+        out[series_id] = (colour, style)
+    return out
 
 
 def plot_survival_comparison(
@@ -315,8 +347,10 @@ def plot_survival_comparison(
 ) -> Axes:
     """Survival of several series on shared axes, each cut where its reported numbers end.
 
-    Colour shows the target organ, line style the technique (solid: ablation, dashed:
-    embolization, dash-dot: consolidation); markers are the reported milestones. A
+    Every series has its own colour (:func:`series_line_styles`), its line style shows the
+    technique kind (solid: ablation, dashed: embolization, dash-dot: consolidation, dotted:
+    combined), and the legend names the series by its label with its size and organ;
+    markers are the reported milestones. A
     :class:`~thyroid_evidence.survival.ScenarioSet` is drawn as its reference scenario's model
     curve with the envelope of its accepted scenarios (sampling included); a PseudoIPD as
     its Kaplan-Meier curve. Either stops at its own horizon (its last reported time, or the
@@ -341,12 +375,12 @@ def plot_survival_comparison(
     if not horizon_months > 0:
         raise ValueError(f"horizon_months must be > 0; got {horizon_months!r}")
     ax = new_axes(ax, (8.5, 5.2))
+    styles = series_line_styles(series.loc[list(curves)])
     for series_id, pseudo in curves.items():
         row = series.loc[series_id]
-        colour = SITE_COLORS.get(row["target_site"], "0.3")
+        colour, style = styles[series_id]
         if isinstance(pseudo, ScenarioSet):
-            _comparison_set(ax, pseudo, colour, TECHNIQUE_LINESTYLES[row["technique_kind"]],
-                            row["label"], horizon_months)
+            _comparison_set(ax, pseudo, colour, style, row["label"], horizon_months)
             continue
         table = kaplan_meier(pseudo.data).table
         times = np.r_[0.0, table["time"].to_numpy()]
@@ -360,8 +394,8 @@ def plot_survival_comparison(
         keep = times <= end
         times = np.r_[times[keep], end]
         surv = np.r_[surv[keep], surv[keep][-1]]
-        ax.step(times, 100 * surv, where="post", color=colour,
-                ls=TECHNIQUE_LINESTYLES[row["technique_kind"]], lw=2, label=row["label"])
+        ax.step(times, 100 * surv, where="post", color=colour, ls=style, lw=2,
+                label=row["label"])
         rep = pseudo.reported_vs_reproduced
         pts = rep[rep["quantity"] == "survival"]
         ax.plot(pts["time_months"], 100 * pts["reported"], "o", color=colour, mec="white",

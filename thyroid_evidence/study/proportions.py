@@ -29,12 +29,19 @@ from thyroid_evidence.audit import grim
 from thyroid_evidence.evidence import Evidence
 from thyroid_evidence.proportions import DEFAULT_ICC_RANGE, cluster_adjusted_ci, proportion_ci
 from thyroid_evidence.study.checks import check_evidence
-from thyroid_evidence.study.formatting import printed_number, printed_value
+from thyroid_evidence.study.formatting import (
+    display_label,
+    printed_number,
+    printed_value,
+    series_label,
+    source_label,
+)
 from thyroid_evidence.vocab import TIME_TO_EVENT_ENDPOINTS, UNIT_OF_ANALYSIS_WORDS, UNIT_WORDS
 
 #: Columns of :func:`proportion_table`.
 PROPORTION_COLUMNS = (
-    "series_id", "outcome_ids", "source_id", "endpoint", "category", "subgroup",
+    "series_id", "series_label", "outcome_ids", "source_id", "source_label", "outcome_label",
+    "endpoint", "category", "subgroup",
     "unit_of_analysis",
     "time_months", "reported", "events", "total", "events_basis", "estimate", "ci_low", "ci_high",
     "method",
@@ -84,6 +91,9 @@ def proportion_table(
     DataFrame
         One row per reported result (a count and its percentage reported together, by one
         source, on one unit of analysis, make one row), with :data:`PROPORTION_COLUMNS`.
+        ``series_label``, ``source_label`` and ``outcome_label`` name the series, the source
+        and what is measured in words for figures (:func:`series_label`,
+        :func:`source_label`, :func:`outcome_label`), never by their ids.
         ``events_basis`` says where ``events`` comes from:
         ``stated``; ``from percent`` (the k/n nearest the printed percentage among those that
         round to it); ``from percent, only if truncated`` (no k/n rounds to it, one truncates
@@ -112,6 +122,8 @@ def proportion_table(
     if endpoints is not None:
         rows = rows[rows["endpoint"].isin(endpoints)]
     records = []
+    series_labels = {r["series_id"]: series_label(r) for r in evidence.series.to_dict("records")}
+    source_labels = {r["source_id"]: source_label(r) for r in evidence.sources.to_dict("records")}
     # one result = one source's count and percentage of one thing, on one unit
     keys = ["series_id", "source_id", "endpoint", "category", "subgroup", "unit_of_analysis",
             "time_months"]
@@ -142,8 +154,11 @@ def proportion_table(
             note = _NO_INTERVAL[basis]
         records.append({
             "series_id": first["series_id"],
+            "series_label": series_labels.get(first["series_id"], first["series_id"]),
             "outcome_ids": ", ".join(grp["outcome_id"]),
             "source_id": first["source_id"],
+            "source_label": source_labels.get(first["source_id"], first["source_id"]),
+            "outcome_label": outcome_label(first),
             "endpoint": first["endpoint"],
             "category": _label(first["category"]),
             "subgroup": _label(first["subgroup"]),
@@ -164,6 +179,32 @@ def proportion_table(
     table["events"] = table["events"].astype("Int64")
     table["total"] = table["total"].astype("Int64")
     return table
+
+
+def outcome_label(row: pd.Series) -> str:
+    """What an outcome row measures, in words: "symptomatic: during RIT", "local efficacy at
+    48 mo", "tumor response: partial response [patients with <30% liver involvement]".
+
+    Parameters
+    ----------
+    row : Series
+        A row of ``evidence.outcomes`` (``endpoint``, ``category``, ``subgroup``,
+        ``time_months``).
+
+    Returns
+    -------
+    str
+    """
+    text = display_label(row["endpoint"])
+    category = display_label(row["category"])
+    if category and category != text:
+        text += f": {category}"
+    subgroup = _label(row["subgroup"])
+    if subgroup:
+        text += f" [{subgroup}]"
+    if pd.notna(row["time_months"]):
+        text += f" at {row['time_months']:g} mo"
+    return text
 
 
 #: ``interval_note`` of a row without a count, by its ``events_basis``.
