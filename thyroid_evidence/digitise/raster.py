@@ -71,7 +71,7 @@ def digitise_raster(rgb: np.ndarray, *, x_range: tuple[float, float],
     for k, ink in enumerate(inks):
         others = [o.weight for j, o in enumerate(inks) if j != k]
         other = np.max(others, axis=0) if others else np.zeros_like(ink.weight)
-        trace = trace_curve(ink.weight, other)
+        trace = trace_curve(ink.weight, other, edges=(frame.top - r0, frame.bottom - r0))
         if trace is not None and trace.own_columns >= MIN_CURVE_SHARE * width:
             traces.append((k, trace))
     notes = [f"plot frame: {'a box' if frame.box else 'two axis lines'} at pixels "
@@ -97,6 +97,12 @@ def digitise_raster(rgb: np.ndarray, *, x_range: tuple[float, float],
                      right=frame.right - c0, top=frame.top - r0)
         t, s = cal.to_data(x + c0, y + r0)
         unsure = []
+        if x[0] < trace.start_column - frame.thickness - 2:
+            seen = float(cal.to_data(np.array([trace.start_column + c0]), np.array([0.0]))[0][0])
+            unsure.append(UnsureSpan(time_start=float(t[0]), time_end=seen,
+                                     survival=float(s[0]),
+                                     reason="start not drawn (under the top of the frame); "
+                                            "taken to be at the left edge"))
         for a, b, row in trace.unsure:
             ta, sa = cal.to_data(np.array([a + c0, b + c0]), np.array([row + r0, row + r0]))
             unsure.append(UnsureSpan(time_start=float(ta[0]), time_end=float(ta[1]),
@@ -122,6 +128,10 @@ def _ends(trace: Trace, own: np.ndarray, thickness: float, *, left: float, right
     cols = own.shape[1]
     reach = thickness + 2
     if x[0] <= reach:
+        x[0] = left
+    elif y[0] - top <= thickness + 1:
+        # the curve runs along the top edge of the frame, where the frame line (or clipping
+        # of a line lying on the axes' edge) hides its start: it started at the left edge
         x[0] = left
     else:
         column = own[:, trace.start_column:trace.start_column + int(reach) + 1].max(axis=1)

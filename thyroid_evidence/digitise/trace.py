@@ -107,10 +107,12 @@ def cheapest_path(own: np.ndarray, other: np.ndarray) -> np.ndarray:
     return path
 
 
-def _levels(own: np.ndarray, ink: np.ndarray, path: np.ndarray, thickness: float
-            ) -> np.ndarray:
+def _levels(own: np.ndarray, ink: np.ndarray, path: np.ndarray, thickness: float,
+            edges: tuple[float, float] | None = None) -> np.ndarray:
     """Ink-weighted centre row of the line around the path in each column (NaN where the ink
-    runs beyond the line's thickness: a vertical part or a mark)."""
+    runs beyond the line's thickness: a vertical part or a mark). A flat line cut by the
+    interior's top or bottom row lies on the frame edge: its level is that edge's row
+    (``edges``: top and bottom in interior rows), or NaN without them."""
     rows, cols = own.shape
     reach = int(np.ceil(2 * thickness)) + 1
     level = np.full(cols, np.nan)
@@ -120,7 +122,12 @@ def _levels(own: np.ndarray, ink: np.ndarray, path: np.ndarray, thickness: float
         if w.sum() <= 0:
             continue
         on = np.flatnonzero(w >= OWN)
-        if on.size == 0 or lo + on[0] == 0 or on[-1] - on[0] + 1 > thickness + 1.5:
+        if on.size == 0 or on[-1] - on[0] + 1 > thickness + 1.5:
+            continue
+        if edges is not None and (lo + on[0] == 0 or lo + on[-1] == rows - 1):
+            level[c] = edges[0] if lo + on[0] == 0 else edges[1]
+            continue
+        if lo + on[0] == 0:
             continue
         if lo + on[-1] == rows - 1 or on[0] == 0 or on[-1] == hi - lo - 1:
             continue  # the ink goes on beyond the window: a vertical part or a mark
@@ -157,8 +164,13 @@ def line_thickness(own: np.ndarray) -> float:
     return float(np.median(sums)) if sums.size else 1.0
 
 
-def trace_curve(own: np.ndarray, other: np.ndarray) -> Trace | None:
-    """Trace one staircase; None when the path finds no ink of its own."""
+def trace_curve(own: np.ndarray, other: np.ndarray,
+                edges: tuple[float, float] | None = None) -> Trace | None:
+    """Trace one staircase; None when the path finds no ink of its own.
+
+    ``edges`` are the frame's top and bottom edges in interior rows: a flat part hidden in
+    part under the frame line is placed on the edge.
+    """
     path = cheapest_path(own, other).copy()
     cols = np.flatnonzero(path >= 0)
     if cols.size == 0:
@@ -181,7 +193,7 @@ def trace_curve(own: np.ndarray, other: np.ndarray) -> Trace | None:
     path[end + 1:] = -1
     thickness = max(line_thickness(own), 1.0)
     ink = np.maximum(own, other)
-    level = _levels(own, ink, path, thickness)
+    level = _levels(own, ink, path, thickness, edges)
     valid = np.flatnonzero(~np.isnan(level))
     unsure = []
     gap = np.flatnonzero(~on_own[start:end + 1]) + start
