@@ -24,10 +24,11 @@ from thyroid_evidence.plotting.style import (
     NOTE_COLOR,
     TEXT_COLOR,
     footer,
+    limit_aspect,
     new_axes,
 )
 from thyroid_evidence.study.clinical import SHAPES
-from thyroid_evidence.study.formatting import number_or_none
+from thyroid_evidence.study.formatting import display_label, number_or_none
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
@@ -58,7 +59,7 @@ _KIND_COLORS = {
 
 
 def _site_label(site: str) -> str:
-    return _SITE_LABELS.get(site, site.replace("_", " "))
+    return _SITE_LABELS.get(site, display_label(site))
 
 
 def _source_line(frame: pd.DataFrame) -> str:
@@ -182,6 +183,7 @@ def plot_feature_ranges(
                                  label="lower bound: the value lies anywhere above the bar"))
         ax.legend(handles=handles, loc=legend_loc, frameon=True, framealpha=0.95,
                   edgecolor="#dddddd", fontsize=9.5)
+    limit_aspect(ax)
     return ax
 
 
@@ -286,14 +288,23 @@ def plot_metastases_at_presentation(frame: pd.DataFrame, *, ax: Axes | None = No
     Parameters
     ----------
     frame : DataFrame
-        ``clinical_feature_values("distant_metastases_at_presentation", evidence)``; its
-        ``note`` column says which figures the review gives without saying "at presentation".
+        ``clinical_feature_values("distant_metastases", evidence)``; its boolean
+        ``at_presentation`` column says which figures the review places at presentation (the
+        footer names the others).
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` has no ``at_presentation`` column.
     """
+    if "at_presentation" not in frame.columns:
+        raise ValueError("frame lacks the column at_presentation; pass "
+                         "clinical_feature_values('distant_metastases', evidence)")
     labels = [
         HISTOTYPE_LABELS.get(h, h) + (" = PTC + FTC" if h == "differentiated" else "")
         for h in frame["histotype"]
@@ -301,14 +312,18 @@ def plot_metastases_at_presentation(frame: pd.DataFrame, *, ax: Axes | None = No
     ax = plot_feature_ranges(frame, ax=ax, labels=labels,
                              xlabel="Patients with distant metastases (%)",
                              title="Distant metastases at presentation", xmax=100.0)
-    # the evidence notes the rows whose "at presentation" the review does not itself state
+    # the at_presentation column says which rows the review itself places at presentation
     short = [HISTOTYPE_LABELS.get(h, h).split(" (")[-1].rstrip(")") for h in frame["histotype"]]
-    unstated = [name for name, note in zip(short, frame["note"], strict=True)
-                if isinstance(note, str) and "at presentation" in note]
-    stated = " and ".join(name for name in short if name not in unstated)
-    named = " and ".join(unstated)
-    caveat = (f"'At presentation' is stated for {stated} only; the review gives the {named} "
-              "figures in the same breath without saying so. " if unstated else "")
+    flags = [bool(v) for v in frame["at_presentation"]]
+    stated = " and ".join(name for name, flag in zip(short, flags, strict=True) if flag)
+    named = " and ".join(name for name, flag in zip(short, flags, strict=True) if not flag)
+    if not named:
+        caveat = ""
+    elif stated:
+        caveat = (f"'At presentation' is stated for {stated} only; the review gives the {named} "
+                  "figures in the same breath without saying so. ")
+    else:
+        caveat = f"The review does not say that the {named} figures are at presentation. "
     footer(ax, caveat + _source_line(frame))
     return ax
 
@@ -388,7 +403,8 @@ def plot_series_overview(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     sizes = [number_or_none(v) or 0.0 for v in table["n_patients"]]
     largest = max(sizes)
     for y, n_pat, row in zip(ys, sizes, table.itertuples(index=False), strict=True):
-        ax.barh(y, n_pat, height=0.6, color=_KIND_COLORS[row.population_kind], zorder=3)
+        ax.barh(y, n_pat, height=0.6, color=_KIND_COLORS.get(row.population_kind, "#bbbbbb"),
+                zorder=3)
         share = number_or_none(row.thyroid_share_percent)
         if share is not None:
             ax.barh(y, n_pat * share / 100.0, height=0.6, color=_KIND_COLORS["thyroid cancer"],
@@ -403,7 +419,7 @@ def plot_series_overview(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
         ax.annotate(second, (n_pat, y), xytext=(7, -3), textcoords="offset points",
                     va="top", fontsize=10, color=NOTE_COLOR)
     ax.set_yticks(ys)
-    ax.set_yticklabels([textwrap.fill(f"{t} [{s}]", 34)
+    ax.set_yticklabels([textwrap.fill(f"{t} [{display_label(s)}]", 34)
                         for t, s in zip(table["title"], table["target_site"], strict=True)],
                        fontsize=10)
     ax.set_xlim(0, largest * 1.75)
@@ -421,4 +437,5 @@ def plot_series_overview(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     sections = dict.fromkeys(str(loc).split(" > ")[0] for loc in table["location"])
     footer(ax, "Source: evidence/series.csv and outcomes.csv (review, "
            + ", ".join(f"'{section}'" for section in sections) + "). " + DISCLAIMER)
+    limit_aspect(ax)
     return ax

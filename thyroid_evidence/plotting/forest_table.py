@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from thyroid_evidence.plotting.style import NOTE_COLOR, TEXT_COLOR
+from thyroid_evidence.plotting.style import MAX_ASPECT, NOTE_COLOR, TEXT_COLOR
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
@@ -25,8 +25,6 @@ __all__ = ["LAYOUTS", "MAX_ASPECT", "Column", "Row", "TableLayout", "draw_column
            "estimate_text", "fit_figure", "layout_columns", "notes_below", "row_positions",
            "superscript"]
 
-#: Widest figure drawn: width / height (journals and slides take figures up to about 2.5:1).
-MAX_ASPECT = 2.4
 #: Gap between two text columns, inches.
 COLUMN_GAP = 0.14
 #: Height of one line of table text, inches (at :data:`FONT_SIZE`).

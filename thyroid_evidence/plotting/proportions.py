@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from thyroid_evidence.plotting.forest_table import LAYOUTS
-from thyroid_evidence.plotting.style import DISCLAIMER, PALETTE, footer, new_axes
+from thyroid_evidence.plotting.style import DISCLAIMER, PALETTE, footer, limit_aspect, new_axes
+from thyroid_evidence.study.formatting import display_label
 from thyroid_evidence.validation import check_choice
 from thyroid_evidence.vocab import UNIT_OF_ANALYSIS_WORDS
 
@@ -106,8 +107,8 @@ def plot_proportions(
     n = len(table)
     if labels is None:
         labels = [
-            (r.endpoint.replace("_", " ") + (f": {r.category.replace('_', ' ')}"
-                                             if isinstance(r.category, str) else ""))
+            display_label(r.endpoint) + (f": {display_label(r.category)}"
+                                         if isinstance(r.category, str) else "")
             for r in table.itertuples(index=False)
         ]
     if len(labels) != n:
@@ -146,6 +147,7 @@ def plot_proportions(
     assumption = cluster_assumption(table)
     footer(ax, "Counts and denominators from evidence/outcomes.csv. "
            + (f"{assumption} " if assumption else "") + DISCLAIMER)
+    limit_aspect(ax)
     return ax
 
 

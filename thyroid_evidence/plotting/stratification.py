@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from thyroid_evidence.plotting.style import DISCLAIMER, LEVEL_COLORS, footer, new_axes
+from thyroid_evidence.plotting.style import (
+    DISCLAIMER,
+    LEVEL_COLORS,
+    footer,
+    limit_aspect,
+    new_axes,
+)
+from thyroid_evidence.vocab import STAGING_FIELD_LABELS
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
@@ -21,7 +28,8 @@ def plot_stratification(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ----------
     table : DataFrame
         Output of :func:`thyroid_evidence.study.stratification_table`; its ``in_gap`` and
-        ``out_of_scope`` columns say why an indeterminate level is one.
+        ``out_of_scope`` columns say why an indeterminate level is one. Unknown facts
+        (``missing``) are named by :data:`thyroid_evidence.vocab.STAGING_FIELD_LABELS`.
     ax : matplotlib Axes, optional
 
     Returns
@@ -48,7 +56,8 @@ def plot_stratification(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         dark = row.level in ("low", "high")
         detail = ""
         if row.missing:
-            names = str(row.missing).split(", ")
+            names = [STAGING_FIELD_LABELS.get(name, name.replace("_", " "))
+                     for name in str(row.missing).split(", ")]
             detail = "unknown: " + ", ".join(names[:2]) + (
                 f" (+{len(names) - 2} more)" if len(names) > 2 else "")
         elif row.level == "indeterminate" and row.in_gap:
@@ -75,4 +84,5 @@ def plot_stratification(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         spine.set_visible(False)
     footer(ax, "Table 2 of the review applied by thyroid_evidence.staging to made-up "
             "patients. " + DISCLAIMER)
+    limit_aspect(ax)
     return ax

@@ -20,10 +20,12 @@ __all__ = [
     "HISTOTYPE_COLORS",
     "HISTOTYPE_LABELS",
     "LEVEL_COLORS",
+    "MAX_ASPECT",
     "NOTE_COLOR",
     "PALETTE",
     "TEXT_COLOR",
     "footer",
+    "limit_aspect",
     "new_axes",
 ]
 
@@ -89,3 +91,18 @@ def footer(ax: Any, text: str) -> None:
                 xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -6),
                 textcoords="offset points", fontsize=8, color=NOTE_COLOR, ha="left",
                 va="top", annotation_clip=False)
+
+
+#: Widest figure the plots make: width / height (journals and slides take up to about 2.5:1).
+MAX_ASPECT = 2.4
+
+
+def limit_aspect(ax: Axes, max_aspect: float = MAX_ASPECT) -> None:
+    """Make the figure holding only ``ax`` at most ``max_aspect`` times as wide as tall, by
+    adding height (a laid-out figure spreads its rows over it); other figures are left alone."""
+    fig = ax.figure
+    if len(fig.axes) != 1:
+        return
+    width, height = fig.get_size_inches()
+    if width > max_aspect * height:
+        fig.set_size_inches(width, width / max_aspect)

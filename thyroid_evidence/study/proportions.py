@@ -338,7 +338,8 @@ def reported_proportions(
     Returns
     -------
     DataFrame
-        ``outcome_id, series_id, endpoint, category, unit_of_analysis, events, total,
+        ``outcome_id, series_id, series_label, endpoint, category, unit_of_analysis, events,
+        total,
         events_basis, proportion, ci_low, ci_high, reported, quote, location``, then
         ``interval_note`` and :data:`CLUSTER_COLUMNS` as in :func:`proportion_table`. The count of
         events comes from ``numerator`` when the evidence has it (``events_basis`` "stated" or
@@ -358,6 +359,7 @@ def reported_proportions(
     if isinstance(outcome_ids, str) or not isinstance(outcome_ids, Sequence) or not outcome_ids:
         raise ValueError("outcome_ids must be a non-empty list of outcome_id strings")
     table = ev.outcomes.set_index("outcome_id")
+    series_labels = {r["series_id"]: series_label(r) for r in ev.series.to_dict("records")}
     records = []
     for oid in outcome_ids:
         if oid not in table.index:
@@ -383,6 +385,7 @@ def reported_proportions(
         records.append({
             "outcome_id": oid,
             "series_id": row["series_id"],
+            "series_label": series_labels.get(row["series_id"], row["series_id"]),
             "endpoint": row["endpoint"],
             "category": None if pd.isna(row["category"]) else row["category"],
             "unit_of_analysis": row["unit_of_analysis"],
