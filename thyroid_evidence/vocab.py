@@ -91,6 +91,11 @@ AUDIT_FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
 
 # --- series ---------------------------------------------------------------------------------
 
+#: What a source id looks like (``datapackage.json``'s pattern for ``sources.source_id``, without
+#: its anchors): a lower-case slug, starting with a letter, ``-`` or ``_`` only between letters
+#: and digits (``smith2024``, ``ref20``, ``de-baere-2015``); no dots, slashes or spaces, so an
+#: id can name the file of its text (``sources/<source_id>.txt``).
+SOURCE_ID_PATTERN = r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*"
 #: Kinds of technique a series uses (``series.csv`` ``technique_kind``), for telling series apart
 #: in figures: ablation (thermal or cryo), embolization (trans-arterial, with or without drugs),
 #: consolidation (cementoplasty, osteoplasty), combined (several of these in one series), other.
