@@ -12,7 +12,7 @@ import pytest
 
 from thyroid_evidence import EvidenceError, load_evidence
 from thyroid_evidence.evidence import DEFAULTS, derived_label
-from thyroid_evidence.vocab import POPULATION_KINDS, TECHNIQUE_KINDS
+from thyroid_evidence.vocab import POPULATION_KINDS, SOURCE_ID_PATTERN, TECHNIQUE_KINDS
 
 #: The columns a study may leave out of series.csv and clinical_features.csv.
 OPTIONAL = {"series": ["label", "technique_kind", "population_kind"],
@@ -87,6 +87,8 @@ def test_the_kinds_in_the_schema_are_the_vocabularies_of_the_code():
     evidence = load_evidence()
     assert evidence.enum("series", "technique_kind") == TECHNIQUE_KINDS
     assert evidence.enum("series", "population_kind") == POPULATION_KINDS
+    source_id = schema_field(evidence, "sources", "source_id")
+    assert source_id["constraints"]["pattern"] == f"^{SOURCE_ID_PATTERN}$"
 
 
 @pytest.mark.parametrize("authors, year, expected", [
