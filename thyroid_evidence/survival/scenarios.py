@@ -26,15 +26,19 @@ reading) within the rounding of the reported one, its expected number of events 
 an event of a reported count, and at least one subject is expected at risk at each reported
 time. Acceptance is decided on the continuous model; whether integer data of the reported
 size can print the values at all is the audit's question
-(:func:`thyroid_evidence.audit.km_feasible`).
+(:func:`thyroid_evidence.audit.km_feasible`). Whether the one seeded integer data set of an
+accepted scenario (:meth:`ScenarioSet.pseudo_data`) prints them is its own column of
+:attr:`ScenarioSet.scenarios` (``pseudo_data_reproduces``).
 
 Sampling: for the accepted scenarios that attain the lowest and highest value of a quantity
 (at each requested time, the median, the restricted mean), ``n_draws`` data sets of the
 reported size are simulated (one seeded generator per scenario) and estimated with the
 scenario's own estimator; the band is the envelope of their pointwise percentile intervals
-and of every accepted model curve. Simulating only the extreme scenarios is what keeps the
-grid fast; a scenario inside the envelope has, at the reported sizes, a sampling interval
-inside its neighbours'.
+and of every accepted model curve. This is an approximation, and captions say so: an accepted
+scenario inside the model envelope is not simulated, yet with more censoring (fewer at risk)
+its own sampling interval can reach beyond the band. Simulating every accepted scenario
+instead costs about as many times more as there are accepted scenarios per extreme one
+(tens of times for a set with dozens accepted), which does not fit the notebooks' budget.
 """
 
 from __future__ import annotations
@@ -367,11 +371,13 @@ class ScenarioSet:
 
     Attributes
     ----------
-    scenarios : DataFrame
+    grid : DataFrame
         One row per scenario tried: ``model`` (family), ``shape``, ``tail`` (the
         piecewise-exponential hazard after the last reported time), ``censoring``,
-        ``estimator``, ``accepted``, ``misses`` (what it fails to reproduce, "" when
-        accepted), ``assumption`` (its own specification in words).
+        ``estimator``, ``accepted``, ``misses`` (what its model fails to reproduce, ""
+        when accepted), ``assumption`` (its own specification in words). ``accepted`` is
+        decided on the scenario's continuous model (see the module doc);
+        :attr:`scenarios` adds the check of its integer pseudo-data.
     horizon_months : float
         The latest time the reported numbers speak to (last milestone, upper end of a
         reported median's rounding interval).
@@ -386,7 +392,7 @@ class ScenarioSet:
         Coverage and size of the sampling part; simulations are seeded per scenario.
     """
 
-    scenarios: pd.DataFrame
+    grid: pd.DataFrame
     horizon_months: float
     kind: str
     n: int
@@ -413,7 +419,7 @@ class ScenarioSet:
         steer the sampling. :meth:`from_data` rebuilds an equal set, float for float."""
         return {
             "format": DATA_FORMAT,
-            "scenarios": _frame_to_data(self.scenarios),
+            "scenarios": _frame_to_data(self.grid),
             "reported": _frame_to_data(self.reported),
             "horizon_months": _float_out(self.horizon_months),
             "kind": self.kind, "n": self.n, "n_patients": self.n_patients,
@@ -438,7 +444,7 @@ class ScenarioSet:
         if not isinstance(data, dict) or data.get("format") != DATA_FORMAT:
             raise ValueError(f"not a scenario set of data format {DATA_FORMAT}")
         try:
-            return cls(scenarios=_frame_from_data(data["scenarios"]),
+            return cls(grid=_frame_from_data(data["scenarios"]),
                        horizon_months=_float_in(data["horizon_months"]), kind=data["kind"],
                        n=int(data["n"]), n_patients=int(data["n_patients"]),
                        unit_of_analysis=data["unit_of_analysis"],
@@ -451,6 +457,64 @@ class ScenarioSet:
             raise ValueError(f"scenario set data lacks or mistypes a field: {exc!r}") from exc
 
     # --- what was tried -------------------------------------------------------------------
+    @property
+    def scenarios(self) -> pd.DataFrame:
+        """:attr:`grid` with two more columns on the integer pseudo-data of each scenario.
+
+        ``pseudo_data_reproduces`` is True when the one data set :meth:`pseudo_data` gives
+        for the scenario (the reported number of units, drawn with seed ``seed + i`` and
+        estimated with the scenario's own estimator) prints every reported value of the
+        endpoint within its rounding (each time point, the median) and exactly the reported
+        number of events; ``pseudo_data_misses`` says what it misses. Only accepted
+        scenarios are drawn: for the others both columns are empty (NA), their model already
+        misses. The follow-up median is checked on the model only. ``accepted`` stays the
+        model's check: a single draw of an accepted scenario misses by sampling alone more
+        often than not (and with few units no integer data may print a value at all: the
+        audit's question), which is what the sampling part of the band is for.
+        """
+        if "scenarios" not in self._cache:
+            misses = self._pseudo_data_misses()
+            self._cache["scenarios"] = self.grid.assign(
+                pseudo_data_reproduces=pd.array([None if m is None else not m for m in misses],
+                                                dtype="boolean"),
+                pseudo_data_misses=[None if m is None else "; ".join(m) for m in misses])
+        return self._cache["scenarios"]
+
+    def _pseudo_data_misses(self) -> list[list[str] | None]:
+        rep = self.reported
+        pts = rep[rep["quantity"] == self.kind]
+        times = pts["time_months"].to_numpy(float)
+        med = rep[rep["quantity"] == "median"]
+        events = rep[rep["quantity"] == "events"]
+        out: list[list[str] | None] = [None] * len(self._items)
+        by_mode: dict[str, list[int]] = {}
+        for i in self.accepted:
+            out[i] = []
+            by_mode.setdefault(_MODE[self._items[i].estimator], []).append(i)
+        for mode, idx in by_mode.items():
+            sims = [self._simulate(i, 1, self.seed + i)[:2] for i in idx]
+            t = np.vstack([obs for obs, _ in sims])
+            e = np.vstack([code for _, code in sims])
+            vals, ts, curve = batch_curves(t, e, times if times.size else np.zeros(1), mode)
+            medians = batch_median_and_area(ts, curve, mode, 1.0)[0] if len(med) else None
+            counts = (e == 1).sum(axis=1)
+            for row, i in enumerate(idx):
+                for j, r in enumerate(pts.itertuples()):
+                    g = float(vals[row, j])
+                    if not r.lower - 1e-9 <= g <= r.upper + 1e-9:
+                        out[i].append(f"{r.time_months:g} months ({100 * g:.2f}% vs "
+                                      f"{100 * r.reported:g}%)")
+                if medians is not None:
+                    m = med.iloc[0]
+                    got = float(medians[row])
+                    if not m["lower"] - 1e-9 <= got <= m["upper"] + 1e-9:
+                        shown = "not reached" if math.isinf(got) else f"{got:.1f}"
+                        out[i].append(f"median ({shown} vs {m['reported']:g} months)")
+                if len(events) and int(counts[row]) != int(events["reported"].iloc[0]):
+                    out[i].append(f"events ({int(counts[row])} drawn vs "
+                                  f"{int(events['reported'].iloc[0])} reported)")
+        return out
+
     @property
     def accepted(self) -> tuple[int, ...]:
         """Positions (in :attr:`scenarios`) of the accepted scenarios."""
@@ -465,7 +529,7 @@ class ScenarioSet:
     @property
     def varied(self) -> tuple[str, ...]:
         """The factors that take more than one value among the accepted scenarios."""
-        acc = self.scenarios[self.scenarios["accepted"]]
+        acc = self.grid[self.grid["accepted"]]
         names = {"model": "hazard family", "shape": "shape",
                  "tail": "hazard after the last reported time", "censoring": "censoring",
                  "estimator": "estimator"}
@@ -474,19 +538,19 @@ class ScenarioSet:
     def factors(self) -> pd.DataFrame:
         """Each factor of the grid: the values tried, the values among the accepted
         scenarios, and whether it varied among them (``factor, tried, accepted, varied``)."""
-        acc = self.scenarios[self.scenarios["accepted"]]
+        acc = self.grid[self.grid["accepted"]]
         names = {"model": "hazard family", "shape": "shape",
                  "tail": "hazard after the last reported time", "censoring": "censoring",
                  "estimator": "estimator"}
         rows = []
         for column, name in names.items():
-            rows.append((name, _shown(self.scenarios[column]), _shown(acc[column]),
+            rows.append((name, _shown(self.grid[column]), _shown(acc[column]),
                          acc[column].nunique() > 1))
         return pd.DataFrame(rows, columns=["factor", "tried", "accepted", "varied"])
 
     def tried_table(self) -> pd.DataFrame:
         """Scenarios tried and accepted per hazard family and estimator."""
-        g = self.scenarios.groupby(["estimator", "model"], sort=False)["accepted"]
+        g = self.grid.groupby(["estimator", "model"], sort=False)["accepted"]
         return pd.DataFrame({"tried": g.size(), "accepted": g.sum()}).reset_index()
 
     def for_estimator(self, estimator: str) -> ScenarioSet:
@@ -495,7 +559,7 @@ class ScenarioSet:
         if not keep:
             raise ValueError(f"estimator={estimator!r} has no scenario; allowed: "
                              + ", ".join(sorted({s.estimator for s in self._items})))
-        return replace(self, scenarios=self.scenarios.iloc[keep].reset_index(drop=True),
+        return replace(self, grid=self.grid.iloc[keep].reset_index(drop=True),
                        _items=tuple(self._items[i] for i in keep), _cache={})
 
     @property
@@ -678,13 +742,20 @@ class ScenarioSet:
         -------
         DataFrame
             ``quantity, time_months, low, high, identified, bound_low, bound_high``.
-            ``quantity`` is ``survival`` (or ``cumulative_incidence``) at each time,
-            ``median`` (survival endpoints) and ``rmst`` (restricted mean survival time;
-            restricted mean time lost for an incidence) up to ``tau``. ``low``-``high``:
-            over the accepted scenarios, sampling included. ``identified`` is True only when
-            the quantity lies within the horizon and the reported numbers pin it: a curve
-            value at or before the horizon, a median that every accepted scenario reaches by
-            the horizon, an RMST with tau at or before the horizon. ``bound_low``-
+            For a survival endpoint: ``survival`` at each time, ``median`` and ``rmst``
+            (restricted mean survival time up to ``tau``, in ``time_months``). For an
+            incidence endpoint the rows are what was reported and estimated, not a survival
+            relabelled: ``cumulative_incidence`` at each time, and ``rmtl`` (restricted mean
+            time lost to the event up to ``tau``: the area under the incidence, so that
+            tau - rmtl is the restricted mean event-free time); no median, since 1 - an
+            Aalen-Johansen incidence is not the survival of any one time (the dead are in it)
+            and an incidence that stays below 50% has none. ``low``-``high``: over the
+            accepted scenarios' model values, widened by the sampling of the scenarios with
+            the lowest and the highest value (only those are simulated; see the module doc).
+            ``identified`` is True only when the quantity lies within the horizon and the
+            reported numbers pin it: a curve value at or before the horizon, a median that
+            every accepted scenario's model reaches by the horizon, an RMST (RMTL) with tau
+            at or before the horizon. ``bound_low``-
             ``bound_high``: what the reported numbers alone imply, by monotonicity, without
             any model (see :meth:`bounds`); the distance between these and ``low``-``high``
             is what the declared scenarios add (narrower) and what sampling adds (wider).
@@ -696,6 +767,7 @@ class ScenarioSet:
         h = self.horizon_months + 1e-9
         rows = []
         name = "survival" if self.kind == "survival" else "cumulative_incidence"
+        area = "rmst" if self.kind == "survival" else "rmtl"
         if times.size:
             low, high = self._envelope(times)
             rows += [(name, float(t), float(lo), float(hi), bool(t <= h and self.accepted))
@@ -728,18 +800,18 @@ class ScenarioSet:
             lo_i, hi_i = acc[int(np.argmin(areas))], acc[int(np.argmax(areas))]
             r_lo = min(min(areas), float(np.quantile(self._draw_summaries(lo_i, tau)[1], a)))
             r_hi = max(max(areas), float(np.quantile(self._draw_summaries(hi_i, tau)[1], 1 - a)))
-            rows.append(("rmst", tau, r_lo, r_hi, bool(tau <= h)))
+            rows.append((area, tau, r_lo, r_hi, bool(tau <= h)))
         else:
             if self.kind == "survival":
                 rows.append(("median", math.nan, math.nan, math.nan, False))
-            rows.append(("rmst", tau, math.nan, math.nan, False))
+            rows.append((area, tau, math.nan, math.nan, False))
         table = pd.DataFrame(rows, columns=["quantity", "time_months", "low", "high",
                                             "identified"])
         b_low, b_high = [], []
         for row in table.itertuples():
             if row.quantity == "median":
                 lo, hi = self._median_bounds()
-            elif row.quantity == "rmst":
+            elif row.quantity in ("rmst", "rmtl"):
                 grid = np.linspace(0.0, tau, 2001)
                 bd = self.bounds(grid)
                 lo, hi = (float(trapezoid(bd["low"], grid)),
@@ -760,10 +832,14 @@ class ScenarioSet:
                     "no curve is shown as a reading of the publication.")
         varied = ", ".join(self.varied) or "nothing besides sampling"
         ests = " and ".join(ESTIMATOR_WORDS[e] for e in self.estimators)
-        return (f"{acc} of {tried} scenarios reproduce every reported number. The reported "
-                f"numbers speak up to {self.horizon_months:g} months; beyond that the {what} is "
-                f"extrapolated under assumptions. The band is the envelope over the accepted "
-                f"scenarios with sampling; across them varied: {varied}. Estimator: {ests}.")
+        return (f"{acc} of {tried} scenarios reproduce every reported number (each checked on "
+                f"its model). The reported numbers speak up to {self.horizon_months:g} months; "
+                f"beyond that the {what} is extrapolated under assumptions. The band is the "
+                f"envelope over the accepted scenarios' model curves, widened by sampling "
+                f"({self.n_draws} simulated data sets, pointwise {1 - self.alpha:.0%}) of only "
+                f"those whose curve is lowest or highest at some time; the other accepted "
+                f"scenarios' sampling is not included. Across them varied: {varied}. "
+                f"Estimator: {ests}.")
 
 
 #: Version of :meth:`ScenarioSet.to_data`'s layout; a reader refuses any other.
@@ -915,7 +991,7 @@ def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
         "misses": ["; ".join(s.misses) for s in items],
         "assumption": [_assumption(s, spec, n_patients, competing_note) for s in items],
     })
-    return ScenarioSet(scenarios=table, horizon_months=float(horizon), kind=spec.kind,
+    return ScenarioSet(grid=table, horizon_months=float(horizon), kind=spec.kind,
                        n=spec.n, n_patients=n_patients, unit_of_analysis=spec.unit_of_analysis,
                        reported=reported, competing_rate=rate, competing_note=competing_note,
                        label=label, alpha=alpha, n_draws=n_draws, seed=int(seed),
