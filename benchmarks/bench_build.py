@@ -148,8 +148,10 @@ def main() -> int:
             [str(snap), *filter(None, [os.environ.get("PYTHONPATH")])]
         )
         os.environ.pop("THYROID_EVIDENCE_MATRIX", None)
-        # A fresh validation cache: the cold build starts with nothing remembered.
-        os.environ["THYROID_EVIDENCE_CACHE"] = str(tmp_path / "validation-cache")
+        # A fresh cache dir: the cold build starts with nothing remembered, neither passed
+        # validations nor stored results (scenario sets, thyroid_evidence.study.cache); the
+        # no-op rebuild reuses it, as a second build does.
+        os.environ["THYROID_EVIDENCE_CACHE"] = str(tmp_path / "cache")
         sys.path.insert(0, str(snap))
         from thyroid_evidence.notebook import load_matrix
 
@@ -167,6 +169,8 @@ def main() -> int:
         runs = matrix.runs()
         print(f"matrix: {choice} ({len(runs)} runs), jobs: {args.jobs}, cores: {os.cpu_count()}, "
               f"load average: {os.getloadavg()[0]:.2f}")
+        print(f"cache dir (validations, stored results): {tmp_path / 'cache'}, empty before "
+              "the cold build")
 
         a = floor(runs, args.jobs)
         print(f"(a) floor (kernel + imports per run, {args.jobs} at a time): {a:7.2f} s")
