@@ -80,9 +80,16 @@ def _run(out: Path, run_id: str, entry: Mapping[str, Any], section_title: str = 
     notebooks = [
         {"href": href(rel), "label": label}
         for rel, label in ((f"notebooks/{run_id}.html", "executed notebook (HTML)"),
-                           (f"notebooks/{run_id}.ipynb", "executed notebook (.ipynb)"))
+                           (f"notebooks/{run_id}.ipynb", "executed notebook (.ipynb)"),
+                           # a teaching notebook's (thyroid_evidence.build.teaching)
+                           (f"report/slides/{run_id}.slides.html", "slides (offline)"),
+                           (f"report/slides/{run_id}.handout.pdf", "handout (PDF)"),
+                           (f"report/slides/{run_id}.handout.html", "handout (HTML, printable)"))
         if (out / rel).is_file()
     ]
+    problem_file = out / "report" / "slides" / f"{run_id}.handout-problem.txt"
+    teaching_problem = (problem_file.read_text(encoding="utf-8").strip()
+                        if problem_file.is_file() else None)
     return {
         "id": run_id,
         "built": True,
@@ -90,6 +97,7 @@ def _run(out: Path, run_id: str, entry: Mapping[str, Any], section_title: str = 
         "parameters": [(k, json.dumps(v, ensure_ascii=False))
                        for k, v in sorted(entry.get("parameters", {}).items())],
         "notebook_links": notebooks,
+        "teaching_problem": teaching_problem,
         "figures": figures,
         "tables": [{"href": href(f), "label": Path(f).name, "caption": table.get("caption")}
                    for table in entry.get("tables", []) for f in table.get("files", [])],

@@ -718,4 +718,8 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
                                             evalue=_timeout_text(task.run_timeout)))
     atomic_write_text(staged_nb, nbformat.writes(nb) + "\n")
     atomic_write_text(staged_nb.with_suffix(".html"), _html(nb, task.run_id))
+    from thyroid_evidence.build.teaching import has_answers, write_teaching_exports
+
+    if has_answers(nb):  # a teaching notebook: its slides and handout, offline
+        write_teaching_exports(nb, Path(task.staging_dir) / "report" / "slides", task.run_id)
     return RunResult(run_id=task.run_id, ok=True, seconds=time.perf_counter() - start)
