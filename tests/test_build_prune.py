@@ -54,3 +54,18 @@ def test_nothing_stale_leaves_the_manifest_file_alone(tmp_path: Path) -> None:
     manifest = Manifest(tmp_path, {"a": {"origin": "build", "outputs": {}}})
     assert remove_stale_runs(tmp_path, manifest, keep={"a"}) == []
     assert not (tmp_path / ".build" / "manifest.json").exists()
+
+
+def test_a_template_change_changes_the_package_fingerprint(tmp_path: Path) -> None:
+    from thyroid_evidence.build.manifest import Fingerprint
+
+    package = tmp_path / "pkg"
+    (package / "templates").mkdir(parents=True)
+    (package / "m.py").write_text("x = 1\n", encoding="utf-8")
+    template = package / "templates" / "page.html.j2"
+    template.write_text("<p>{{ a }}</p>\n", encoding="utf-8")
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    before = Fingerprint.compute(evidence, package).package
+    template.write_text("<p>{{ b }}</p>\n", encoding="utf-8")
+    assert Fingerprint.compute(evidence, package).package != before

@@ -131,10 +131,13 @@ class Fingerprint:
 
     @classmethod
     def compute(cls, evidence_dir: Path, package_dir: Path = PACKAGE_DIR) -> Fingerprint:
-        """Hash the evidence folder and the package source; read library versions."""
+        """Hash the evidence folder and the package source (Python and Jinja2 templates);
+        read library versions."""
         return cls(
             evidence=tree_digest(evidence_dir),
-            package=tree_digest(package_dir, "*.py"),
+            # the code and the templates of the pages a run writes (notebook HTML, slides)
+            package=hashlib.sha256((tree_digest(package_dir, "*.py") + ":"
+                                    + tree_digest(package_dir, "*.j2")).encode()).hexdigest(),
             libraries=library_versions(),
             source_date_epoch=config.source_date_epoch(),
         )
