@@ -176,4 +176,5 @@ def test_reported_proportions_and_their_plot_state_the_per_lesion_assumption(
     footer = texts[-1]
     assert "Unit of analysis: per-lesion rows" in footer
     assert "ICC 0\u20130.5 (assumed, not reported)" in footer
-    assert "m lesions per patient = 3.00 (bone_ir_cazzato)" in footer
+    assert f"m lesions per patient = 3.00 ({lesion['series_label']})" in footer
+    assert "bone_ir_cazzato" not in footer  # the series by its label, not its id
