@@ -381,6 +381,13 @@ def reconstruct_km(
 
     Notes
     -----
+    Click where the curve stops (the last follow-up) as well as the corners of its steps:
+    without that click the patients left after the last event are censored at the last click
+    (or the last risk time with patients at risk), and a hazard ratio against another arm
+    whose events go on later misses them (R round trips, arms of >= 100 patients: worst
+    |log HR gap| 0.031 with the corners only, 0.016 with the end clicked;
+    ``benchmarks/bench_guyot.py``).
+
     Every adjustment loop is bounded by :data:`MAX_ITERATIONS` and stops when it revisits a
     censoring count; counts are never negative. Round trips on lifelines data sets and on R's
     survival data sets are in ``tests/test_survival_guyot.py``.
