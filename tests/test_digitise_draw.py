@@ -105,7 +105,8 @@ def draw(style: Style, path: Path, *, dpi: int = 100, size: tuple[float, float] 
     ax.set_xlabel("Time")
     ax.set_ylabel("Survival probability")
     fig.tight_layout()
-    kwargs = {"metadata": {"CreationDate": None}} if path.suffix == ".pdf" else {}
+    kwargs = {"metadata": {"CreationDate": None}} if path.suffix == ".pdf" else \
+        {"pil_kwargs": {"quality": 85}} if path.suffix in (".jpg", ".jpeg") else {}
     fig.savefig(path, dpi=dpi, **kwargs)
     plt.close(fig)
     return curves, (0.0, x_max), (0.0, style.y_top)

@@ -1,44 +1,43 @@
 """Colour names for curves, and the blend of a line colour with a white background.
 
-A curve without readable legend text is named by its colour: the nearest of a short list of
-plain names (those of matplotlib's default cycle and of print figures), by distance in RGB.
+A curve without readable legend text is named by its colour's hue (:func:`colour_name`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-#: Plain colour names and their RGB values, in the order ties are broken.
-NAMED_COLOURS: dict[str, tuple[float, float, float]] = {
-    "black": (0.0, 0.0, 0.0),
-    "grey": (0.5, 0.5, 0.5),
-    "red": (0.84, 0.15, 0.16),
-    "blue": (0.12, 0.47, 0.71),
-    "orange": (1.0, 0.5, 0.05),
-    "green": (0.17, 0.63, 0.17),
-    "purple": (0.58, 0.4, 0.74),
-    "brown": (0.55, 0.34, 0.29),
-    "pink": (0.89, 0.47, 0.76),
-    "olive": (0.74, 0.74, 0.13),
-    "cyan": (0.09, 0.75, 0.81),
-    "navy": (0.0, 0.0, 0.5),
-    "darkred": (0.55, 0.0, 0.0),
-    "darkgreen": (0.0, 0.39, 0.0),
-    "magenta": (1.0, 0.0, 1.0),
-    "yellow": (1.0, 0.85, 0.0),
-    "pure red": (1.0, 0.0, 0.0),
-    "pure blue": (0.0, 0.0, 1.0),
-    "pure green": (0.0, 0.5, 0.0),
-}
+#: Hue ranges (degrees, upper bounds) and their plain names; brown is a dark orange or red,
+#: olive a dark yellow. Hue names survive JPEG's washed-out colours better than the nearest
+#: RGB value would.
+HUE_NAMES: tuple[tuple[float, str], ...] = (
+    (15.0, "red"), (45.0, "orange"), (70.0, "yellow"), (165.0, "green"), (195.0, "cyan"),
+    (255.0, "blue"), (290.0, "purple"), (345.0, "pink"), (360.0, "red"),
+)
+#: Below this saturation (max - min over max) a colour is black or grey.
+GREY_SATURATION = 0.2
 
 
 def colour_name(rgb: tuple[float, float, float]) -> str:
-    """The nearest plain name of :data:`NAMED_COLOURS` (``"pure red"`` is reported as
-    ``"red"``)."""
-    names = list(NAMED_COLOURS)
-    table = np.array([NAMED_COLOURS[n] for n in names])
-    best = names[int(np.argmin(((table - np.asarray(rgb)) ** 2).sum(axis=1)))]
-    return best.removeprefix("pure ")
+    """A plain name for a curve colour: black, grey, or a hue name of :data:`HUE_NAMES`
+    (brown for a dark red or orange, olive for a dark yellow)."""
+    r, g, b = (float(v) for v in rgb)
+    high, low = max(r, g, b), min(r, g, b)
+    if high <= 0.0 or (high - low) / high < GREY_SATURATION:
+        return "black" if high < 0.3 else "grey"
+    span = high - low
+    if high == r:
+        hue = (60.0 * (g - b) / span) % 360.0
+    elif high == g:
+        hue = 60.0 * (b - r) / span + 120.0
+    else:
+        hue = 60.0 * (r - g) / span + 240.0
+    name = next(n for limit, n in HUE_NAMES if hue < limit)
+    if name in ("red", "orange") and high < 0.65 and span < 0.45:
+        return "brown"
+    if name == "yellow" and high < 0.8:
+        return "olive"
+    return name
 
 
 def unique_names(names: list[str]) -> list[str]:

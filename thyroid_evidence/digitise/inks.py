@@ -18,11 +18,11 @@ import numpy as np
 from thyroid_evidence.digitise.colours import blend_weight
 
 #: A pixel is strongly coloured when max - min of its RGB is at least this.
-CORE_SATURATION = 0.3
+CORE_SATURATION = 0.2
 #: A pixel is colourless when max - min of its RGB is below this.
 COLOURLESS = 0.18
 #: A blend that leaves more than this RGB distance does not explain a pixel.
-MISFIT = 0.12
+MISFIT = 0.18
 #: Colourless ink weighs (WHITE_GREY - grey) / (WHITE_GREY - BLACK_GREY), clipped: matplotlib's
 #: default grid grey (0.69) weighs almost nothing, black 1.
 WHITE_GREY, BLACK_GREY = 0.72, 0.17

@@ -72,37 +72,40 @@ def cheapest_path(own: np.ndarray, other: np.ndarray) -> np.ndarray:
     """
     rows, cols = own.shape
     cost = np.minimum(1.0 - own, 1.0 - (1.0 - OTHER_COST) * other)
-    idx = np.arange(rows)
-    back = np.empty((cols, rows), np.int32)   # previous row, or -1 from the "before" state
-    ended_from = np.empty(cols, np.int32)     # for the "after" state: -2 stays, else a row
-    before = 0.0
-    after = np.inf
-    prev = np.full(rows, np.inf)
+    # forward: total[c, y] is the cheapest path ending on row y of column c; the states "not
+    # drawn yet" (before) and "not drawn any more" (after) cost REST_COST a column
+    total = np.empty((cols, rows))
+    after = np.empty(cols)
+    lowest = np.empty(cols)  # min over rows of total[c]
+    prev, rest_after = np.full(rows, np.inf), np.inf
     for c in range(cols):
-        run = np.minimum.accumulate(prev)
-        arg = np.maximum.accumulate(np.where(prev <= run, idx, 0))
-        from_before = before <= run
-        best = np.where(from_before, before, run)
-        back[c] = np.where(from_before, -1, arg)
-        j = int(np.argmin(prev))
-        if after <= prev[j]:
-            ended_from[c] = -2
-            after = after + REST_COST
-        else:
-            ended_from[c] = j
-            after = prev[j] + REST_COST
-        prev = best + cost[:, c]
-        before = before + REST_COST
+        running = np.minimum.accumulate(prev)   # its last value is min(prev)
+        if c:
+            lowest[c - 1] = running[-1]
+        rest_after = min(rest_after, float(running[-1])) + REST_COST
+        prev = np.minimum(running, c * REST_COST) + cost[:, c]
+        total[c] = prev
+        after[c] = rest_after
+    lowest[cols - 1] = prev.min()
+    # backward: recompute each step's choice (cheaper than storing pointers for every cell)
     path = np.full(cols, -1, np.int32)
-    j = int(np.argmin(prev))
-    state = -2 if after < prev[j] else j   # -2: resting after the end, -1: before the start
     c = cols - 1
-    while c >= 0 and state != -1:
-        if state == -2:
-            state = int(ended_from[c])      # the row in column c - 1, or still resting
-        else:
-            path[c] = state
-            state = int(back[c, state])
+    row = -2 if after[c] < lowest[c] else int(np.argmin(total[c]))
+    while c >= 0:
+        if row == -2:  # resting after the end in column c: did the rest start here?
+            if c > 0 and after[c - 1] > lowest[c - 1]:
+                row = int(np.argmin(total[c - 1]))
+            c -= 1
+            continue
+        path[c] = row
+        if c == 0:
+            break
+        before = (c - 1) * REST_COST
+        head = total[c - 1, : row + 1]
+        j = row - int(np.argmin(head[::-1]))   # the lowest of equally cheap rows
+        if before <= head[j]:
+            break  # the path began in column c
+        row = j
         c -= 1
     return path
 
@@ -206,17 +209,18 @@ def trace_curve(own: np.ndarray, other: np.ndarray,
         return None
     # flat parts: break where the level leaves the current part's median for good
     parts: list[list[int]] = [[int(valid[0])]]
+    total = float(level[valid[0]])
     for k in range(1, valid.size):
         c = int(valid[k])
-        med = float(np.median(level[parts[-1]]))
-        if abs(level[c] - med) > LEVEL_TOLERANCE:
+        mean = total / len(parts[-1])
+        if abs(level[c] - mean) > LEVEL_TOLERANCE:
             nxt = valid[k + 1] if k + 1 < valid.size else None
-            persists = nxt is None or abs(level[nxt] - med) > LEVEL_TOLERANCE
-            if persists:
+            if nxt is None or abs(level[nxt] - mean) > LEVEL_TOLERANCE:
                 parts.append([c])
-                continue
-            continue  # a one-column glitch
+                total = float(level[c])
+            continue  # otherwise a one-column glitch
         parts[-1].append(c)
+        total += float(level[c])
     parts = _absorb_short(parts, level, minimum=max(2, int(np.ceil(thickness)) + 1))
     values = np.array([float(np.median(level[p])) for p in parts])
     sizes = np.array([len(p) for p in parts], float)
