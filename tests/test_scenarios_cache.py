@@ -84,6 +84,20 @@ def test_cached_computes_once_then_reads_and_recovers_from_a_bad_file(tmp_path, 
     assert not list((tmp_path / "results").glob(".*"))  # no temporary file left behind
 
 
+def test_only_the_most_recent_results_are_kept(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("THYROID_EVIDENCE_CACHE", str(tmp_path))
+    monkeypatch.setattr(results_cache, "MAX_RESULTS", 2)
+    folder = tmp_path / "results"
+    for x in range(3):
+        results_cache.cached("demo", {"x": x}, lambda x=x: {"x": x}, dict, dict)
+        stored = folder / f"demo-{results_cache.result_key('demo', {'x': x})}.json"
+        os.utime(stored, ns=(10**18 + x * 10**9,) * 2)  # written x seconds apart
+    kept = sorted(json.loads(p.read_text())["x"] for p in folder.glob("*.json"))
+    assert kept == [1, 2]
+
+
 def test_key_changes_with_every_argument_and_the_code(monkeypatch):
     key = results_cache.result_key("f", {"a": 1.0, "b": "x"})
     assert key == results_cache.result_key("f", {"b": "x", "a": 1.0})

@@ -33,6 +33,9 @@ T = TypeVar("T")
 
 #: Sub-folder of the cache dir holding the results.
 RESULTS_FOLDER = "results"
+#: Most results kept: storing one more removes the least recently written (every edit of the
+#: package changes every key, so old entries are never read again).
+MAX_RESULTS = 64
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -94,7 +97,20 @@ def cached(function: str, arguments: dict, compute: Callable[[], T],
     try:
         text = json.dumps(to_data(result), allow_nan=False, separators=(",", ":"))
         atomic_write_text(path, text)
+        _prune(path.parent)
     except OSError:  # a read-only cache folder: the next process computes it again
         pass
     return result
+
+
+def _prune(folder: Path) -> None:
+    """Keep the :data:`MAX_RESULTS` most recently written results."""
+    entries = []
+    for entry in folder.glob("*.json"):
+        try:
+            entries.append((entry.stat().st_mtime_ns, entry.name, entry))
+        except FileNotFoundError:  # removed meanwhile by another process
+            pass
+    for _, _, entry in sorted(entries, reverse=True)[MAX_RESULTS:]:
+        entry.unlink(missing_ok=True)
 
