@@ -89,7 +89,9 @@ def test_validate_from_the_repository_root(venv: Path):
     result = _run([str(venv / "bin" / "thyroid-evidence"), "validate"], cwd=CHECKOUT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("evidence OK: 6 tables, ")
-    assert result.stdout.rstrip().endswith(f"({CHECKOUT / 'evidence'})")
+    # the folder it validated, absolute or relative to the project root (the cwd here)
+    shown = result.stdout.rstrip().rsplit(" (", 1)[1].rstrip(")")
+    assert (CHECKOUT / shown).resolve() == (CHECKOUT / "evidence").resolve()
 
 
 def test_audit_from_the_repository_root(venv: Path):
