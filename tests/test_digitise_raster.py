@@ -89,7 +89,7 @@ def test_a_start_hidden_under_the_other_curve_is_followed_and_reported(results):
     (span,) = blue.unsure
     assert span.time_start < 1.0 and 5.0 < span.time_end < 7.0
     assert 0.85 < blue.confidence < 0.97
-    assert figure.curve("orange").confidence == 1.0
+    assert figure.curve("orange").confidence >= 0.99  # drawn on top: a blend pixel at most
 
 
 def test_black_and_white_single_curve_ignores_censor_ticks(results):

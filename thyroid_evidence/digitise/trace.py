@@ -186,9 +186,15 @@ def trace_curve(own: np.ndarray, other: np.ndarray,
     start, end = int(own_cols[0]), int(own_cols[-1])
     # a start hidden under another curve (both drawn from the same level, the other on top):
     # follow the other ink left at the first row while it lasts
+    # (a pixel or two where the two colours blend belongs to neither: gaps of up to 3
+    # columns are crossed)
     row, hidden = int(path[start]), start
-    while hidden > 0 and other[max(row - 1, 0):row + 2, hidden - 1].max() >= OWN:
-        hidden -= 1
+    band = np.maximum(own, other)[max(row - 1, 0):row + 2].max(axis=0) >= OWN
+    while hidden > 0:
+        back = np.flatnonzero(band[max(hidden - 3, 0):hidden])
+        if back.size == 0:
+            break
+        hidden = max(hidden - 3, 0) + int(back[-1])
     if hidden < start:
         path[hidden:start] = row
         start = hidden
