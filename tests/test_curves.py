@@ -18,9 +18,8 @@ from thyroid_evidence.curves import (
     load_curves,
     read_curve_ids,
 )
-from thyroid_evidence.evidence import load_evidence
+from thyroid_evidence.evidence import Evidence, load_evidence
 from thyroid_evidence.exceptions import EvidenceError
-from thyroid_evidence.study.checks import validate_evidence
 from thyroid_evidence.study.curves import (
     STATUSES,
     check_curve_against_text,
@@ -68,31 +67,37 @@ def evidence_copy(_package: Path) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def series_id(_package: Path) -> str:
-    return load_evidence(_package).series_ids[0]
+def evidence(_package: Path) -> Evidence:
+    """The copy, loaded once: the curve functions read curves/ from its root when called."""
+    return load_evidence(_package)
 
 
-def test_an_evidence_folder_without_curves_is_valid(evidence_copy):
+@pytest.fixture(scope="module")
+def series_id(evidence: Evidence) -> str:
+    return evidence.series_ids[0]
+
+
+def test_an_evidence_folder_without_curves_is_valid(evidence_copy, evidence):
     assert not (evidence_copy / "curves").exists()
     assert curve_problems(evidence_copy) == []
     assert load_curves(evidence_copy).curve_ids == ()
     assert read_curve_ids(evidence_copy) == ()
-    assert evidence_curve_problems(load_evidence(evidence_copy)) == []
+    assert evidence_curve_problems(evidence) == []
 
 
-def test_a_valid_curve_is_read_and_joined_to_its_series(evidence_copy, series_id):
+def test_a_valid_curve_is_read_and_joined_to_its_series(evidence_copy, evidence, series_id):
     _write(evidence_copy, _steps("c1", series_id, [(6, 0.9), (12, 0.8)]) + [
         f"c1,{series_id},overall_survival,all,20,0.8"], ["c1,12,8", "c1,0,10", "c1,6,9"])
     assert read_curve_ids(evidence_copy) == ("c1",)
-    assert evidence_curve_problems(load_evidence(evidence_copy)) == []
-    curve = evidence_curve(load_evidence(evidence_copy), "c1")
+    assert evidence_curve_problems(evidence) == []
+    curve = evidence_curve(evidence, "c1")
     assert (curve.series_id, curve.endpoint, curve.arm) == (series_id, "overall_survival", "all")
     assert curve.time.tolist() == [0, 6, 6, 12, 12, 20]
     assert curve.risk_times.tolist() == [0, 6, 12]  # sorted by time
     assert curve.n_risk.tolist() == [10, 9, 8]
     with pytest.raises(LookupError, match="curve_id='c9' is not in curves/points.csv; "
                                           "allowed: c1"):
-        evidence_curve(load_evidence(evidence_copy), "c9")
+        evidence_curve(evidence, "c9")
 
 
 def test_clicks_with_noise_pass_but_a_rising_curve_is_refused(evidence_copy, series_id):
@@ -150,20 +155,19 @@ def test_one_table_alone_or_a_header_only_table_is_refused(evidence_copy, series
         f"curves/risk.csv: file not found — {CURVE_RULES['together']}"]
 
 
-def test_validate_names_a_curve_whose_series_is_unknown(evidence_copy, capsys):
+def test_validate_names_a_curve_whose_series_is_unknown(evidence_copy, evidence, capsys):
     _write(evidence_copy, _steps("c", "no_such_series", [(6, 0.9)]), ["c,0,10"])
     with pytest.raises(EvidenceError, match="curves/points.csv:2: series_id: no_such_series — "
                                             "the series must be in series.csv"):
-        validate_evidence(evidence_copy)
+        evidence_curve(evidence, "c")
     assert main(["validate", str(evidence_copy)]) == 1
     err = capsys.readouterr().err
     assert "curves/points.csv:2: series_id: no_such_series" in err
     assert "Traceback" not in err
 
 
-def test_an_evidence_curve_is_checked_against_the_text(evidence_copy):
+def test_an_evidence_curve_is_checked_against_the_text(evidence_copy, evidence):
     # a quoted overall-survival milestone of the evidence, whichever series has one
-    evidence = load_evidence(evidence_copy)
     rows = evidence.outcomes
     rows = rows[(rows["endpoint"] == "overall_survival") & (rows["statistic"] == "survival")
                 & (rows["unit"] == "percent") & rows["category"].isna()
@@ -180,7 +184,6 @@ def test_an_evidence_curve_is_checked_against_the_text(evidence_copy):
            + _steps("off", series, [(time / 2, level_off)]) + [
                f"off,{series},overall_survival,all,{2 * time},{level_off}"],
            ["ok,0,1000", "off,0,1000"])
-    evidence = load_evidence(evidence_copy)
     statuses = {}
     for curve_id in ("ok", "off"):
         curve = evidence_curve(evidence, curve_id)
