@@ -721,5 +721,11 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     from thyroid_evidence.build.teaching import has_answers, write_teaching_exports
 
     if has_answers(nb):  # a teaching notebook: its slides and handout, offline
-        write_teaching_exports(nb, Path(task.staging_dir) / "report" / "slides", task.run_id)
+        slides_dir = Path(task.staging_dir) / "report" / "slides"
+        try:
+            write_teaching_exports(nb, slides_dir, task.run_id)
+        except Exception as exc:  # noqa: BLE001 - the run stands; the report shows why
+            atomic_write_text(slides_dir / f"{task.run_id}.handout-problem.txt",
+                              f"the slides and handout were not made: "
+                              f"{type(exc).__name__}: {exc}\n")
     return RunResult(run_id=task.run_id, ok=True, seconds=time.perf_counter() - start)
