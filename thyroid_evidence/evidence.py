@@ -2,10 +2,12 @@
 
 The schema rules (header, row shape, types, required fields, enums, ranges, primary and foreign
 keys) come from ``evidence/datapackage.json`` and are checked by the Frictionless library, whose
-errors are reworded here as ``file:row: column: value — rule``. Written here are only what
-Frictionless does not check or cannot locate (a missing file, the line of an undecodable byte,
-a CSV quoting error, a header without rows) and the rules that span several fields or rows (see
-:data:`CROSS_FIELD_RULES`).
+errors are reworded here as ``file:row: column: value — rule``. Columns are matched by name
+(``fieldsMatch: superset``): their order does not matter, an optional column may be left out,
+and what it would hold is filled in on load (:data:`DEFAULTS`, :func:`with_defaults`).
+Written here are only what Frictionless does not check or cannot locate (a missing file, the
+line of an undecodable byte, a CSV quoting error, a header without rows) and the rules that span
+several fields or rows (see :data:`CROSS_FIELD_RULES`).
 
 Nothing outside the package folder is read: ``datapackage.json`` and every table must resolve
 (symlinks followed) to a file inside it, checked by :func:`package_path_problems` before a byte
@@ -127,8 +129,12 @@ class Evidence:
     root : Path
         Folder the package was read from.
     sources, series, outcomes, clinical_features, risk_stratification, context : DataFrame
-        One DataFrame per table, columns typed from the Table Schema (integers as nullable
-        ``Int64``, numbers as ``float64``, strings as ``object`` with missing values as NA).
+        One DataFrame per table with every column of its Table Schema, in the schema's order,
+        typed from it (integers as nullable ``Int64``, numbers as ``float64``, booleans as
+        ``bool`` once defaulted, strings as ``object`` with missing values as NA). Optional
+        columns a table leaves out or empty hold their defaults (:func:`with_defaults`):
+        ``series`` always has ``label``, ``technique_kind`` and ``population_kind`` filled,
+        ``clinical_features.at_presentation`` is True or False.
     schema : dict
         The parsed ``datapackage.json``.
     """
