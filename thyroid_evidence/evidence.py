@@ -44,6 +44,7 @@ __all__ = [
     "Evidence",
     "EvidenceError",
     "Problem",
+    "derived_label",
     "load_evidence",
     "package_path_problems",
     "validation_key",
