@@ -3,15 +3,16 @@
 Every figure is drawn from a lifelines dataset (waltons, rossi, lung) by
 tests/test_digitise_draw.py in six styles (colours with a legend; black and white with censor
 ticks; a grid with "+" censor marks and a legend; three thin curves; no box; black and white
-with a grid and a legend), saved as PNG at 100 and 150 dpi, JPEG (quality 85) at 150 dpi and
-PDF, then digitised with the number of curves given. Each curve is compared with lifelines'
-Kaplan-Meier estimate of the data drawn, |ΔS| on 2,000 even times over its span.
+with a grid and a legend) and one more, dashed and dotted lines (not among the issue's
+styles: reported without a target), saved as PNG at 100 and 150 dpi, JPEG (quality 85) at
+150 dpi and PDF, then digitised with the number of curves given. Each curve is compared with
+lifelines' Kaplan-Meier estimate of the data drawn, |ΔS| on 2,000 even times over its span.
 
 Targets:
 - PNG: mean |ΔS| <= 0.01 per curve, RMSE <= 0.012 over all curves (each resolution);
 - vector PDF: mean |ΔS| <= 0.002 per curve;
 - under 2 s per figure on one core (reading the file included; imports excluded).
-JPEG is reported without a target.
+JPEG and the dashed style are reported without a target.
 
 Run with one thread: OMP_NUM_THREADS=1 python benchmarks/bench_digitise.py
 """
@@ -37,6 +38,8 @@ from tests.test_digitise_draw import STYLES, draw, errors  # noqa: E402
 from thyroid_evidence.digitise import DigitiseError, digitise_figure  # noqa: E402
 from thyroid_evidence.digitise.colours import colour_name  # noqa: E402
 
+#: Styles reported without a target.
+EXTRA_STYLES = ("dashed",)
 #: (label, suffix, dpi)
 FORMATS = (("png-100", ".png", 100), ("png-150", ".png", 150), ("jpeg-150", ".jpg", 150),
            ("pdf", ".pdf", 100))
@@ -89,13 +92,20 @@ def main() -> int:
     print(figures.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     print()
     failed = []
+    extra = curves[curves["style"].isin(EXTRA_STYLES)]
+    for label, _, _ in FORMATS:
+        worst = extra.loc[extra["format"] == label, "mean_abs"].max()
+        print(f"{label}, {', '.join(EXTRA_STYLES)} (no target): worst mean |dS| per curve "
+              f"{worst:.4f}")
+    curves = curves[~curves["style"].isin(EXTRA_STYLES)]
+    figures_timed = figures
     for label, _, _ in FORMATS:
         rows = curves[curves["format"] == label]
         missing = int(rows["mean_abs"].isna().sum())
         sq = [s for s in rows["sq"] if s is not None]
         rmse = float(np.sqrt(np.concatenate(sq).mean())) if sq else np.nan
         worst = rows["mean_abs"].max()
-        secs = figures.loc[figures["format"] == label, "seconds"]
+        secs = figures_timed.loc[figures_timed["format"] == label, "seconds"]
         target = 0.002 if label == "pdf" else 0.01
         line = (f"{label}: worst mean |dS| per curve {worst:.4f} (target <= {target}), RMSE "
                 f"over all curves {rmse:.4f}{' (target <= 0.012)' if label != 'pdf' else ''}, "
@@ -109,7 +119,7 @@ def main() -> int:
     if failed:
         print(f"targets missed: {', '.join(failed)}")
         return 1
-    print("all targets met (JPEG reported without a target)")
+    print("all targets met (JPEG and the dashed style reported without a target)")
     return 0
 
 

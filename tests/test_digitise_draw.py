@@ -8,7 +8,7 @@ compared with the estimate the figure shows, never with itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -34,7 +34,7 @@ class Style:
     legend: str | None = None         # a matplotlib legend location inside the axes
     box: bool = True                  # False: only the left and bottom axis lines
     y_top: float = 1.05
-    extra: dict = field(default_factory=dict)
+    linestyles: tuple[str, ...] = ("-", "-", "-")
 
 
 STYLES: dict[str, Style] = {
@@ -47,6 +47,8 @@ STYLES: dict[str, Style] = {
                     legend="upper right", censor_marker="|"),
     "bw-grid-legend": Style("waltons", None, colours=("black",), grid=True,
                             legend="upper right"),
+    "dashed": Style("waltons", "group", colours=("black", "tab:red"), linestyles=("--", ":"),
+                    legend="upper right"),
 }
 
 
@@ -86,8 +88,9 @@ def draw(style: Style, path: Path, *, dpi: int = 100, size: tuple[float, float] 
     data, t, e = _data(style.dataset)
     x_max = float(np.ceil(data[t].max() * 1.05 / 10) * 10)
     fig, ax = plt.subplots(figsize=size)
-    for (label, (time, surv)), colour in zip(curves.items(), style.colours, strict=False):
-        ax.step(time, surv, where="post", color=colour, lw=style.linewidth, label=label)
+    for (label, (time, surv)), colour, ls in zip(curves.items(), style.colours,
+                                                 style.linestyles, strict=False):
+        ax.step(time, surv, where="post", color=colour, lw=style.linewidth, ls=ls, label=label)
         if style.censor_marker:
             d = data if style.groups is None else data[data[style.groups].astype(str) == label]
             censored = np.sort(d.loc[d[e] == 0, t].to_numpy(float))

@@ -209,7 +209,8 @@ def trace_curve(own: np.ndarray, other: np.ndarray,
     if gap.size:
         splits = np.split(gap, np.flatnonzero(np.diff(gap) > 1) + 1)
         for g in splits:
-            if g.size >= MIN_UNSURE_COLUMNS:
+            # (the gaps of a dashed or dotted line are shorter than a hundredth of the width)
+            if g.size >= max(MIN_UNSURE_COLUMNS, round(0.01 * own.shape[1])):
                 unsure.append((int(g[0]), int(g[-1]), float(path[g[0]])))
     if valid.size == 0:
         return None
@@ -247,8 +248,13 @@ def trace_curve(own: np.ndarray, other: np.ndarray,
             lo, hi = int(np.floor(v)), int(np.ceil(w)) + 1
             mass = own[lo:hi, between].sum(axis=0) if hi > lo else np.zeros(between.size)
             tall = mass >= 0.5 * (w - v)
+            # a dashed or dotted vertical line: ink strictly between the two flat lines
+            inner = own[int(np.ceil(v + thickness)):int(np.floor(w - thickness)) + 1, a:b + 1]
             if tall.any():
                 x = float((between[tall] * mass[tall]).sum() / mass[tall].sum())
+            elif inner.size and inner.sum() >= OWN:
+                cols = np.arange(a, b + 1)
+                x = float((cols * inner.sum(axis=0)).sum() / inner.sum())
         xs += [x, x]
         ys += [v, w]
     xs.append(float(end))
