@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import random
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.fixtures.fixture_matrix import MATRIX as FX
-from tests.fixtures.fixture_matrix import NOTEBOOK_DIR
+from tests.fixtures.fixture_matrix import (
+    NOTEBOOK_DIR,
+    series_in_scope,
+    series_out_of_scope,
+    series_runs,
+)
 from thyroid_evidence import config, vocab
 from thyroid_evidence.build.execute import select_runs
 from thyroid_evidence.build.params import inspect_defaults, parse_cli_value
@@ -115,15 +122,18 @@ def test_unknown_series_lists_series_in_scope() -> None:
     (problem,) = refused({"series_id": "lung_rfa_debaer"})
     assert problem == (
         "series_id='lung_rfa_debaer' is not a series of the evidence; allowed: "
-        "liver_rfa_crc, bone_ir_cazzato"
+        + ", ".join(series_in_scope())
     )
 
 
 def test_series_without_data_for_the_notebook_is_refused() -> None:
-    (problem,) = refused({"series_id": "bone_osteoplasty_song"})
+    outside = series_out_of_scope()
+    if not outside:
+        pytest.fail("every series reports the fixture's endpoint: test on a made-up copy")
+    (problem,) = refused({"series_id": outside[0]})
     assert problem == (
-        "series_id='bone_osteoplasty_song' has no outcome that notebook 'fx_series' uses; "
-        "allowed: liver_rfa_crc, bone_ir_cazzato"
+        f"series_id={outside[0]!r} has no outcome that notebook 'fx_series' uses; "
+        "allowed: " + ", ".join(series_in_scope())
     )
 
 
@@ -204,11 +214,8 @@ def test_notebook_support_imports_the_standard_library_only() -> None:
 
 
 def test_fixture_matrix_runs() -> None:
-    assert [r.run_id for r in FX.runs()] == [
-        "fx_series-liver_rfa_crc-overall_survival",
-        "fx_series-bone_ir_cazzato-overall_survival",
-        "fx_single",
-    ]
+    assert series_runs(), "the fixture needs a series with overall-survival points"
+    assert [r.run_id for r in FX.runs()] == [*series_runs(), "fx_single"]
 
 
 def test_project_matrix_covers_every_series_with_survival_data() -> None:
@@ -223,33 +230,63 @@ def test_project_matrix_covers_every_series_with_survival_data() -> None:
     assert [r.run_id for r in MATRIX.runs(index) if r.notebook == "comparison"] == ["comparison"]
 
 
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _expected_project_runs(evidence: Path) -> list[str]:
+    """The runs notebooks/matrix.toml declares over ``evidence``, worked out from the TOML
+    and the CSVs: notebooks in file order; a per-series notebook runs for every series
+    (series.csv order) reporting one of its endpoints with one of its statistics, endpoints
+    sorted; a per-curve notebook for every curve; ``default_run_title`` adds the notebook's
+    own run first."""
+    from thyroid_evidence.curves import read_curve_ids
+
+    with (config.notebooks_dir() / "matrix.toml").open("rb") as fh:
+        entries = tomllib.load(fh)["notebooks"]
+    series = [row["series_id"] for row in _csv_rows(evidence / "series.csv")]
+    outcomes = _csv_rows(evidence / "outcomes.csv")
+
+    def named(value: object) -> list[str]:
+        return list(getattr(vocab, value) if isinstance(value, str) else value)
+
+    runs: list[str] = []
+    for entry in entries:
+        name, for_each = entry["name"], entry.get("for_each", [])
+        if "default_run_title" in entry or not for_each:
+            runs.append(name)
+        if for_each == ["curve_id"]:
+            runs += [f"{name}-{c}" for c in read_curve_ids(evidence)]
+        elif for_each in (["series_id"], ["series_id", "endpoint"]):
+            endpoints, statistics = named(entry["endpoints"]), named(entry["statistics"])
+            found: dict[str, set[str]] = {}
+            for row in outcomes:
+                if row["endpoint"] in endpoints and row["statistic"] in statistics:
+                    found.setdefault(row["series_id"], set()).add(row["endpoint"])
+            for s in (s for s in series if s in found):
+                runs += ([f"{name}-{s}"] if for_each == ["series_id"]
+                         else [f"{name}-{s}-{e}" for e in sorted(found[s])])
+        elif for_each:
+            pytest.fail(f"for_each = {for_each} of {name!r}: teach this test its runs")
+    return runs
+
+
 def test_project_matrix_runs_are_those_of_the_notebooks() -> None:
-    """The run list of the project's matrix (notebooks/matrix.toml), in report order."""
-    assert [r.run_id for r in MATRIX.runs(EvidenceIndex.from_dir(MATRIX.evidence_dir))] == [
-        "survival-lung_rfa_debaere-overall_survival",
-        "survival-liver_rfa_crc-local_tumor_progression_free_survival",
-        "survival-liver_rfa_crc-overall_survival",
-        "survival-bone_ir_cazzato-overall_survival",
-        "local_progression-lung_rfa_debaere",
-        "response_and_control-lung_rfa_debaere",
-        "response_and_control-liver_tae_mtc",
-        "response_and_control-bone_ir_cazzato",
-        "response_and_control-bone_osteoplasty_song",
-        "comparison",
-        "data_audit",
-        "clinical_context",
-        "teaching_walkthrough",
-        "digitised_curve",
-    ]
+    """The run list of the project's matrix (notebooks/matrix.toml), in report order, for
+    whatever studies the evidence holds."""
+    runs = [r.run_id for r in MATRIX.runs(EvidenceIndex.from_dir(MATRIX.evidence_dir))]
+    assert runs == _expected_project_runs(MATRIX.evidence_dir)
     assert MATRIX.notebooks[0].endpoints == vocab.SURVIVAL_ENDPOINTS
 
 
 def test_select_runs_by_glob_and_notebook() -> None:
     runs = FX.runs()
-    assert [r.run_id for r in select_runs(runs, "fx_series-bone*")] == [
-        "fx_series-bone_ir_cazzato-overall_survival"
+    first = series_in_scope()[0]
+    assert [r.run_id for r in select_runs(runs, f"fx_series-{first}-*")] == [
+        r for r in series_runs() if r.startswith(f"fx_series-{first}-")
     ]
-    assert len(select_runs(runs, "fx_series")) == 2
+    assert len(select_runs(runs, "fx_series")) == len(series_runs())
     with pytest.raises(ValueError, match="--only 'zzz' matches no run; runs: fx_series-liver"):
         select_runs(runs, "zzz")
 
