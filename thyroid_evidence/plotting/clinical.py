@@ -29,6 +29,7 @@ from thyroid_evidence.plotting.style import (
 )
 from thyroid_evidence.study.clinical import SHAPES
 from thyroid_evidence.study.formatting import display_label, number_or_none
+from thyroid_evidence.vocab import POPULATION_KIND_LABELS
 
 if TYPE_CHECKING:  # matplotlib is imported when a plot is drawn, not with the package
     from matplotlib.axes import Axes
@@ -52,9 +53,10 @@ _TECHNIQUE_NAMES = {
 }
 #: Bar colour of each population kind of :func:`thyroid_evidence.study.series_overview`.
 _KIND_COLORS = {
-    "thyroid cancer": "#0072B2",
-    "mixed primaries": "#E69F00",
-    "other primary (no thyroid cancer)": "#999999",
+    POPULATION_KIND_LABELS["thyroid_cancer"]: "#0072B2",
+    POPULATION_KIND_LABELS["mixed_primaries"]: "#E69F00",
+    POPULATION_KIND_LABELS["other_primary"]: "#999999",
+    POPULATION_KIND_LABELS["unspecified"]: "#d9d9d9",
 }
 
 
@@ -403,12 +405,12 @@ def plot_series_overview(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     sizes = [number_or_none(v) or 0.0 for v in table["n_patients"]]
     largest = max(sizes)
     for y, n_pat, row in zip(ys, sizes, table.itertuples(index=False), strict=True):
-        ax.barh(y, n_pat, height=0.6, color=_KIND_COLORS.get(row.population_kind, "#bbbbbb"),
+        ax.barh(y, n_pat, height=0.6, color=_KIND_COLORS[row.population_kind],
                 zorder=3)
         share = number_or_none(row.thyroid_share_percent)
         if share is not None:
-            ax.barh(y, n_pat * share / 100.0, height=0.6, color=_KIND_COLORS["thyroid cancer"],
-                    zorder=4)
+            ax.barh(y, n_pat * share / 100.0, height=0.6,
+                    color=_KIND_COLORS[POPULATION_KIND_LABELS["thyroid_cancer"]], zorder=4)
         lesions = number_or_none(row.n_lesions)
         first = f"{n_pat:.0f} patients" + (f", {lesions:.0f} lesions" if lesions else "")
         if share is not None:
@@ -428,14 +430,17 @@ def plot_series_overview(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     ax.grid(axis="x", color="#e3e3e3", lw=0.8, zorder=0)
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    ax.set_title("The series behind the review's evidence", fontsize=13, loc="left",
-                 fontweight="bold")
-    handles = [Patch(color=c, label=k) for k, c in _KIND_COLORS.items()]
+    ax.set_title("The series in the evidence", fontsize=13, loc="left", fontweight="bold")
+    # a legend entry for every kind drawn (a share of thyroid primaries draws that colour too)
+    drawn = set(table["population_kind"])
+    if table["thyroid_share_percent"].map(number_or_none).notna().any():
+        drawn.add(POPULATION_KIND_LABELS["thyroid_cancer"])
+    handles = [Patch(color=c, label=k) for k, c in _KIND_COLORS.items() if k in drawn]
     ax.legend(handles=handles, loc="center right", frameon=True, framealpha=0.95,
               edgecolor="#dddddd", fontsize=9.5, title="population treated", title_fontsize=9.5)
     # the review's sections that report the series (the first part of each location)
     sections = dict.fromkeys(str(loc).split(" > ")[0] for loc in table["location"])
-    footer(ax, "Source: evidence/series.csv and outcomes.csv (review, "
+    footer(ax, "Source: evidence/series.csv and outcomes.csv ("
            + ", ".join(f"'{section}'" for section in sections) + "). " + DISCLAIMER)
     limit_aspect(ax)
     return ax
