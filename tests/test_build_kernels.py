@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.fixture_matrix import matrix_file
+from tests.fixtures.fixture_matrix import matrix_file, series_runs
 from thyroid_evidence.build.execute import build
 
-RUN_IDS = [
-    "fx_series-liver_rfa_crc-overall_survival",
-    "fx_series-bone_ir_cazzato-overall_survival",
-    "fx_single",
-]
+#: The fixture's per-series runs over the evidence (whatever series it holds), then fx_single.
+SERIES_RUN_IDS = series_runs()
+RUN_IDS = [*SERIES_RUN_IDS, "fx_single"]
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -83,7 +81,7 @@ def test_failed_run_does_not_poison_the_next(both, evidence: Path, tmp_path: Pat
     out = tmp_path / "out"
     # Both fx_series runs fail (first, in matrix order), then fx_single runs in a new kernel.
     summary = build(out, matrix=failing, jobs=1, stream=io.StringIO())
-    assert sorted(f.run_id for f in summary.failed) == sorted(RUN_IDS[:2])
+    assert sorted(f.run_id for f in summary.failed) == sorted(SERIES_RUN_IDS)
     assert all("In [6]" in f.description for f in summary.failed)
     assert summary.executed == ("fx_single",)
     mine = {p: b for p, b in outputs(out).items() if Path(p).name.startswith("fx_single")}

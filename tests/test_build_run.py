@@ -19,18 +19,21 @@ import papermill
 import pytest
 
 from tests.fixtures.fixture_matrix import MATRIX as FX
-from tests.fixtures.fixture_matrix import NOTEBOOK_DIR, matrix_file
+from tests.fixtures.fixture_matrix import (
+    NOTEBOOK_DIR,
+    matrix_file,
+    series_in_scope,
+    series_runs,
+)
 from thyroid_evidence import config
 from thyroid_evidence.build.execute import build
 from thyroid_evidence.notebook import ParameterError, check_parameters
 
 PROJ_ROOT = config.project_root()
 
-RUN_IDS = [
-    "fx_series-liver_rfa_crc-overall_survival",
-    "fx_series-bone_ir_cazzato-overall_survival",
-    "fx_single",
-]
+#: The fixture's per-series runs over the evidence (whatever series it holds), then fx_single.
+SERIES_RUN_IDS = series_runs()
+RUN_IDS = [*SERIES_RUN_IDS, "fx_single"]
 STACK = ("pandas", "numpy", "matplotlib", "papermill", "nbformat", "nbconvert", "scipy")
 
 
@@ -216,7 +219,7 @@ def test_failing_run_leaves_previous_outputs_intact(built, evidence, tmp_path: P
     stream = io.StringIO()
     summary = build(out, matrix=failing, jobs=2, only="fx_series*", stream=stream)
     assert summary.exit_code == 1
-    assert sorted(f.run_id for f in summary.failed) == sorted(RUN_IDS[:2])
+    assert sorted(f.run_id for f in summary.failed) == sorted(SERIES_RUN_IDS)
     failure = next(f for f in summary.failed if f.run_id == RUN_IDS[1])
     assert failure.notebook == "fx_series"
     assert failure.description == (
@@ -287,8 +290,8 @@ def test_cli_run_refuses_bad_parameters_listing_allowed_values(tmp_path: Path) -
     assert "invalid parameters for notebook 'fx_series':" in result.stderr
     assert "seed must be an int (its default is 1), got str 'abc'" in result.stderr
     assert (
-        "series_id='bone' is not a series of the evidence; allowed: liver_rfa_crc, "
-        "bone_ir_cazzato" in result.stderr
+        "series_id='bone' is not a series of the evidence; allowed: "
+        + ", ".join(series_in_scope()) in result.stderr
     )
     assert not (tmp_path / "o").exists()
 

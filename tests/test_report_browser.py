@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from tests.fixtures.fixture_matrix import matrix_file
+from tests.fixtures.fixture_matrix import matrix_file, series_runs
 from thyroid_evidence import config
 from thyroid_evidence.build.execute import build
 from thyroid_evidence.notebook import escape_markdown
@@ -89,8 +89,7 @@ def test_every_image_loads(browser, report: Path) -> None:
         " i.naturalWidth, i.naturalHeight])"
     )
     assert [src for src, *_ in images] == [
-        "../figures/fx_series-liver_rfa_crc-overall_survival.png",
-        "../figures/fx_series-bone_ir_cazzato-overall_survival.png",
+        *(f"../figures/{run_id}.png" for run_id in series_runs(config.evidence_dir())),
         "../figures/fx_single.png",
         "../figures/fx_single-line.png",
     ]
