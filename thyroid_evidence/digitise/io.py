@@ -98,7 +98,7 @@ def digitise_figure(path: str | Path, *, x_range: tuple[float, float],
     curves : int in [1, 8], optional
         How many curves the figure holds (default: every curve found).
     page : int >= 1
-        The PDF page (ignored for an image... except that a page other than 1 is refused).
+        The PDF page, from 1 (an image has page 1 only).
 
     Returns
     -------
