@@ -91,6 +91,12 @@ ESTIMATOR_WORDS = {
     "aalen-johansen": "Aalen–Johansen with deaths competing",
     "1 - kaplan-meier": "1 − Kaplan–Meier with deaths censored",
 }
+#: Each estimator as a file-name key of figures and tables ([a-z0-9_]+).
+ESTIMATOR_KEYS = {
+    "kaplan-meier": "kaplan_meier",
+    "aalen-johansen": "aalen_johansen",
+    "1 - kaplan-meier": "one_minus_kaplan_meier",
+}
 _MODE = {"kaplan-meier": "survival", "aalen-johansen": "aalen-johansen",
          "1 - kaplan-meier": "kaplan-meier"}
 _GRID_POINTS = 1201
