@@ -565,6 +565,8 @@ class ScenarioSet:
         if not keep:
             raise ValueError(f"estimator={estimator!r} has no scenario; allowed: "
                              + ", ".join(sorted({s.estimator for s in self._items})))
+        if len(keep) == len(self._items):  # the same set: keep its simulations
+            return self
         return replace(self, grid=self.grid.iloc[keep].reset_index(drop=True),
                        _items=tuple(self._items[i] for i in keep), _cache={})
 
