@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from thyroid_evidence.config import cache_dir, evidence_dir
+from thyroid_evidence.config import cache_dir, display_path, evidence_dir
 from thyroid_evidence.exceptions import EvidenceError
 from thyroid_evidence.vocab import TIME_POINT_STATISTICS
 
@@ -210,11 +210,12 @@ class Evidence:
             )
 
     def summary(self) -> str:
-        """One line: tables, rows and series."""
+        """One line: tables, rows, series and the folder (relative to the project root when
+        inside it, so committed notebook outputs name no machine path)."""
         rows = sum(len(getattr(self, name)) for name in TABLES)
         return (
             f"evidence OK: {len(TABLES)} tables, {rows} rows, {len(self.series)} series "
-            f"({self.root})"
+            f"({display_path(self.root)})"
         )
 
 
