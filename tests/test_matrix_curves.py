@@ -62,8 +62,9 @@ def test_run_id_leaves_out_a_value_of_none():
 
 
 def test_bad_for_each_and_default_run_title_are_refused():
-    with pytest.raises(ValueError, match=r"must be \(\), \('series_id',\), \('series_id', "
-                                         r"'endpoint'\) or \('curve_id',\)"):
+    with pytest.raises(ValueError, match=r"must be \(\), \('series_id',\) or \('series_id', "
+                                         r"'endpoint'\), or \('curve_id',\) for one run per "
+                                         r"digitised curve; got \('curve_id', 'series_id'\)"):
         NotebookSpec(name="x", title="x", for_each=("curve_id", "series_id"))
     with pytest.raises(ValueError, match="default_run_title of 'x' must be a string, with "
                                          "for_each"):

@@ -155,8 +155,9 @@ class NotebookSpec:
         if tuple(self.for_each) not in ((), ("series_id",), ("series_id", "endpoint"),
                                         ("curve_id",)):
             raise ValueError(
-                f"NotebookSpec.for_each of {self.name!r} must be (), ('series_id',), "
-                f"('series_id', 'endpoint') or ('curve_id',); got {self.for_each!r}"
+                f"NotebookSpec.for_each of {self.name!r} must be (), ('series_id',) or "
+                f"('series_id', 'endpoint'), or ('curve_id',) for one run per digitised curve; "
+                f"got {self.for_each!r}"
             )
         if self.default_run_title is not None and (
                 not isinstance(self.default_run_title, str) or not self.for_each):
