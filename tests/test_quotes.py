@@ -104,10 +104,22 @@ def _typeset(quotes: list[str]) -> str:
     return text.replace("'", "\u2019").replace("fi", "\ufb01")
 
 
+def _own_texts(root: Path) -> set[str]:
+    """Sources with a text of their own in the package (sources/<source_id>.txt)."""
+    return {p.stem for p in (root / "sources").glob("*.txt")}
+
+
 def _review_sources(root: Path) -> set[str]:
-    """'review' and the sources the review prints a table of (role table_source)."""
+    """'review' and the sources the review prints a table of (role table_source) that have
+    no text of their own."""
     return {"review"} | {r["source_id"] for r in _rows(root, "sources")
-                         if r["role"] == "table_source"}
+                         if r["role"] == "table_source"} - _own_texts(root)
+
+
+def _checked_with_review(root: Path) -> int:
+    """Quotes checked when the review's text is given: the review's, its tables' and those of
+    every source with its own text."""
+    return len(_quotes_of(root, _review_sources(root) | _own_texts(root)))
 
 
 def _write_review(root: Path, folder: Path) -> Path:
@@ -139,8 +151,9 @@ def _with_sources_folder(evidence, folder: Path):
 
 
 def _other_sources(root: Path) -> list[str]:
-    """Sources other than the review that quotes name, in order of first appearance."""
-    review = _review_sources(root)
+    """Sources other than the review that quotes name and that have no text, in order of
+    first appearance."""
+    review = _review_sources(root) | _own_texts(root)
     seen: dict[str, None] = {}
     for table in _quoted_tables(root):
         for row in _rows(root, table):
@@ -154,9 +167,9 @@ def test_every_quote_is_found_in_a_re_typeset_text(snapshot, snapshot_review,
                                                     evidence_snapshot):
     result = check_quotes(snapshot, snapshot_review)
     assert result.not_found == ()
-    assert result.checked == len(_quotes_of(evidence_snapshot,
-                                            _review_sources(evidence_snapshot)))
-    assert result.texts == (str(snapshot_review),)
+    assert result.checked == _checked_with_review(evidence_snapshot)
+    assert result.texts[0] == str(snapshot_review)
+    assert set(result.texts[1:]) == {f"sources/{s}.txt" for s in _own_texts(evidence_snapshot)}
 
 
 def test_a_quote_not_in_the_text_is_named_by_file_and_row(evidence_copy, typeset_review,
@@ -188,7 +201,7 @@ def test_quotes_without_a_text_are_counted_not_failed(snapshot, snapshot_review,
 
 def test_without_the_review_text_its_quotes_are_not_checked(snapshot, evidence_snapshot):
     result = check_quotes(snapshot, None)
-    assert result.checked == 0
+    assert result.checked == len(_quotes_of(evidence_snapshot, _own_texts(evidence_snapshot)))
     assert result.not_found == ()
     counts = dict(result.not_checked)
     assert counts["review"] == len(_quotes_of(evidence_snapshot, {"review"}))
@@ -197,7 +210,7 @@ def test_without_the_review_text_its_quotes_are_not_checked(snapshot, evidence_s
 def test_a_source_text_in_the_package_checks_that_source(evidence_copy, typeset_review,
                                                         edit_cell):
     source = _other_sources(evidence_copy)[0]
-    (evidence_copy / "sources").mkdir()
+    (evidence_copy / "sources").mkdir(exist_ok=True)
     (evidence_copy / "sources" / f"{source}.txt").write_text(
         _typeset(_quotes_of(evidence_copy, {source})), encoding="utf-8")
     result = check_quotes(load_evidence(evidence_copy), typeset_review)
@@ -284,7 +297,7 @@ def test_validate_quotes_exits_0_and_prints_the_counts(evidence_snapshot, snapsh
     assert main(["validate", "--quotes", str(evidence_snapshot)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("evidence OK: ")
-    checked = len(_quotes_of(evidence_snapshot, _review_sources(evidence_snapshot)))
+    checked = _checked_with_review(evidence_snapshot)
     assert out[1].startswith(f"quotes: {checked} checked, 0 not found, ")
 
 
