@@ -185,7 +185,7 @@ def check_parameters(
     for name, value in effective.items():
         rule = spec.rules.get(name, COMMON_RULES.get(name))
         if rule is not None and name not in wrong_type:
-            problems += rule.problems(name, value)
+            problems += rule.problems(name, value, effective)
 
     if "series_id" in effective or "endpoint" in effective:
         problems += _evidence_problems(spec, effective, matrix, index)

@@ -64,6 +64,9 @@ class Rule:
     kinds : tuple of type, optional
         The value (when not None) must be an instance of one of these; for parameters whose
         default is None.
+    at_least : str, optional
+        The name of another parameter of the same notebook: this value must not be smaller
+        than that one's (for example ``icc_high`` at least ``icc_low``).
     """
 
     minimum: float | None = None
@@ -75,6 +78,7 @@ class Rule:
     nonempty: bool = False
     allow_none: bool = False
     kinds: tuple[type, ...] | None = None
+    at_least: str | None = None
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str = "rule") -> Rule:
@@ -116,6 +120,10 @@ class Rule:
                     raise LookupError(f"{where}.kinds: unknown type(s) {', '.join(bad)}; "
                                       f"known: {', '.join(KIND_NAMES)}")
                 value = tuple(KIND_NAMES[k] for k in value)
+            elif key == "at_least":
+                if not isinstance(value, str) or not value.isidentifier():
+                    raise ValueError(f"{where}.at_least must be a parameter name, got "
+                                     f"{value!r}")
             elif key in ("minimum", "maximum"):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ValueError(f"{where}.{key} must be a number, got {value!r}")
@@ -124,11 +132,19 @@ class Rule:
             values[key] = value
         return cls(**values)
 
-    def problems(self, name: str, value: Any) -> list[str]:
-        """Messages for every way ``value`` breaks this rule (empty when it does not)."""
+    def problems(self, name: str, value: Any,
+                 values: Mapping[str, Any] | None = None) -> list[str]:
+        """Messages for every way ``value`` breaks this rule (empty when it does not).
+
+        ``values`` holds every parameter's value of the run, for ``at_least``.
+        """
         if value is None and self.allow_none:
             return []
         out: list[str] = []
+        other = None if self.at_least is None or values is None else values.get(self.at_least)
+        if (isinstance(other, int | float) and isinstance(value, int | float)
+                and not isinstance(value, bool) and value < other):
+            out.append(f"{name}={value!r} must be at least {self.at_least}={other!r}")
         if self.kinds is not None and not isinstance(value, self.kinds):
             names = " or ".join(kind.__name__ for kind in self.kinds)
             return [f"{name} must be {names}, got {type(value).__name__} {value!r}"]
