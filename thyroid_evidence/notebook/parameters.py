@@ -187,7 +187,7 @@ def check_parameters(
         if rule is not None and name not in wrong_type:
             problems += rule.problems(name, value, effective)
 
-    if "series_id" in effective or "endpoint" in effective:
+    if "series_id" in effective or "endpoint" in effective or "curve_id" in effective:
         problems += _evidence_problems(spec, effective, matrix, index)
     if problems:
         raise ParameterError(spec.name, problems)
@@ -230,6 +230,12 @@ def _evidence_problems(
                 f"endpoint={endpoint!r} is not available {where}; allowed: "
                 f"{', '.join(allowed) or '(none)'}"
             )
+    curve_id = effective.get("curve_id")
+    if isinstance(curve_id, str) and curve_id not in index.curves:
+        problems.append(
+            f"curve_id={curve_id!r} is not a curve of the evidence (curves/points.csv); "
+            f"allowed: {', '.join(index.curves) or '(none: the evidence has no curves)'}"
+        )
     return problems
 
 
