@@ -37,16 +37,28 @@ def curves(evidence):
     return series_curves(evidence, "overall_survival")
 
 
-def test_series_curves_cover_every_series_reporting_overall_survival(curves):
-    assert list(curves) == ["lung_rfa_debaere", "liver_rfa_crc", "bone_ir_cazzato"]
+def _reporting_overall_survival(evidence) -> list[str]:
+    """Series (file order) with an overall-survival milestone or median, read from the rows."""
+    out = evidence.outcomes
+    rows = out[(out["endpoint"] == "overall_survival")
+               & out["statistic"].isin(["survival", "median"])
+               & out["category"].isna() & out["subgroup"].isna()]
+    return [s for s in evidence.series_ids if s in set(rows["series_id"])]
+
+
+def test_series_curves_cover_every_series_reporting_overall_survival(evidence, curves):
+    assert list(curves) == _reporting_overall_survival(evidence)
     assert all(p.all_reproduced for p in curves.values())
 
 
 def test_survival_comparison_draws_one_curve_per_series_with_its_size(evidence, curves):
     ax = plot_survival_comparison(curves, series_styles(evidence, curves), horizon_months=72)
     labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
-    assert len(labels) == 3
-    assert any("n = 566" in label and "lung" in label for label in labels)
+    assert len(labels) == len(curves)
+    for series_id in curves:  # each curve's label gives its size and site, from series.csv
+        info = evidence.series_info(series_id)
+        assert any(f"n = {info['n_patients']}" in label and info["target_site"] in label
+                   for label in labels), (series_id, labels)
     assert ax.get_xlim() == (0.0, 72.0)
     with pytest.raises(ValueError, match="horizon_months must be > 0"):
         plot_survival_comparison(curves, series_styles(evidence, curves), horizon_months=0)

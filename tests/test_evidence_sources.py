@@ -14,6 +14,8 @@ def test_every_primary_paper_row_says_where_it_can_be_checked():
     sources = evidence.sources.set_index("source_id")
     primary = evidence.outcomes[evidence.outcomes["source_id"] != "review"]
     for _, row in primary.iterrows():
+        if (evidence.root / "sources" / f"{row['source_id']}.txt").is_file():
+            continue  # an added study whose text is in the package: validate --quotes checks it
         assert row["location"] == "abstract", row["outcome_id"]
         address = sources.loc[row["source_id"], "address"]
         assert isinstance(address, str) and address, row["source_id"]
