@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import find_line
 from thyroid_evidence import load_evidence
+from thyroid_evidence.config import evidence_dir
 from thyroid_evidence.plotting import (
     plot_complement,
     plot_proportion_table,
@@ -84,16 +87,33 @@ def test_series_styles_read_label_and_technique_kind_from_the_evidence(evidence_
     assert edited["label"].endswith(", cervical lymph nodes)")
 
 
+def _csv_rows(name: str) -> list[dict[str, str]]:
+    with (evidence_dir() / f"{name}.csv").open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def test_key_numbers_prints_values_as_reported(evidence):
+    # the numbers as printed are the CSV's own text (71.6 stays 71.6, 62 stays 62)
     table = key_numbers(evidence)
     assert list(table.columns) == list(evidence.series_ids)
-    assert table.loc["Overall survival", "bone_ir_cazzato"] == (
-        "71.6% at 12 mo; 66.8% at 24 mo; 60.1% at 36 mo")
-    assert table.loc["Overall survival", "lung_rfa_debaere"] == "median 62 mo"
-    assert table.loc["Follow-up", "bone_ir_cazzato"] == "median 4.6 y"
-    assert table.loc["Local tumour progression", "lung_rfa_debaere"].startswith(
-        "86/1037; 5.9% at 12 mo")
-    assert table.loc["Lesions", "liver_tae_mtc"] == ""
+    checked = 0
+    for row in _csv_rows("outcomes"):
+        if (row["endpoint"], row["statistic"], row["unit"], row["subgroup"]) == (
+                "follow_up", "median", "years", ""):
+            assert f"median {row['value']} y" in table.loc["Follow-up", row["series_id"]]
+        if row["endpoint"] != "overall_survival" or row["subgroup"]:
+            continue
+        cell = table.loc["Overall survival", row["series_id"]]
+        if row["statistic"] == "survival" and row["unit"] == "percent":
+            assert f"{row['value']}% at {float(row['time_months']):g} mo" in cell, cell
+            checked += 1
+        elif row["statistic"] == "median" and row["unit"] == "months":
+            assert f"median {row['value']} mo" in cell, cell
+            checked += 1
+    assert checked > 0
+    for row in _csv_rows("series"):
+        assert table.loc["Patients", row["series_id"]] == row["n_patients"]
+        assert table.loc["Lesions", row["series_id"]] == row["n_lesions"]  # "" when not reported
 
 
 def test_local_control_rows(evidence):
