@@ -83,7 +83,7 @@ class DigitisedCurve:
     source : str
         The file read.
     format : str
-        One of :data:`FORMATS`.
+        One of :data:`FORMATS`, or ``"arrays"`` (:func:`curve_from_points`).
     scale : {"fraction", "percent"}
         How survival was given.
     notes : tuple of str
@@ -416,6 +416,31 @@ def read_points(path: str | Path, *, curve: str | None = None,
                                               axis_end=axis_end)
     return DigitisedCurve(name=curve, time=t, survival=s, rows=rows, source=str(path),
                           format=fmt, scale=scale, notes=tuple(notes))
+
+
+def curve_from_points(time: object, survival: object, *, name: str,
+                      source: str = "points", axis_end: float | None = None) -> DigitisedCurve:
+    """Prepare one curve given as two arrays (for example a curve read from a figure by
+    :func:`thyroid_evidence.digitise.digitise_figure`) exactly as :func:`read_points` prepares a
+    file's clicks; ``rows`` number the points from 1.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a str.
+    DigitisedInputError
+        If the arrays differ in length, hold fewer than 2 points or a gross error.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str; got {type(name).__name__}")
+    t = np.asarray(time, dtype=float).ravel()
+    s = np.asarray(survival, dtype=float).ravel()
+    if t.size != s.size:
+        raise DigitisedInputError([f"{source}: {t.size} times but {s.size} survival values"])
+    pairs = [(float(a), float(b), i + 1) for i, (a, b) in enumerate(zip(t, s, strict=True))]
+    t, s, rows, scale, notes = prepare_points(pairs, source=source, axis_end=axis_end)
+    return DigitisedCurve(name=name, time=t, survival=s, rows=rows, source=source,
+                          format="arrays", scale=scale, notes=tuple(notes))
 
 
 def read_risk_table(path: str | Path) -> pd.DataFrame:

@@ -19,7 +19,11 @@ The file, for one notebook (every key but ``name`` and ``title`` is optional)::
     choices = "CI_METHODS"
 
 With ``for_each``, ``default_run_title = "example"`` adds one run with the notebook's own
-defaults (``run_id`` the notebook's name), first.
+defaults (``run_id`` the notebook's name), first. Named example runs follow the others::
+
+    [notebooks.examples.from_figure]    # run_id digitised_curve-from_figure
+    title = "EXAMPLE ..."               # heading: the notebook's title, then this
+    parameters = {figure = "examples/figures/lung_km.pdf"}
 
 Top-level ``notebook_dir`` and ``package_dir`` (relative to the file's folder) default to the
 file's folder and this package. The evidence is not the matrix's to choose: it is the folder of
@@ -138,6 +142,9 @@ class NotebookSpec:
     default_run_title : str, optional
         With ``for_each``: also one run with the notebook's own defaults (an example that
         stays in the report whatever the evidence holds), first, titled ``title — this``.
+    examples : mapping of str to mapping
+        Named runs after the others, whatever the evidence holds: each a ``title`` and the
+        ``parameters`` it adds; its run id is ``name-<example id>``.
     """
 
     name: str
@@ -148,6 +155,7 @@ class NotebookSpec:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Rule] = field(default_factory=dict)
     default_run_title: str | None = None
+    examples: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
@@ -163,6 +171,15 @@ class NotebookSpec:
                 not isinstance(self.default_run_title, str) or not self.for_each):
             raise ValueError(f"NotebookSpec.default_run_title of {self.name!r} must be a "
                              f"string, with for_each; got {self.default_run_title!r}")
+        for example_id, example in self.examples.items():
+            where = f"NotebookSpec.examples.{example_id} of {self.name!r}"
+            if not isinstance(example_id, str) or not _RUN_ID_PART.fullmatch(example_id):
+                raise ValueError(f"{where}: the id must be letters, digits, '_' or '.'")
+            if not isinstance(example, Mapping) or set(example) - {"title", "parameters"}:
+                raise ValueError(f"{where} must be a table with title and parameters only")
+            if not isinstance(example.get("title"), str) or not isinstance(
+                    example.get("parameters", {}), Mapping):
+                raise ValueError(f"{where}: title must be a string and parameters a table")
 
     def scope(self, index: EvidenceIndex) -> dict[str, tuple[str, ...]]:
         """Series in scope, each with its endpoints in scope (evidence order, then sorted)."""
@@ -205,6 +222,17 @@ def run_id_for(notebook: str, for_each: tuple[str, ...], parameters: Mapping[str
             )
         parts.append(value)
     return "-".join(parts)
+
+
+def spec_run_id(spec: NotebookSpec, parameters: Mapping[str, Any]) -> str:
+    """A run's id from its effective parameters: ``name-<example id>`` for a named example
+    whose parameters it holds, else :func:`run_id_for` (the same id the build gives the run,
+    so a kernel's outputs land under it)."""
+    for example_id, example in spec.examples.items():
+        given = example.get("parameters", {})
+        if given and all(parameters.get(k) == v for k, v in given.items()):
+            return f"{spec.name}-{example_id}"
+    return run_id_for(spec.name, spec.for_each, parameters)
 
 
 def run_title(spec: NotebookSpec, parameters: Mapping[str, Any]) -> str:
@@ -298,6 +326,14 @@ class Matrix:
                     parameters=parameters,
                     path=self.path(spec.name),
                     title=run_title(spec, parameters),
+                ))
+            for example in spec.examples.values():
+                runs.append(Run(
+                    notebook=spec.name,
+                    run_id=spec_run_id(spec, example.get("parameters", {})),
+                    parameters={**spec.parameters, **example.get("parameters", {})},
+                    path=self.path(spec.name),
+                    title=f"{spec.title} — {example['title']}",
                 ))
         return runs
 
@@ -409,6 +445,7 @@ def _spec(entry: Mapping[str, Any], where: str) -> NotebookSpec:
             rules={name: Rule.from_table(rule, f"{where}: rules.{name}")
                    for name, rule in rules.items()},
             default_run_title=entry.get("default_run_title"),
+            examples=entry.get("examples", {}),
         )
     except ValueError as exc:  # NotebookSpec's own checks: name the file and the notebook
         if str(exc).startswith(where):

@@ -32,7 +32,7 @@ from thyroid_evidence.notebook.matrix import (
     Matrix,
     NotebookSpec,
     load_matrix,
-    run_id_for,
+    spec_run_id,
 )
 from thyroid_evidence.notebook.rules import COMMON_RULES
 
@@ -381,7 +381,7 @@ def check_notebook_parameters(notebook: str, namespace: Mapping[str, Any]) -> Ru
     show_paths_from_project_root()
     return RunContext(
         notebook=spec.name,
-        run_id=run_id_for(spec.name, spec.for_each, effective),
+        run_id=spec_run_id(spec, effective),
         parameters=effective,
         output_dir=Path(output_dir) if output_dir else default_output_dir(),
         figure_formats=tuple(formats),

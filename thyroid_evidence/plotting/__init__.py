@@ -20,6 +20,7 @@ _EXPORTS = {
     "plot_prevalence": "clinical",
     "plot_series_overview": "clinical",
     "plot_ten_year_survival": "clinical",
+    "plot_digitised": "digitise",
     "FIGURE_FORMATS": "figures",
     "render_figure": "figures",
     "save_figure": "figures",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -61,5 +62,6 @@ def plot_digitised(figure: DigitisedFigure, image: np.ndarray | None = None, *,
     ax.legend(loc="best", fontsize=8, frameon=True)
     ax.set_xlabel("Time (units of the figure's x axis)")
     ax.set_ylabel("Survival (as on the figure's y axis)")
-    ax.set_title(f"Digitised from {figure.source} ({figure.kind})", fontsize=9)
+    # the file's name only: a figure's bytes must not depend on where the project lives
+    ax.set_title(f"Digitised from {PurePath(figure.source).name} ({figure.kind})", fontsize=9)
     return ax
