@@ -1,5 +1,7 @@
 """A study added by following the guide (docs/adding-a-study.md) flows through the whole kit.
 
+Its ids start with ``madeup_`` so that they never collide with a study someone adds to evidence/.
+
 A made-up study is added to a temporary copy of evidence/: its own source (a slug id, not a
 reference of the review), its own source text holding every quote, a site the review's
 series do not cover (brain) and a progression-free survival endpoint. The copy must pass
@@ -25,10 +27,10 @@ import pytest
 
 from thyroid_evidence.config import EVIDENCE_ENV, SOURCE_ENV, evidence_dir, project_root
 
-SOURCE_ID = "smith2024"
-SERIES_ID = "brain_litt_smith"
+SOURCE_ID = "madeup_smith2024"
+SERIES_ID = "madeup_brain_litt_smith"
 SITE = "brain"
-LABEL = "Smith 2024"
+LABEL = "Smith 2024 (made-up)"
 #: Seconds the build of the copy may take (it takes about 20-40 s on two cores).
 BUILD_TIMEOUT = 600
 
@@ -67,7 +69,7 @@ SERIES_ROW = {
 def _outcome(outcome_id, endpoint, statistic, unit_of_analysis, unit, value, decimals, quote,
              time_months="", numerator="", denominator="", basis=""):
     return {
-        "outcome_id": outcome_id, "series_id": SERIES_ID, "source_id": SOURCE_ID,
+        "outcome_id": f"madeup_{outcome_id}", "series_id": SERIES_ID, "source_id": SOURCE_ID,
         "endpoint": endpoint, "statistic": statistic, "unit_of_analysis": unit_of_analysis,
         "unit": unit, "time_months": time_months, "value": value, "decimals": decimals,
         "numerator": numerator, "denominator": denominator, "denominator_basis": basis,
@@ -159,7 +161,7 @@ def built(study) -> dict:
 
 def test_the_study_validates_with_its_quotes_checked(study):
     # the review's own text may be missing on this machine: its quotes are then "not
-    # checked"; the study's quotes are always checked, against sources/smith2024.txt
+    # checked"; the study's quotes are always checked, against sources/madeup_smith2024.txt
     env = dict(study["env"])
     env.pop(SOURCE_ENV, None)
     result = _cli("validate", "--quotes", str(study["root"]), env=env, timeout=120)
@@ -177,7 +179,8 @@ def test_a_quote_the_study_does_not_print_fails_validation(study, tmp_path):
                                        encoding="utf-8")
     result = _cli("validate", "--quotes", str(root), env=study["env"], timeout=120)
     assert result.returncode == 1
-    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "smith_os_36m" in row)
+    line = next(n for n, row in enumerate(text.splitlines(), start=1)
+                if row.startswith("madeup_smith_os_36m,"))
     assert (f"outcomes.csv:{line}: quote: 45.0% at 48 months — not found in "
             f"sources/{SOURCE_ID}.txt") in result.stdout
 
