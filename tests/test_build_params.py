@@ -240,7 +240,7 @@ def _expected_project_runs(evidence: Path) -> list[str]:
     and the CSVs: notebooks in file order; a per-series notebook runs for every series
     (series.csv order) reporting one of its endpoints with one of its statistics, endpoints
     sorted; a per-curve notebook for every curve; ``default_run_title`` adds the notebook's
-    own run first."""
+    own run first, each ``[notebooks.examples.NAME]`` a run ``<notebook>-NAME`` last."""
     from thyroid_evidence.curves import read_curve_ids
 
     with (config.notebooks_dir() / "matrix.toml").open("rb") as fh:
@@ -269,6 +269,7 @@ def _expected_project_runs(evidence: Path) -> list[str]:
                          else [f"{name}-{s}-{e}" for e in sorted(found[s])])
         elif for_each:
             pytest.fail(f"for_each = {for_each} of {name!r}: teach this test its runs")
+        runs += [f"{name}-{example}" for example in entry.get("examples", {})]
     return runs
 
 
