@@ -12,7 +12,7 @@ from thyroid_evidence.study import clinical_feature_values
 
 def test_every_plot_helper_accepts_an_axes():
     names = [n for n in plotting.__all__ if n.startswith("plot_")]
-    assert len(names) == 16
+    assert len(names) == 17
     for name in names:
         params = inspect.signature(getattr(plotting, name)).parameters
         assert "ax" in params, name

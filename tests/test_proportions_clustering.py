@@ -162,9 +162,11 @@ def test_k3_claims_heterogeneity_and_a_prediction_interval():
     assert (pooled["pi_low"], pooled["pi_high"]) == (res.pi_low, res.pi_high)
     assert f"tau2={res.tau2:.4g}" in repr(res)
     ax = plot_forest(res)
-    texts = " ".join(t.get_text() for t in ax.texts)
-    assert f"I\u00b2 = {res.i2:.1f}%" in texts and "PI [" in texts
-    assert "Prediction interval" in [t.get_text() for t in ax.get_yticklabels()]
+    # the forest is a table around the plot (meta's layout): read every text of the figure
+    texts = [t.get_text() for t in ax.figure.findobj(matplotlib.text.Text)]
+    assert any(f"I\u00b2 = {res.i2:.1f}%" in t for t in texts)
+    assert f"[{100 * res.pi_low:.1f}; {100 * res.pi_high:.1f}]" in texts
+    assert "Prediction interval" in texts
     plt.close(ax.figure)
 
 
