@@ -311,12 +311,15 @@ def plot_metastases_at_presentation(frame: pd.DataFrame, *, ax: Axes | None = No
         HISTOTYPE_LABELS.get(h, h) + (" = PTC + FTC" if h == "differentiated" else "")
         for h in frame["histotype"]
     ]
+    # the at_presentation column says which rows the review itself places at presentation;
+    # the title claims it only when every row is
+    flags = [bool(v) for v in frame["at_presentation"]]
+    title = ("Distant metastases at presentation" if flags and all(flags)
+             else "Distant metastases by histotype")
     ax = plot_feature_ranges(frame, ax=ax, labels=labels,
                              xlabel="Patients with distant metastases (%)",
-                             title="Distant metastases at presentation", xmax=100.0)
-    # the at_presentation column says which rows the review itself places at presentation
+                             title=title, xmax=100.0)
     short = [HISTOTYPE_LABELS.get(h, h).split(" (")[-1].rstrip(")") for h in frame["histotype"]]
-    flags = [bool(v) for v in frame["at_presentation"]]
     stated = " and ".join(name for name, flag in zip(short, flags, strict=True) if flag)
     named = " and ".join(name for name, flag in zip(short, flags, strict=True) if not flag)
     if not named:
