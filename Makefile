@@ -7,6 +7,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= build
 JOBS   ?=
+# pytest-xdist workers of `make test` (each notebook's cells and each test file stay on one)
+TEST_WORKERS ?= 2
 
 .PHONY: help setup validate report test lab notebooks bench lint clean
 
@@ -36,7 +38,7 @@ report: validate
 
 test: validate
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # --allow-root when run as root (containers, CI): JupyterLab refuses root without it.
 lab: setup
