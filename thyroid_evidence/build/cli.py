@@ -68,7 +68,8 @@ def register(subparsers: Any) -> None:
     build.add_argument("--force", action="store_true",
                        help="rebuild runs that are up to date")
     build.add_argument("--only", default=None, metavar="PATTERN",
-                       help="only runs whose id or notebook matches this glob, e.g. 'survival-*'")
+                       help="only runs whose id or notebook matches this glob, e.g. 'survival-*'; "
+                            "several separated by commas")
     build.add_argument("--fresh-kernels", action="store_true",
                        help="start a new kernel for every run (default: each job keeps one "
                             "kernel across its runs, reset between runs)")

@@ -106,22 +106,31 @@ class _Progress:
 
 
 def select_runs(runs: Sequence[Run], only: str | None) -> list[Run]:
-    """Runs whose id or notebook name matches the glob ``only`` (all when None).
+    """Runs whose id or notebook name matches the glob ``only`` (all when None); several
+    globs may be given separated by commas (``"survival-*,comparison"``).
 
     Raises
     ------
     ValueError
-        When nothing matches; lists the run ids.
+        When a glob matches nothing; lists the run ids.
     """
     if only is None:
         return list(runs)
-    chosen = [
-        r for r in runs
-        if fnmatch.fnmatchcase(r.run_id, only) or fnmatch.fnmatchcase(r.notebook, only)
-    ]
-    if not chosen:
+    patterns = [p.strip() for p in only.split(",") if p.strip()]
+    if not patterns:
+        raise ValueError(f"--only {only!r} names no pattern")
+    chosen = []
+    for r in runs:
+        if any(fnmatch.fnmatchcase(r.run_id, p) or fnmatch.fnmatchcase(r.notebook, p)
+               for p in patterns):
+            chosen.append(r)
+    unmatched = [p for p in patterns
+                 if not any(fnmatch.fnmatchcase(r.run_id, p) or fnmatch.fnmatchcase(r.notebook, p)
+                            for r in runs)]
+    if unmatched or not chosen:
         raise ValueError(
-            f"--only {only!r} matches no run; runs: {', '.join(r.run_id for r in runs)}"
+            f"--only {', '.join(repr(p) for p in unmatched or [only])} matches no run; "
+            f"runs: {', '.join(r.run_id for r in runs)}"
         )
     return chosen
 
