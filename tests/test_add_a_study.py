@@ -307,3 +307,15 @@ def test_the_survival_comparison_figure_names_the_study(built):
 def test_the_audit_covers_the_study(built):
     audit = _csv(built["out"] / "tables" / "data_audit.csv")
     assert SERIES_ID in {row.get("series_id") for row in audit}
+
+
+def test_the_report_says_which_time_to_event_endpoints_are_not_reconstructed(built, study):
+    from thyroid_evidence.vocab import UNRECONSTRUCTED_ENDPOINTS
+
+    index = html.unescape((built["out"] / "report" / "index.html").read_text(encoding="utf-8"))
+    rows = {(row["series_id"], row["endpoint"]) for row in _csv(study["root"] / "outcomes.csv")
+            if row["endpoint"] in UNRECONSTRUCTED_ENDPOINTS}
+    for series_id, endpoint in rows:
+        line = f"<code>{endpoint}</code> of <code>{series_id}</code>: "
+        assert line + UNRECONSTRUCTED_ENDPOINTS[endpoint] in index, line
+    assert ('id="not-reconstructed"' in index) == bool(rows)

@@ -37,6 +37,12 @@ SURVIVAL_ENDPOINTS: tuple[str, ...] = (
 INCIDENCE_ENDPOINTS: tuple[str, ...] = ("local_tumor_progression",)
 #: THE list of time-to-event endpoints: every one can be reconstructed from reported numbers.
 TIME_TO_EVENT_ENDPOINTS: tuple[str, ...] = SURVIVAL_ENDPOINTS + INCIDENCE_ENDPOINTS
+#: Time-to-event endpoints the schema accepts that are NOT reconstructed, each with the reason
+#: (the report lists the evidence rows they hold instead of scheduling a run).
+UNRECONSTRUCTED_ENDPOINTS: Mapping[str, str] = MappingProxyType({
+    "response_duration": "a duration of response is timed from the response, among responders "
+                         "only, so no curve of the series from treatment follows from it",
+})
 
 # --- reported statistics ----------------------------------------------------------------------
 

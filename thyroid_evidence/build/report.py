@@ -23,7 +23,7 @@ import jinja2
 from thyroid_evidence.build.manifest import ORIGIN_RUN, Manifest, library_versions
 from thyroid_evidence.files import atomic_write_bytes, atomic_write_text
 from thyroid_evidence.notebook.matrix import Matrix
-from thyroid_evidence.vocab import DISCLAIMER
+from thyroid_evidence.vocab import DISCLAIMER, UNRECONSTRUCTED_ENDPOINTS
 
 #: The page's template, in ``thyroid_evidence/build/templates/``.
 TEMPLATE = "report.html.j2"
@@ -201,7 +201,14 @@ def write_report(
                          "toc": "Other runs (thyroid-evidence run)",
                          "runs": [_run(out, k, manifest.runs[k]) for k in others]})
     audit = audit if audit is not None else audit_section(matrix.evidence_dir)
+    index = matrix.index()
+    not_reconstructed = [
+        {"series_id": series_id, "endpoint": endpoint, "why": UNRECONSTRUCTED_ENDPOINTS[endpoint]}
+        for series_id, endpoint in sorted({(s, e) for s, e, _ in index.outcomes})
+        if endpoint in UNRECONSTRUCTED_ENDPOINTS
+    ]
     page = _environment().get_template(TEMPLATE).render(
+        not_reconstructed=not_reconstructed,
         built=len(manifest.runs),
         disclaimer=DISCLAIMER,
         sections=sections,
