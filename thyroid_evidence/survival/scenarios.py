@@ -4,7 +4,8 @@ what each assumption adds.
 A handful of reported numbers (milestones, a median, a median follow-up, an event count)
 does not determine a survival curve. :func:`scenario_set` therefore tries a declared grid of
 readings of the publication, keeps those that reproduce every reported number, and reports
-the envelope over the kept ones (sampling included):
+the envelope over the kept ones (with the sampling of the scenarios at its edges; see
+below):
 
 - hazard families fitted to the reported numbers themselves (:data:`FAMILIES`):
   piecewise-exponential through them, exponential, and Weibull, log-normal and
@@ -663,7 +664,8 @@ class ScenarioSet:
 
     # --- what the set says ----------------------------------------------------------------
     def band(self, times: np.ndarray | list[float]) -> pd.DataFrame:
-        """Envelope over the accepted scenarios, sampling included.
+        """Envelope over the accepted scenarios, with the sampling of the scenarios at its
+        edges (the inner scenarios' sampling is not simulated).
 
         Returns
         -------
