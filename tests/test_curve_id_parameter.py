@@ -6,22 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.curve_evidence import write_curve_evidence
 from thyroid_evidence.exceptions import ParameterError
 from thyroid_evidence.notebook import check_parameters
 from thyroid_evidence.notebook.matrix import EvidenceIndex
 
 
 def _index(root: Path, curve_ids: list[str]) -> EvidenceIndex:
-    root.mkdir()
-    (root / "series.csv").write_text("series_id\ns1\n")
-    (root / "outcomes.csv").write_text("series_id,endpoint,statistic\n"
-                                       "s1,overall_survival,survival\n")
-    if curve_ids:
-        (root / "curves").mkdir()
-        rows = [f"{c},s1,overall_survival,all,{t},1" for c in curve_ids for t in (0, 5)]
-        (root / "curves" / "points.csv").write_text(
-            "curve_id,series_id,endpoint,arm,time_months,survival\n" + "\n".join(rows) + "\n")
-    return EvidenceIndex.from_dir(root)
+    return EvidenceIndex.from_dir(write_curve_evidence(root, curve_ids))
 
 
 def test_an_unknown_curve_is_named_with_the_known_ones(tmp_path):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.curve_evidence import write_curve_evidence
 from thyroid_evidence.notebook.matrix import EvidenceIndex, NotebookSpec, read_matrix, run_id_for
 
 MATRIX = """
@@ -17,17 +18,6 @@ default_run_title = "EXAMPLE"
 """
 
 
-def _evidence(root: Path, curve_ids: list[str]) -> Path:
-    root.mkdir()
-    (root / "series.csv").write_text("series_id\ns1\n")
-    (root / "outcomes.csv").write_text("series_id,endpoint,statistic\ns1,overall_survival,"
-                                       "survival\n")
-    if curve_ids:
-        (root / "curves").mkdir()
-        rows = [f"{c},s1,overall_survival,all,{t},1" for c in curve_ids for t in (0, 5)]
-        (root / "curves" / "points.csv").write_text(
-            "curve_id,series_id,endpoint,arm,time_months,survival\n" + "\n".join(rows) + "\n")
-    return root
 
 
 @pytest.fixture
@@ -39,7 +29,7 @@ def matrix_file(tmp_path: Path) -> Path:
 
 
 def test_one_run_per_curve_after_the_example_run(tmp_path, matrix_file):
-    index = EvidenceIndex.from_dir(_evidence(tmp_path / "ev", ["fig2_os", "fig3.pfs"]))
+    index = EvidenceIndex.from_dir(write_curve_evidence(tmp_path / "ev", ["fig2_os", "fig3.pfs"]))
     assert index.curves == ("fig2_os", "fig3.pfs")
     runs = read_matrix(matrix_file).runs(index)
     assert [(r.run_id, r.title, dict(r.parameters)) for r in runs] == [
@@ -50,7 +40,7 @@ def test_one_run_per_curve_after_the_example_run(tmp_path, matrix_file):
 
 
 def test_without_curves_only_the_example_runs(tmp_path, matrix_file):
-    index = EvidenceIndex.from_dir(_evidence(tmp_path / "ev", []))
+    index = EvidenceIndex.from_dir(write_curve_evidence(tmp_path / "ev", []))
     assert index.curves == ()
     assert [r.run_id for r in read_matrix(matrix_file).runs(index)] == ["digitised_curve"]
 
