@@ -588,17 +588,48 @@ def _run_all(
             progress.line("FAILED", run.run_id, result.failure.describe())
 
     import concurrent.futures as cf
+    import queue
 
-    from thyroid_evidence.build.worker import kill_kernels
+    from thyroid_evidence.build.worker import RunFailure, RunResult, kill_kernels, write_pages
 
     # Threads suffice: the work happens in the kernels (separate processes); papermill
     # and nbconvert are imported once, here. A single job runs in a thread too: in the main
     # thread nbclient takes SIGINT for itself and Ctrl-C would not stop the build.
+    # A run's pages (HTML copy; slides and handout of a teaching notebook, printed by
+    # Chromium) are written on a thread of their own, so that its kernel takes the next run
+    # meanwhile; a run is committed once its pages are written.
     threads = cf.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="run")
-    futures = [threads.submit(execute_task, task, pool) for task in tasks]
+    writer = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pages")
+    results: queue.Queue = queue.Queue()
+
+    def crashed(task: Any, exc: BaseException) -> RunResult:
+        return RunResult(run_id=task.run_id, ok=False, seconds=0.0,
+                         failure=RunFailure(ename=type(exc).__name__, evalue=str(exc)))
+
+    def pages(task: Any, result: Any) -> None:
+        try:
+            results.put(write_pages(task, result))
+        except BaseException as exc:  # noqa: BLE001 - never leave the build waiting
+            results.put(crashed(task, exc))
+
+    def run(task: Any) -> None:
+        try:
+            result = execute_task(task, pool, pages=False)
+        except BaseException as exc:  # noqa: BLE001 - never leave the build waiting
+            results.put(crashed(task, exc))
+            return
+        if result.ok:
+            try:
+                writer.submit(pages, task, result)
+                return
+            except RuntimeError as exc:  # the writer was shut down: the build is stopping
+                result = crashed(task, exc)
+        results.put(result)
+
+    futures = [threads.submit(run, task) for task in tasks]
     try:
-        for future in cf.as_completed(futures):
-            finish(future.result())
+        for _ in tasks:
+            finish(results.get())
     except BaseException:
         for future in futures:
             future.cancel()
@@ -606,8 +637,10 @@ def _run_all(
             pool.stop()  # workers waiting for a kernel get none
         kill_kernels()  # the running notebooks fail at once and their threads return
         threads.shutdown(wait=True)
+        writer.shutdown(wait=True, cancel_futures=True)
         raise
     threads.shutdown(wait=True)
+    writer.shutdown(wait=True)
     return executed, failed
 
 

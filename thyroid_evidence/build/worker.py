@@ -109,6 +109,9 @@ class RunResult:
     ok: bool
     seconds: float
     failure: RunFailure | None = None
+    #: The executed notebook of a run whose pages are still to be written (see
+    #: :func:`execute_task`'s ``pages``); None otherwise.
+    notebook: Any = field(default=None, repr=False, compare=False)
 
 
 class RunClient(AsyncKernelClient):
@@ -570,8 +573,9 @@ def stable_cell_ids(nb: Any, input_path: str, run_id: str) -> None:
 def _last_started_cell(staged_nb: Path) -> tuple[int | None, int | None, str]:
     """The cell a run was in when it stopped: the last one papermill marked as started.
 
-    papermill records a ``start_time`` in the metadata of every cell it starts and saves the
-    notebook when the run ends, however it ends (a kernel death, a kill at the time limit).
+    papermill records a ``start_time`` in the metadata of every cell it starts; the notebook
+    is saved when the run ends, however it ends (a cell error: by papermill; a kernel death or
+    a kill at the time limit: by :class:`_LiveNotebook`).
     """
     try:
         cells = json.loads(staged_nb.read_text(encoding="utf-8")).get("cells", [])
@@ -634,13 +638,45 @@ class _Watchdog:
         self._done.set()
 
 
-def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
+class _LiveNotebook:
+    """An nbclient ``on_notebook_start`` hook keeping the notebook being executed.
+
+    nbclient calls it once the kernel client is up, with the very notebook object papermill
+    executes (its cells fill in as they run). A run that ends in a kernel death or a kill at
+    the time limit writes it with :meth:`save`: the notebook as far as it ran, with one write
+    per run, where papermill's ``request_save_on_cell_execute`` writes the whole notebook
+    (figures included) at the start and at the end of every cell.
+    """
+
+    def __init__(self) -> None:
+        self.notebook: Any = None
+
+    def __call__(self, notebook: Any = None, **_: Any) -> None:
+        self.notebook = notebook
+
+    def save(self, path: Path) -> None:
+        """Write the notebook to ``path`` (nothing when there is none or it cannot be)."""
+        if self.notebook is None:
+            return
+        try:
+            atomic_write_text(path, nbformat.writes(self.notebook) + "\n")
+        except Exception:  # noqa: BLE001, S110 - the failure report says it was not kept
+            pass
+
+
+def execute_task(task: RunTask, pool: KernelPool | None = None, *,
+                 pages: bool = True) -> RunResult:
     """Run ``task``; never raises for a failing notebook (the failure is in the result).
 
     With ``pool`` the run uses (and, after a failure, discards) the calling thread's kept
     kernel; without, it starts a kernel of its own and shuts it down. A run that takes more
     than ``task.run_timeout`` seconds (from its kernel being ready) is stopped and fails,
     naming the cell it was in.
+
+    With ``pages=False`` a run that succeeds returns with its executed notebook in
+    ``result.notebook`` and its pages (HTML copy, slides, handout) not yet written: the
+    caller passes it to :func:`write_pages`, e.g. on another thread, so that the kernel
+    takes its next run meanwhile.
     """
     start = time.perf_counter()
     staged_nb = Path(task.staging_dir) / "notebooks" / f"{task.run_id}.ipynb"
@@ -648,6 +684,7 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
     manager: _KernelManager | None = None
     watchdog: _Watchdog | None = None
     started = False
+    live = _LiveNotebook()
     try:
         if pool is not None:
             manager = pool.acquire(task)
@@ -661,9 +698,11 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
             str(staged_nb),
             parameters=task.parameters,
             progress_bar=False,
-            # saved after each cell, so that a kernel that dies (or is stopped at the time
-            # limit) leaves the notebook as far as it ran; read back before it is kept
-            request_save_on_cell_execute=True,
+            # saved once, when the execution ends however it ends (a kernel that dies or is
+            # stopped at the time limit leaves the notebook as far as it ran; read back
+            # before it is kept), not at the start and end of every cell
+            request_save_on_cell_execute=False,
+            on_notebook_start=live,
             start_timeout=task.start_timeout,
             execution_timeout=task.execution_timeout,
             km=manager,  # papermill's nbclient engine runs the notebook in this kernel
@@ -688,7 +727,8 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
         if pool is not None:
             pool.discard()
         # a kernel that died (or was stopped at the time limit) after cells ran: name the cell
-        # it was in (papermill saved the notebook as far as it ran)
+        # it was in (the notebook as far as it ran is saved first)
+        live.save(staged_nb)
         index, count, line = _last_started_cell(staged_nb)
         timed_out = watchdog is not None and watchdog.fired.is_set()
         failure = RunFailure(
@@ -717,15 +757,34 @@ def execute_task(task: RunTask, pool: KernelPool | None = None) -> RunResult:
                          failure=RunFailure(ename="Timeout",
                                             evalue=_timeout_text(task.run_timeout)))
     atomic_write_text(staged_nb, nbformat.writes(nb) + "\n")
-    atomic_write_text(staged_nb.with_suffix(".html"), _html(nb, task.run_id))
+    result = RunResult(run_id=task.run_id, ok=True, seconds=time.perf_counter() - start,
+                       notebook=nb)
+    return write_pages(task, result) if pages else result
+
+
+def write_pages(task: RunTask, result: RunResult) -> RunResult:
+    """Write the pages of a run executed with ``pages=False``: the notebook's HTML copy and,
+    for a teaching notebook, its offline slides and handout; returns the result without its
+    notebook. Never raises: a page that cannot be written fails the run, named."""
+    nb, run_id = result.notebook, task.run_id
+    done = dataclasses.replace(result, notebook=None)
+    if nb is None:
+        return done
+    staged_nb = Path(task.staging_dir) / "notebooks" / f"{run_id}.ipynb"
+    try:
+        atomic_write_text(staged_nb.with_suffix(".html"), _html(nb, run_id))
+    except Exception as exc:  # noqa: BLE001 - reported as the run's failure
+        return dataclasses.replace(done, ok=False, failure=RunFailure(
+            ename=type(exc).__name__, evalue=f"its HTML page was not written: {exc}",
+            cell_index=None, exec_count=None, source_line=""))
     from thyroid_evidence.build.teaching import has_answers, write_teaching_exports
 
     if has_answers(nb):  # a teaching notebook: its slides and handout, offline
         slides_dir = Path(task.staging_dir) / "report" / "slides"
         try:
-            write_teaching_exports(nb, slides_dir, task.run_id)
+            write_teaching_exports(nb, slides_dir, run_id)
         except Exception as exc:  # noqa: BLE001 - the run stands; the report shows why
-            atomic_write_text(slides_dir / f"{task.run_id}.handout-problem.txt",
+            atomic_write_text(slides_dir / f"{run_id}.handout-problem.txt",
                               f"the slides and handout were not made: "
                               f"{type(exc).__name__}: {exc}\n")
-    return RunResult(run_id=task.run_id, ok=True, seconds=time.perf_counter() - start)
+    return done

@@ -17,6 +17,7 @@ is flagged: the figure and the text disagree by more than digitisation can expla
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,10 +25,11 @@ import pandas as pd
 from thyroid_evidence.curves import CurveTables, curve_problems, load_curves
 from thyroid_evidence.evidence import Evidence
 from thyroid_evidence.exceptions import EvidenceError
-from thyroid_evidence.survival import EnsembleResult, PseudoIPD
-from thyroid_evidence.survival.km import survival_on
 from thyroid_evidence.validation import is_real
 from thyroid_evidence.vocab import INCIDENCE_ENDPOINTS, MONTHS_PER_UNIT, TIME_TO_EVENT_ENDPOINTS
+
+if TYPE_CHECKING:  # imported where used: validation (which imports this module) needs no scipy
+    from thyroid_evidence.survival import EnsembleResult, PseudoIPD
 
 #: Default digitisation error in survival (a proportion) when no band is given: clicks on a
 #: printed curve are rarely off by more than 2 percentage points.
@@ -116,6 +118,9 @@ def check_curve(
     ValueError
         For ``digitisation_error`` outside [0, 1).
     """
+    from thyroid_evidence.survival import EnsembleResult, PseudoIPD
+    from thyroid_evidence.survival.km import survival_on
+
     if not isinstance(result, PseudoIPD):
         raise TypeError(f"result must be a PseudoIPD; got {type(result).__name__}")
     if band is not None and not isinstance(band, EnsembleResult):
