@@ -37,6 +37,12 @@ CLIP_TOLERANCE = 0.05
 #: How far from a whole number the risk set implied by a clicked step may be (1 - d/r read
 #: from noisy corners) for the step-height reading of censorings.
 NOISY_STEP_TOLERANCE = 0.15
+#: Akaike's penalty for one parameter: reading where censorings go from the step heights
+#: (instead of Guyot's even spread) must lower the squared misfit to the clicks by more than
+#: this many click variances (the variance estimated from the two clicks of each flat level,
+#: each cleaned point counted as one click), so that click noise alone does not move
+#: censorings; with exact corners the variance is 0 and the step heights always decide.
+STEP_READING_PENALTY = 2.0
 #: A click this far left of the origin, as a fraction of the time axis (the largest time), is
 #: a click just beside the axis and is clamped to 0 with a note; further left, an error.
 TIME_CLIP_TOLERANCE = 0.03
@@ -92,7 +98,20 @@ def _numbers(values: object, name: str) -> np.ndarray:
 def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:
     """Sort, clip and make monotone digitised points; merge points at equal times.
 
-    Returns the cleaned times and survival (starting at (0, 1)) and a list of notes.
+    Returns the cleaned times and survival (starting at (0, 1)) and a list of notes (see
+    :func:`_clean` for the errors raised).
+    """
+    t, s, notes, _ = _clean(times, survival)
+    return t, s, notes
+
+
+def _clean(times: np.ndarray, survival: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, list, float]:
+    """Sort, clip and make monotone digitised points; merge points at equal times.
+
+    Returns the cleaned times and survival (starting at (0, 1)), a list of notes and the
+    click noise in survival (standard deviation) estimated from the pairs of clicks on one
+    flat level (0 for exact corners; see :func:`_pair_corners`).
 
     Raises
     ------
@@ -136,16 +155,23 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
     span_t = float(t.max()) or 1.0
     order = np.lexsort((t, t / span_t + (1.0 - s)))
     t, s = t[order], s[order]
-    # least-squares monotone fits (pool adjacent violators): time non-decreasing, survival
-    # non-increasing; unlike a running minimum this does not drag a noisy curve down
-    t_mono = isotonic_regression(t, increasing=True).x
+    # Survival made non-increasing by a least-squares monotone fit (pool adjacent violators),
+    # which unlike a running minimum does not drag a noisy curve down. Time made
+    # non-decreasing by rearrangement: the clicked times, sorted, given to the points in their
+    # staircase order. Rearranging never moves an estimate of a monotone function further
+    # from it in any Lp norm (Chernozhukov, Fernandez-Val, Galichon 2009, Biometrika 96:559)
+    # and, unlike pooling, keeps neighbouring steps at distinct times (pooling gives a run of
+    # swapped clicks one time, lumping their events); R round trips, noisy clicks: worst mean
+    # |dS| 0.0064 -> 0.0063, all but two arms better (benchmarks/bench_guyot.py).
+    t_mono = np.sort(t)
     s_mono = isotonic_regression(s, increasing=False).x
     n_pooled = int(((np.abs(s_mono - s) > 1e-12) | (np.abs(t_mono - t) > 1e-12)).sum())
     if n_pooled:
-        notes.append(f"{n_pooled} point(s) out of order were pooled with their neighbours "
-                     "(isotonic regression in time and survival)")
+        notes.append(f"{n_pooled} point(s) out of order were reordered or pooled with their "
+                     "neighbours (time rearranged, survival by isotonic regression)")
+    s_raw = s
     t, s = t_mono, s_mono
-    t, s = _pair_corners(t, s)
+    t, s, noise_sd = _pair_corners(t, s, s_raw)
     # KM starts at (0, 1)
     keep_pos = t > 0
     t = np.concatenate(([0.0], t[keep_pos]))
@@ -161,10 +187,11 @@ def clean_curve(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np
         notes.append(f"{merged} point(s) sharing a time with another were merged")
     if t.size < 2:
         raise ValueError("after cleaning, fewer than 2 distinct time points remain")
-    return t, s, notes
+    return t, s, notes, noise_sd
 
 
-def _pair_corners(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pair_corners(t: np.ndarray, s: np.ndarray, s_raw: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, float]:
     """Give the two clicked corners of one step their mean time.
 
     Along a Kaplan-Meier staircase a move between neighbouring clicks is either flat (time
@@ -176,13 +203,17 @@ def _pair_corners(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     two are clicks on one flat level: both get their mean survival too (halving the variance
     of that level; the monotone order is kept). Exact corners are unchanged.
 
-    Returns the times and survival.
+    Returns the times, the survival and the click noise in survival: the standard deviation
+    of one click, sqrt(mean(diff^2) / 2) over the differences between the two clicks of each
+    flat level (0 when no level was clicked twice).
     """
     span = float(t.max() - t.min()) or 1.0
     out = t.copy()
     level = s.copy()
     k = 1
     last_lower = -2  # index of the lower corner of the previous pair
+    diffs: list[float] = []
+    raw = s if s_raw is None else s_raw
     while k < t.size:
         if s[k - 1] - s[k] > (t[k] - t[k - 1]) / span:
             out[k - 1] = out[k] = 0.5 * (t[k - 1] + t[k])
@@ -190,11 +221,13 @@ def _pair_corners(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]
                 # the lower corner of the previous step and the upper corner of this one are
                 # two clicks on one flat level: both get their mean
                 level[k - 2] = level[k - 1] = 0.5 * (s[k - 2] + s[k - 1])
+                diffs.append(raw[k - 2] - raw[k - 1])
             last_lower = k
             k += 2
         else:
             k += 1
-    return out, level
+    noise_sd = float(np.sqrt(np.mean(np.square(diffs)) / 2)) if diffs else 0.0
+    return out, level, noise_sd
 
 
 def _check_risk_table(
@@ -278,6 +311,58 @@ def _run_interval(s: list, k0: int, k1: int, n_start: int, cens: np.ndarray,
         n_hat -= d + c
         sse += (last_s - s[k]) ** 2
     return events, sse, n_hat, last_s
+
+
+def _levels(events: list, cens: np.ndarray, n_start: int, last_s: float) -> np.ndarray:
+    """The rebuilt Kaplan-Meier survival after each point, from the events and censorings
+    per point, ``n_start`` at risk and survival ``last_s`` before the first."""
+    d = np.asarray(events, dtype=float)
+    at_risk = n_start - np.concatenate(([0.0], np.cumsum(d + cens)[:-1]))
+    factor = np.where(at_risk > 0, 1.0 - d / np.where(at_risk > 0, at_risk, 1.0), 1.0)
+    return last_s * np.cumprod(factor)
+
+
+def _fit_events(s: list, k0: int, k1: int, n_start: int, cens: np.ndarray, last_s: float,
+                n_events: int, max_tie: int) -> tuple[list, float, int, float]:
+    """Events over points k0..k1 that total ``n_events`` and fit the clicks best.
+
+    The published numbers at risk are exact and the clicks are not: when the drops read one
+    by one from noisy clicks add up to more events than the risk table leaves room for, the
+    events are instead the least-squares fit of the rebuilt Kaplan-Meier curve to all the
+    clicks of the interval, with exactly ``n_events`` events and the censorings ``cens``
+    (a dynamic programme over the events so far; per state the best path's survival is
+    kept). ``max_tie`` bounds the events at one point. Returns what :func:`_run_interval`
+    returns.
+    """
+    m = k1 - k0 + 1
+    size = n_events + 1
+    e = np.arange(size)
+    d = np.arange(min(max_tie, n_events) + 1)[:, None]  # events at this point (rows)
+    prev = e[None, :] - d  # events before this point, per (d, events after)
+    valid = prev >= 0
+    prev_c = np.clip(prev, 0, None)
+    cost = np.full(size, np.inf)
+    cost[0] = 0.0
+    surv = np.full(size, float(last_s))
+    choice = np.zeros((m, size), dtype=int)
+    c_before = 0
+    for j in range(m):
+        n_prev = (n_start - c_before) - prev_c  # at risk before the events at point j
+        ok = valid & (n_prev - d - int(cens[j]) >= 0) & ((d == 0) | (n_prev > 0))
+        s_new = surv[prev_c] * (1.0 - d / np.where(n_prev > 0, n_prev, 1))
+        c = np.where(ok, cost[prev_c] + (s_new - s[k0 + j]) ** 2, np.inf)
+        best = np.argmin(c, axis=0)
+        cost = c[best, e]
+        surv = s_new[best, e]
+        choice[j] = best
+        c_before += int(cens[j])
+    events = [0] * m
+    k = n_events
+    for j in range(m - 1, -1, -1):
+        events[j] = int(choice[j, k])
+        k -= events[j]
+    return events, float(cost[n_events]), n_start - n_events - int(cens.sum()), float(
+        surv[n_events])
 
 
 def _step_informed_counts(s: list, k0: int, k1: int, n_start: int, last_s: float,
@@ -396,12 +481,13 @@ def reconstruct_km(
         raise TypeError(f"label must be a str; got {type(label).__name__}")
     if n_total is not None:
         n_total = positive_int(n_total, "n_total")
-    t, s, notes = clean_curve(times, survival)
+    t, s, notes, noise_sd = _clean(times, survival)
     n_input = int(np.asarray(times).size)
     rt, nr = _check_risk_table(risk_times, n_risk, n_total, float(t[-1]))
     published_rt, published_nr = rt, nr
     t_clicks, s_clicks = t, s
     t, s, rt, nr = _past_last_click(t, s, rt, nr, notes)
+    end_unknown = bool(t[-1] > t_clicks[-1])
     # a point at every risk time (the curve carried on flat from the click before): the
     # censorings between a risk time and the first click after it then have a gap to go in
     # (without it they could only be placed after that click's events)
@@ -432,6 +518,8 @@ def reconstruct_km(
     last_s = 1.0
     n_here = n0
     sum_censor, sum_length = 0, 0.0
+    # AIC: the step-height reading of censorings is one more parameter than the even spread
+    step_penalty = STEP_READING_PENALTY * noise_sd ** 2
     for i in range(n_int):
         k0, k1 = int(lower[i]), int(upper[i])
         risk_rebuilt[i] = n_here
@@ -452,10 +540,12 @@ def reconstruct_km(
         else:
             ncensor = 0
         seen: dict[int, tuple] = {}
+        last_s_start = last_s
         best_key = None
         for _ in range(MAX_ITERATIONS):
             iterations += 1
             candidates = [_censor_counts(t, k0, k1, t_start, t_end, ncensor)]
+            n_even = 1  # candidates that spread censorings evenly (Guyot's assumption)
             if not is_last:
                 if ncensor > 0:
                     candidates.append(
@@ -473,6 +563,7 @@ def reconstruct_km(
                     tail_guess[-1] = 0
                     candidates.append(tail_guess)
                 ends_with_drop = k1 > k0 and s[k1] < s[k1 - 1]
+                n_even = len(candidates)
                 if ncensor > 0 and ends_with_drop:
                     # the curve ends with a drop: whoever is left then has the event, so
                     # censorings belong before the last level starts
@@ -482,7 +573,7 @@ def reconstruct_km(
                         candidates.append(
                             _censor_counts(t, k0, k1, t_start, level_start, ncensor))
             best_here = None
-            for cens in candidates:
+            for j, cens in enumerate(candidates):
                 events, sse, n_end, new_last = _run_interval(s_list, k0, k1, n_here, cens,
                                                              last_s)
                 if not is_last:
@@ -492,6 +583,8 @@ def reconstruct_km(
                     miss = int(d_all[:k0].sum()) + sum(events) - total_events
                 else:
                     miss = 0
+                if j >= 1 and not (is_last and j >= n_even):
+                    sse += step_penalty
                 key = (abs(miss), sse)
                 if best_here is None or key < best_here[0]:
                     best_here = (key, miss, events, cens.copy(), n_end, new_last)
@@ -506,6 +599,21 @@ def reconstruct_km(
                 break
             ncensor = nxt
         _, _, events, cens, n_end, last_s = seen[best_key]
+        if not is_last and n_end < target <= n_here:
+            # the clicks' drops add up to more events than the risk table leaves room for:
+            # refit the events to all clicks of the interval with exactly that many, kept
+            # when it fits the clicks within click noise (3 standard deviations) or no worse
+            # than the drops read one by one; otherwise the table cannot be met (a note)
+            room = n_here - target
+            fit_cens = cens if int(cens.sum()) <= room else np.zeros_like(cens)
+            fit = _fit_events(s_list, k0, k1, n_here, fit_cens, last_s_start,
+                              room - int(fit_cens.sum()), max(events) + 1)
+            clicks = s[k0:k1 + 1]
+            misfit_fit = np.abs(_levels(fit[0], fit_cens, n_here, last_s_start) - clicks).max()
+            misfit_now = np.abs(_levels(events, cens, n_here, last_s_start) - clicks).max()
+            if misfit_fit <= max(misfit_now, 3.0 * noise_sd):
+                events, _, n_end, last_s = fit
+                cens = fit_cens
         d_all[k0:k1 + 1] = events
         c_all[k0:k1 + 1] = cens
         n_here = n_end
@@ -516,7 +624,21 @@ def reconstruct_km(
                 f"number at risk at {rt[i + 1]:g}: published {int(nr[i + 1])}, reconstructed "
                 f"{n_end} (no censoring pattern met it within {MAX_ITERATIONS} adjustments)"
             )
-    data = _assemble(t, d_all, c_all, rt, n_here)
+    tail = None
+    if end_unknown and sum_length > 0 and sum_censor > 0:
+        # The clicks stop before a time the risk table still has patients at risk: the
+        # curve's end was not clicked, and those left were followed past the last risk time
+        # for a time the figure does not show. Guyot's rule for the last interval (censoring
+        # goes on at the average rate of the earlier intervals) censors them one by one from
+        # there, before any later published time with none at risk. Without this, they are
+        # all censored at the last risk time and miss the other arm's later events (R round
+        # trips: pbc log HR gap 0.030 -> 0.003 with exact corners).
+        rate = sum_censor / sum_length
+        tail = float(t[-1]) + np.arange(1, n_here + 1) / rate
+        empty = published_rt[(published_rt > t[-1]) & (published_nr == 0)]
+        if empty.size and n_here and tail[-1] >= empty[0]:
+            tail = float(t[-1]) + np.arange(1, n_here + 1) * (empty[0] - t[-1]) / (n_here + 1)
+    data = _assemble(t, d_all, c_all, rt, n_here, tail)
     if total_events is not None and int(d_all.sum()) != total_events:
         notes.append(f"total events: reported {total_events}, reconstructed {int(d_all.sum())}")
     diag = _diagnostics(t_clicks, s_clicks, data, published_rt, published_nr, risk_rebuilt,
@@ -587,7 +709,7 @@ def _check_table(diag: KMReconstructionDiagnostics) -> pd.DataFrame:
 
 
 def _assemble(t: np.ndarray, d_all: np.ndarray, c_all: np.ndarray, rt: np.ndarray,
-              n_left: int) -> pd.DataFrame:
+              n_left: int, tail: np.ndarray | None = None) -> pd.DataFrame:
     """Turn counts per point into one row per patient.
 
     Censorings counted at point k are spread evenly over the open gap from t[k] to the next
@@ -601,7 +723,8 @@ def _assemble(t: np.ndarray, d_all: np.ndarray, c_all: np.ndarray, rt: np.ndarra
     # rank of each censoring within its gap: 1..c
     rank = np.arange(k.size) - np.repeat(np.cumsum(c_all) - c_all, c_all) + 1
     cen = t[k] + rank * (hi[k] - t[k]) / (c_all[k] + 1)
-    tail = np.full(n_left, float(t[-1]))
+    if tail is None:
+        tail = np.full(n_left, float(t[-1]))
     time = np.concatenate((ev_times, cen, tail))
     event = np.concatenate((np.ones(ev_times.size, int), np.zeros(cen.size + tail.size, int)))
     order = np.lexsort((-event, time))
