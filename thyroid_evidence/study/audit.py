@@ -9,6 +9,8 @@ time-point estimates, and series.csv the series sizes. No study is named in this
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import NamedTuple
@@ -30,6 +32,7 @@ from thyroid_evidence.audit.rounding import (
     show_exact,
     union_interval,
 )
+from thyroid_evidence.study.cache import cached
 from thyroid_evidence.study.formatting import printed_number
 from thyroid_evidence.vocab import (
     MONTHS_PER_UNIT,
@@ -172,6 +175,37 @@ def audit_evidence(evidence: object) -> pd.DataFrame:
         raise TypeError(
             "evidence must have DataFrames `outcomes` and `series` (use load_evidence())"
         )
+    # The audit reads these two tables only; one build asks for it twice (the data_audit
+    # notebook and the report), so it is stored by their content (study/cache.py).
+    return cached("audit_evidence", {"tables": _tables_digest(outcomes, series)},
+                  lambda: _audit(outcomes, series), _audit_to_data, _audit_from_data)
+
+
+def _tables_digest(*tables: pd.DataFrame) -> str:
+    """SHA-256 of tables' columns, dtypes and values (floats as their shortest repr)."""
+    digest = hashlib.sha256()
+    for table in tables:
+        digest.update(json.dumps([[str(c), str(t)] for c, t in table.dtypes.items()]).encode())
+        digest.update(table.to_csv(index=False, lineterminator="\n").encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _audit_to_data(findings: pd.DataFrame) -> dict:
+    return {"columns": list(findings.columns), "rows": findings.to_numpy().tolist()}
+
+
+def _audit_from_data(data: dict) -> pd.DataFrame:
+    if data.get("columns") != list(AUDIT_COLUMNS) or not isinstance(data.get("rows"), list):
+        raise ValueError("not a stored audit")
+    rows = data["rows"]
+    if not all(isinstance(r, list) and len(r) == len(AUDIT_COLUMNS)
+               and all(isinstance(v, str) for v in r) for r in rows):
+        raise ValueError("not a stored audit")
+    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS), dtype=object)
+
+
+def _audit(outcomes: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     sizes = series.set_index("series_id")
     rows: list[dict] = []
     for series_id in series["series_id"]:
