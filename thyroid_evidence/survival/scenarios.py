@@ -4,8 +4,7 @@ what each assumption adds.
 A handful of reported numbers (milestones, a median, a median follow-up, an event count)
 does not determine a survival curve. :func:`scenario_set` therefore tries a declared grid of
 readings of the publication, keeps those that reproduce every reported number, and reports
-the envelope over the kept ones (with the sampling of the scenarios at its edges; see
-below):
+the envelope over the kept ones, each with its own sampling (see below):
 
 - hazard families fitted to the reported numbers themselves (:data:`FAMILIES`):
   piecewise-exponential through them, exponential, and Weibull, log-normal and
@@ -31,15 +30,26 @@ size can print the values at all is the audit's question
 accepted scenario (:meth:`ScenarioSet.pseudo_data`) prints them is its own column of
 :attr:`ScenarioSet.scenarios` (``pseudo_data_reproduces``).
 
-Sampling: for the accepted scenarios that attain the lowest and highest value of a quantity
-(at each requested time, the median, the restricted mean), ``n_draws`` data sets of the
-reported size are simulated (one seeded generator per scenario) and estimated with the
-scenario's own estimator; the band is the envelope of their pointwise percentile intervals
-and of every accepted model curve. This is an approximation, and captions say so: an accepted
-scenario inside the model envelope is not simulated, yet with more censoring (fewer at risk)
-its own sampling interval can reach beyond the band. Simulating every accepted scenario
-instead costs about as many times more as there are accepted scenarios per extreme one
-(tens of times for a set with dozens accepted), which does not fit the notebooks' budget.
+Sampling, for the curve (:meth:`ScenarioSet.band` and the time rows of
+:meth:`ScenarioSet.summary`): every accepted scenario contributes its own asymptotic
+pointwise ``1 - alpha`` interval, computed from its model with no simulation
+(:mod:`thyroid_evidence.survival.variance`: Greenwood's expected variance for Kaplan-Meier
+and 1 - Kaplan-Meier, the Aalen-Johansen variance with deaths competing, on the
+arcsine-square-root scale, only where the scenario expects at least one unit at risk).
+In addition, for the accepted scenarios that attain the lowest and highest model value at
+some requested time, ``n_draws`` data sets of the reported size are simulated (one seeded
+generator per scenario) and estimated with the scenario's own estimator, and their pointwise
+percentile intervals are added: the band is the envelope of every accepted model curve,
+every accepted scenario's asymptotic interval and the simulated intervals of the extreme
+ones (so it only widens over the asymptotic envelope). For per-lesion endpoints whose
+lesions are grouped into fewer patients, the variance of the Aalen-Johansen death term is
+multiplied by the design effect ``sum m_k^2 / n`` (``m_k`` lesions of patient ``k``: one
+death removes them all), and progression is taken as independent between the lesions of a
+patient (no design effect on the event term); the captions say so.
+
+The median and restricted-mean rows of :meth:`ScenarioSet.summary` are approximate in the
+older way: their sampling is simulated only for the scenarios with the lowest and highest
+model median (restricted mean); an inner scenario's own sampling is not included there.
 """
 
 from __future__ import annotations
@@ -61,6 +71,7 @@ from thyroid_evidence.survival.models import (
     fit_survival_model,
 )
 from thyroid_evidence.survival.summary import SummarySpec, constraint_knots, monotone_constraints
+from thyroid_evidence.survival.variance import asymptotic_interval
 from thyroid_evidence.validation import check_alpha, positive_int
 
 #: Hazard families of the grid, in order.
@@ -664,8 +675,15 @@ class ScenarioSet:
 
     # --- what the set says ----------------------------------------------------------------
     def band(self, times: np.ndarray | list[float]) -> pd.DataFrame:
-        """Envelope over the accepted scenarios, with the sampling of the scenarios at its
-        edges (the inner scenarios' sampling is not simulated).
+        """Envelope over the accepted scenarios, each with its own sampling.
+
+        At each time: the lowest and highest of every accepted scenario's model value and
+        its asymptotic pointwise ``1 - alpha`` interval (:meth:`asymptotic_intervals`; not
+        where the scenario expects fewer than one unit at risk), and of the simulated
+        percentile intervals of the scenarios whose model is lowest or highest at some
+        requested time (``n_draws`` data sets each). Per-lesion incidences: see
+        :meth:`asymptotic_intervals` for what the variance assumes about lesions of one
+        patient.
 
         Returns
         -------
@@ -678,6 +696,46 @@ class ScenarioSet:
         return pd.DataFrame({"time": times, "low": low, "high": high,
                              "extrapolated": times > self.horizon_months + 1e-9})
 
+    @property
+    def design_effect(self) -> float:
+        """``sum_k m_k^2 / n`` over the patients' numbers of lesions ``m_k`` (1 when every
+        unit is its own patient): the factor on the variance of the death term of a
+        per-lesion Aalen-Johansen incidence, the lesions of one patient sharing one death."""
+        sizes = np.bincount(self._clusters())
+        return float(np.sum(sizes.astype(float) ** 2) / self.n)
+
+    def asymptotic_intervals(self, times: np.ndarray | list[float],
+                             curves: np.ndarray | None = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        """Each accepted scenario's asymptotic pointwise ``1 - alpha`` interval.
+
+        From the scenario's own model (hazard, death hazard, censoring, ``n`` units), with
+        no simulation (:func:`thyroid_evidence.survival.variance.asymptotic_interval`):
+        Greenwood's expected variance for Kaplan-Meier and 1 - Kaplan-Meier (deaths
+        censored), the Aalen-Johansen variance with :attr:`design_effect` on its death
+        term for an incidence with deaths competing; arcsine-square-root scale. Progression is taken
+        as independent between the lesions of one patient. NaN where the scenario expects
+        fewer than one unit at risk (no data there). ``curves``: :meth:`model_curves` on
+        ``times`` when the caller has them.
+
+        Returns
+        -------
+        (low, high) : arrays of shape (accepted, times)
+        """
+        times = np.asarray(times, dtype=float)
+        lows, highs = [], []
+        de = self.design_effect
+        for j, i in enumerate(self.accepted):
+            s = self._items[i]
+            value = self.curve(i, times) if curves is None else curves[j]
+            lo, hi = asymptotic_interval(times, s.hazard, s.censoring, s.estimator, self.n,
+                                         self.competing_rate, self.alpha, de, value=value)
+            lows.append(lo)
+            highs.append(hi)
+        if not lows:
+            return np.empty((0, times.size)), np.empty((0, times.size))
+        return np.vstack(lows), np.vstack(highs)
+
     def _envelope(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         acc = self.accepted
         if not acc:
@@ -686,7 +744,11 @@ class ScenarioSet:
         extremes = sorted({acc[j] for j in np.argmin(curves, axis=0)}
                           | {acc[j] for j in np.argmax(curves, axis=0)})
         a = self.alpha / 2
-        low, high = curves.min(axis=0), curves.max(axis=0)
+        # every accepted scenario's own asymptotic interval (NaN beyond its data: fmin/fmax
+        # keep the model value there), then the simulated intervals of the extreme ones
+        a_low, a_high = self.asymptotic_intervals(times, curves)
+        low = np.fmin(curves, a_low).min(axis=0)
+        high = np.fmax(curves, a_high).max(axis=0)
         for i in extremes:
             q_lo, q_hi = np.quantile(self._draw_curves(i, times), [a, 1 - a], axis=0)
             low, high = np.minimum(low, q_lo), np.maximum(high, q_hi)
@@ -760,8 +822,12 @@ class ScenarioSet:
             tau - rmtl is the restricted mean event-free time); no median, since 1 - an
             Aalen-Johansen incidence is not the survival of any one time (the dead are in it)
             and an incidence that stays below 50% has none. ``low``-``high``: over the
-            accepted scenarios' model values, widened by the sampling of the scenarios with
-            the lowest and the highest value (only those are simulated; see the module doc).
+            accepted scenarios' model values with sampling. For the curve's rows every
+            accepted scenario's own (asymptotic) sampling interval is included, and the
+            simulated one of the scenarios at the envelope's edges (as :meth:`band`). The
+            ``median`` and ``rmst``/``rmtl`` rows are approximate: only the scenarios with
+            the lowest and the highest model median (restricted mean) are simulated, an
+            inner scenario's own sampling is not included (see the module doc).
             ``identified`` is True only when the quantity lies within the horizon and the
             reported numbers pin it: a curve value at or before the horizon, a median that
             every accepted scenario's model reaches by the horizon, an RMST (RMTL) with tau
@@ -842,14 +908,32 @@ class ScenarioSet:
                     "no curve is shown as a reading of the publication.")
         varied = ", ".join(self.varied) or "nothing besides sampling"
         ests = " and ".join(ESTIMATOR_WORDS[e] for e in self.estimators)
+        level = f"{1 - self.alpha:.0%}"
         return (f"{acc} of {tried} scenarios reproduce every reported number (each checked on "
                 f"its model). The reported numbers speak up to {self.horizon_months:g} months; "
                 f"beyond that the {what} is extrapolated under assumptions. The band is the "
-                f"envelope over the accepted scenarios' model curves, widened by sampling "
-                f"({self.n_draws} simulated data sets, pointwise {1 - self.alpha:.0%}) of only "
-                f"those whose curve is lowest or highest at some time; the other accepted "
-                f"scenarios' sampling is not included. Across them varied: {varied}. "
-                f"Estimator: {ests}.")
+                f"envelope over every accepted scenario's model curve and its own pointwise "
+                f"{level} sampling interval (asymptotic, from the scenario's own hazard, "
+                f"censoring and numbers at risk), widened by the sampling of the scenarios "
+                f"whose curve is lowest or highest at some time ({self.n_draws} simulated data "
+                f"sets, pointwise {level}).{self._cluster_text()} The median and restricted-"
+                f"mean intervals include the simulated sampling of the extreme scenarios "
+                f"only (approximate). Across them varied: {varied}. Estimator: {ests}.")
+
+    def _cluster_text(self) -> str:
+        """What the sampling intervals assume about the lesions of one patient."""
+        if self.unit_of_analysis != "lesion":
+            return ""
+        if self.n_patients >= self.n:
+            return (" Each lesion is treated as its own patient (patients not known): its "
+                    "sampling treats the lesions as independent.")
+        if self.kind == "survival":
+            return (f" The {self.n} lesions of {self.n_patients} patients share each "
+                    "patient's follow-up; their events are taken as independent.")
+        return (f" The {self.n} lesions of {self.n_patients} patients share each patient's "
+                f"death and follow-up: the death term of the Aalen–Johansen variance carries "
+                f"a design effect of {self.design_effect:.2f} (Σm²/n), and progression is "
+                f"taken as independent between a patient's lesions.")
 
 
 #: Version of :meth:`ScenarioSet.to_data`'s layout; a reader refuses any other.
