@@ -8,13 +8,15 @@ counting-process (delta-method) arguments, with no simulation:
 - Kaplan-Meier (and 1 - Kaplan-Meier with deaths censored): Greenwood's formula in its
   expected form, ``Var(log S(t)) = int_0^t dLambda(u) / (n y(u))`` with ``y(u)`` the
   probability of being at risk at ``u`` (event-free, alive, not censored; for 1 - KM the
-  deaths are censorings) [ABGK, IV.3; Kalbfleisch & Prentice 2002, 1.4];
+  deaths are censorings) [ABGK, chapter IV, Greenwood's formula];
 - Aalen-Johansen cumulative incidence ``F1`` with a competing hazard ``Lambda2``:
   ``sigma^2(t) = int_0^t [S(v) - F1(t) + F1(v)]^2 dLambda1(v) / (n y(v))
   + int_0^t [F1(t) - F1(v)]^2 dLambda2(v) / (n y(v))``, ``S`` the all-cause event-free
-  survival [ABGK, IV.4, the variance of the product-integral's (1, j) element; the same
-  expression is the delta-method variance of Marubini & Valsecchi 1995, 10.2, and of
-  Pintilie 2006, 4.2.2]. Derivation, for the record: perturbing the two Nelson-Aalen
+  survival [ABGK, chapter IV, the Aalen-Johansen estimator; the same influence function,
+  ``int n S(u-) / Y(u) dM(u)`` per cause, is in the formulas vignette of the R package
+  cifmodeling, https://mirror.las.iastate.edu/CRAN/web/packages/cifmodeling/vignettes/formulas.html].
+  Checked: without censoring it is the binomial F1 (1 - F1) / n (tests). Derivation, for
+  the record: perturbing the two Nelson-Aalen
   estimates by ``d1``, ``d2`` moves ``F1(t) = int S dLambda1`` by
   ``int [S(v) - (F1(t) - F1(v))] dd1(v) - int (F1(t) - F1(v)) dd2(v)``, and each ``ddj`` is
   a martingale increment of variance ``dLambdaj / (n y)``.
@@ -124,9 +126,14 @@ def arcsine_interval(p: np.ndarray, var: np.ndarray, alpha: float
     ``p`` itself) on the arcsine-square-root scale: ``sin^2(arcsin(sqrt p) +- z se)``,
     ``se = sd / (2 sqrt(p (1 - p)))``, the angle kept within [0, pi/2].
 
-    Chosen over the log(-log) scale, which with under a few expected events (early times)
-    reaches absurdly low (Borgan & Liestol 1990, Scand J Statist 17:35-41, compare the
-    transformations; R's survival offers both as ``conf.type`` "arcsin" and "log-log").
+    Chosen over the log(-log) scale, whose lower limit with under a few expected events
+    (early times) falls far below the simulated one (checked here: 55% against 97.5% at
+    0.15 expected events in 40 patients), while the arcsine-square-root limits stay within
+    about two points of simulation there, and within a point with 300 patients. Both are standard transformations (Nair 1984;
+    compared by Borgan & Liestol 1990, as cited in SAS's LIFETEST documentation,
+    https://support.sas.com/documentation/cdl/en/statug/68162/HTML/default/statug_lifetest_details08.htm;
+    R's survival offers them as ``conf.type`` "arcsin" and "log-log",
+    https://rdrr.io/cran/survival/man/survfit_confint.html).
     ``p`` of 0 or 1 gives the point itself; NaN variance gives NaN limits.
     """
     p = np.asarray(p, dtype=float)
