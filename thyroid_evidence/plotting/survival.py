@@ -352,8 +352,8 @@ def plot_survival_comparison(
     combined), and the legend names the series by its label with its size and organ;
     markers are the reported milestones. A
     :class:`~thyroid_evidence.survival.ScenarioSet` is drawn as its reference scenario's model
-    curve with the envelope of its accepted scenarios (the sampling of the scenarios at its
-    edges included); a PseudoIPD as
+    curve with the envelope of its accepted scenarios, each with its own sampling
+    (:meth:`~thyroid_evidence.survival.ScenarioSet.band`); a PseudoIPD as
     its Kaplan-Meier curve. Either stops at its own horizon (its last reported time, or the
     upper end of a reported median's rounding) or ``horizon_months``, whichever comes first.
 
@@ -416,7 +416,7 @@ def plot_survival_comparison(
     ax.annotate(textwrap.fill("Dots: reported survival; vertical ticks on the 50% line: "
                               "reported medians. "
                 + ("Each curve stops where its reported numbers end; shading: envelope of its "
-                   "accepted scenarios, with the sampling of those at its edges. " if sets else "")
+                   "accepted scenarios, each with its own sampling. " if sets else "")
                 + "Curves are pseudo-data rebuilt from summaries; the series differ in organ, "
                 "primary tumour and technique.", 140), xy=(0, 0), xycoords="axes fraction",
                 xytext=(0, -38), textcoords="offset points", fontsize=7.5, color="0.35",
@@ -451,8 +451,8 @@ def plot_scenarios(
 ) -> Axes:
     """A scenario set as a figure: where the curve is data, where it is assumption.
 
-    The band is the envelope over the accepted scenarios (with the sampling of the scenarios at
-    its edges) and the line the
+    The band is the envelope over the accepted scenarios, each with its own sampling
+    (:meth:`~thyroid_evidence.survival.ScenarioSet.band`), and the line the
     model curve of the reference scenario, both solid up to the horizon (the latest time the
     reported numbers speak to) and never past the last time a scenario expects anyone at
     risk. Beyond the horizon they are cut (default) or, with ``extrapolate=True``, drawn
@@ -513,7 +513,7 @@ def plot_scenarios(
         level = f"{1 - scenarios.alpha:.0%}"
         ax.fill_between(grid, 100 * band["low"], 100 * band["high"], color=_BAND, alpha=0.6,
                         linewidth=0, label=f"Envelope of {len(scenarios.accepted)} accepted "
-                        f"scenarios, {level} sampling of those at its edges")
+                        f"scenarios, each with its {level} sampling")
         line = scenarios.curve(ref, grid)
         ax.plot(grid, 100 * line, color=_CURVE, linewidth=2,
                 label=f"Reference scenario: {scenarios.scenarios['model'].iloc[ref]} model "
@@ -617,7 +617,7 @@ def _complement_of_set(sset: ScenarioSet, table: pd.DataFrame, ax: Axes, title: 
         ax.fill_between(grid, 100 * (1 - band["high"]), 100 * (1 - band["low"]),
                         color="#9ecae1", alpha=0.6, linewidth=0,
                         label=f"Envelope of {len(sset.accepted)} accepted scenarios, "
-                              f"{1 - sset.alpha:.0%} sampling of those at its edges")
+                              f"each with its {1 - sset.alpha:.0%} sampling")
         ax.plot(grid, 100 * (1 - sset.curve(ref, grid)), color="#08519c",
                 label="100% - reference scenario's cumulative progression")
         low = float(100 * (1 - band["high"].max()))
