@@ -4,7 +4,11 @@ Targets: reconstruct_km on a 300-point curve with 10 risk intervals < 20 ms;
 an ensemble of 1,000 for the 1,037-lesion local-progression series < 3 s on one core;
 the scenario grid of that series (every scenario tried, then the band and summary with
 sampling of the extreme accepted scenarios, 200 draws each) < 5 s on one core, computed
-with an empty cache dir each time (never read back from thyroid_evidence.study.cache).
+with an empty cache dir each time (never read back from thyroid_evidence.study.cache);
+the band's sampling part that grows with the accepted scenarios (every accepted scenario's
+asymptotic interval, ScenarioSet.asymptotic_intervals) on 200 times < 0.5 ms per accepted
+scenario (< 50 ms for 100), measured on the overall survival of the series with most accepted
+scenarios here, with band() itself (edge simulations included) reported beside it.
 Run with one thread: OMP_NUM_THREADS=1 python benchmarks/bench_survival.py
 """
 
@@ -88,6 +92,30 @@ def bench_scenarios() -> tuple[float, float, int, int]:
     return _best_of(run, 3), cpu, len(sset.scenarios), len(sset.accepted)
 
 
+def bench_band() -> tuple[int, float, float, float]:
+    """(accepted, asymptotic intervals, band cold, band warm) in processor seconds."""
+    ev = load_evidence()
+    with tempfile.TemporaryDirectory(prefix="bench_survival_") as cache:
+        os.environ["THYROID_EVIDENCE_CACHE"] = cache
+        sset = reconstruct_scenarios(ev, "lung_rfa_debaere", "overall_survival", n_draws=200,
+                                     seed=1)
+    times = np.linspace(0, sset.horizon_months, 200)
+
+    def cpu(fn, repeat):
+        best = np.inf
+        for _ in range(repeat):
+            start = time.process_time()
+            fn()
+            best = min(best, time.process_time() - start)
+        return best
+
+    asym = cpu(lambda: sset.asymptotic_intervals(times), 10)
+    start = time.process_time()
+    sset.band(times)  # simulates the edge scenarios once (then cached in the set)
+    cold = time.process_time() - start
+    return len(sset.accepted), asym, cold, cpu(lambda: sset.band(times), 10)
+
+
 if __name__ == "__main__":
     km = bench_reconstruct_km()
     print(f"reconstruct_km, 300 points, 10 risk intervals: {1000 * km:.1f} ms "
@@ -102,3 +130,10 @@ if __name__ == "__main__":
           f"accepted; band and summary with sampling): {grid_time:.2f} s (target < 5 s) "
           f"{'OK' if grid_time < 5 else 'SLOW'}; processor time {grid_cpu:.2f} s; load average "
           f"{os.getloadavg()[0]:.2f}")
+    acc, asym, cold, warm = bench_band()
+    per = asym / max(acc, 1)
+    print(f"band sampling of every accepted scenario (asymptotic intervals, {acc} accepted, 200 "
+          f"times): {1000 * asym:.1f} ms, {1000 * per:.2f} ms per scenario (target < 0.5 ms, "
+          f"i.e. < 50 ms for 100) {'OK' if per < 5e-4 else 'SLOW'}; band() with the edge "
+          f"simulations {1000 * cold:.0f} ms first call, {1000 * warm:.0f} ms again "
+          "(processor time)")
