@@ -397,7 +397,7 @@ def _execute(
                                 seconds=time.perf_counter() - start)
         # Longest runs first, so that no long run is left alone at the end: as last timed;
         # runs never timed before the others, longest code first (a rough guess of time).
-        code_sizes: dict[Path, int] = {}
+        code_sizes: dict[Path, tuple] = {}
         todo.sort(key=lambda r: _expected_order(r, manifest, code_sizes))
         jobs = min(jobs, len(todo))
         from thyroid_evidence.build.worker import KernelPool
@@ -439,20 +439,47 @@ def _execute(
     return summary
 
 
-def _expected_order(run: Run, manifest: Manifest, code_sizes: dict[Path, int]) -> tuple:
-    """Sort key: untimed runs first (largest code first), then timed ones, slowest first."""
+def _expected_order(run: Run, manifest: Manifest, code_sizes: dict[Path, tuple]) -> tuple:
+    """Sort key: untimed runs first, then timed ones, slowest first.
+
+    A run this build has timed before is placed by that time. An untimed one is placed by
+    how long its notebook's stored outputs took to compute (nbclient records each cell's
+    execution times in the cell metadata when ``make notebooks`` refreshes them), else by
+    the length of its code: a guess, but one from the same notebook.
+    """
     seconds = manifest.runs.get(run.run_id, {}).get("seconds")
     if seconds is not None:
-        return (1, -float(seconds))
+        return (1, -float(seconds), 0)
     if run.path not in code_sizes:
         try:
             cells = json.loads(run.path.read_text(encoding="utf-8")).get("cells", [])
-            code_sizes[run.path] = sum(
-                len("".join(c.get("source", ""))) for c in cells if c.get("cell_type") == "code"
+            code = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+            code_sizes[run.path] = (
+                -_stored_seconds(code),
+                -sum(len("".join(c.get("source", ""))) for c in code),
             )
-        except (OSError, ValueError, AttributeError):
-            code_sizes[run.path] = 0
-    return (0, -code_sizes[run.path])
+        except (OSError, ValueError, AttributeError, TypeError):
+            code_sizes[run.path] = (0.0, 0)
+    return (0, *code_sizes[run.path])
+
+
+def _stored_seconds(cells: list[dict]) -> float:
+    """Seconds the stored outputs of these code cells took (0 where no timing is stored)."""
+    from datetime import datetime
+
+    total = 0.0
+    for cell in cells:
+        timing = (cell.get("metadata") or {}).get("execution") or {}
+        try:
+            began = datetime.fromisoformat(str(timing["iopub.execute_input"]))
+            ended = datetime.fromisoformat(str(timing["shell.execute_reply"]))
+        except (KeyError, ValueError):
+            continue
+        try:
+            total += max(0.0, (ended - began).total_seconds())
+        except TypeError:  # one with a time zone, one without
+            continue
+    return round(total, 3)
 
 
 def _prestart(pool: Any, out: Path, todo: list[Run], matrix: Matrix, jobs: int) -> None:
