@@ -202,8 +202,12 @@ def test_same_inputs_same_band_bytes():
 
 
 def test_caption_states_what_the_per_lesion_sampling_assumes(incidence_set, survival_set):
-    caption = incidence_set.caption()
+    caption = incidence_set.for_estimator("aalen-johansen").caption()
     assert "400 lesions of 100 patients share each patient's death and follow-up" in caption
     assert "design effect of 4.00" in caption
     assert "progression is taken as independent between a patient's lesions" in caption
+    assert "1 − Kaplan–Meier" not in caption
+    one_minus_km = incidence_set.for_estimator("1 - kaplan-meier").caption()
+    assert "shared deaths are censorings (no design effect)" in one_minus_km
+    assert "design effect of" not in one_minus_km
     assert "lesions" not in survival_set.caption()

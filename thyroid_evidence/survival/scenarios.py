@@ -930,10 +930,15 @@ class ScenarioSet:
         if self.kind == "survival":
             return (f" The {self.n} lesions of {self.n_patients} patients share each "
                     "patient's follow-up; their events are taken as independent.")
-        return (f" The {self.n} lesions of {self.n_patients} patients share each patient's "
-                f"death and follow-up: the death term of the Aalen–Johansen variance carries "
-                f"a design effect of {self.design_effect:.2f} (Σm²/n), and progression is "
-                f"taken as independent between a patient's lesions.")
+        text = (f" The {self.n} lesions of {self.n_patients} patients share each patient's "
+                "death and follow-up; progression is taken as independent between a patient's "
+                "lesions")
+        if "aalen-johansen" in self.estimators:
+            text += (f"; the death term of the Aalen–Johansen variance carries a design effect "
+                     f"of {self.design_effect:.2f} (Σm²/n)")
+        if "1 - kaplan-meier" in self.estimators:
+            text += "; for 1 − Kaplan–Meier the shared deaths are censorings (no design effect)"
+        return text + "."
 
 
 #: Version of :meth:`ScenarioSet.to_data`'s layout; a reader refuses any other.
