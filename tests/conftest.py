@@ -73,3 +73,19 @@ def series_size(series_id: str, column: str = "n_patients") -> int:
     from thyroid_evidence import load_evidence
 
     return int(load_evidence().series_info(series_id)[column])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Schedule the long modules first: the modules marked ``heavy`` (builds, kernels,
+    browsers), then the notebooks (nbval), then the rest, each group in collection order.
+
+    ``make test`` hands whole files to its workers in collection order
+    (``--dist loadfile``); a long file that starts last leaves the other worker idle, so
+    the long ones start first and the short ones fill the gaps (longest first)."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("heavy") is not None:
+            return 0
+        return 1 if item.path.suffix == ".ipynb" else 2
+
+    items.sort(key=rank)  # stable: each group keeps its order

@@ -28,6 +28,9 @@ import pytest
 
 from thyroid_evidence.config import EVIDENCE_ENV, SOURCE_ENV, evidence_dir, project_root
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 SOURCE_ID = "madeup_smith2024"
 SERIES_ID = "madeup_brain_litt_smith"
 SITE = "brain"

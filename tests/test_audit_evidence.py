@@ -15,6 +15,9 @@ from thyroid_evidence import load_evidence
 from thyroid_evidence.audit import AUDIT_COLUMNS, STATUSES, audit_evidence, format_audit
 from thyroid_evidence.config import evidence_dir
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 SERIES = [
     {
         "series_id": "syn_bone", "source_id": "review", "title": "Synthetic bone series",

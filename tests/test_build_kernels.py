@@ -16,6 +16,9 @@ import pytest
 from tests.fixtures.fixture_matrix import matrix_file, series_runs
 from thyroid_evidence.build.execute import build
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 #: The fixture's per-series runs over the evidence (whatever series it holds), then fx_single.
 SERIES_RUN_IDS = series_runs()
 RUN_IDS = [*SERIES_RUN_IDS, "fx_single"]

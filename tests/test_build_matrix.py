@@ -15,6 +15,9 @@ from thyroid_evidence.build.execute import build
 from thyroid_evidence.build.params import inspect_defaults
 from thyroid_evidence.notebook import check_parameters, load_matrix, read_matrix
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 NOTEBOOKS_DIR = config.notebooks_dir()
 MATRIX = read_matrix(NOTEBOOKS_DIR / "matrix.toml")
 RUNS = MATRIX.runs()

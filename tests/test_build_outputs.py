@@ -19,6 +19,9 @@ from thyroid_evidence.files import atomic_write_bytes
 from thyroid_evidence.notebook import save_table
 from thyroid_evidence.plotting.figures import save_figure
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 DRAW = """
 import sys
 import matplotlib

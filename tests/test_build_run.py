@@ -29,6 +29,9 @@ from thyroid_evidence import config
 from thyroid_evidence.build.execute import build
 from thyroid_evidence.notebook import ParameterError, check_parameters
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 PROJ_ROOT = config.project_root()
 
 #: The fixture's per-series runs over the evidence (whatever series it holds), then fx_single.

@@ -16,6 +16,9 @@ from thyroid_evidence.config import CACHE_ENV, evidence_dir, review_text_path
 from thyroid_evidence.evidence import TABLES
 from thyroid_evidence.study.quotes import check_quotes
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 
 def problems_of(root: Path) -> list[str]:
     with pytest.raises(EvidenceError) as info:

@@ -23,6 +23,9 @@ import pytest
 
 from thyroid_evidence.config import ROOT_ENV
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 #: The checkout under test (the folder holding pyproject.toml).
 CHECKOUT = Path(__file__).resolve().parent.parent
 

@@ -37,8 +37,11 @@ NOTEBOOK = "survival.ipynb"
 #: Seconds for JupyterLab to answer, the page to show the notebook, and the run.
 START_TIMEOUT, PAGE_TIMEOUT, RUN_TIMEOUT = 90, 60, 120
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.is_file(), reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.heavy,  # a long module: scheduled first (tests/conftest.py)
+    pytest.mark.skipif(
+        not CHROMIUM.is_file(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
 
 
 def free_port() -> int:

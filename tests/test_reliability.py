@@ -26,6 +26,9 @@ from thyroid_evidence.evidence import load_evidence
 from thyroid_evidence.exceptions import EvidenceError
 from thyroid_evidence.notebook import load_matrix
 
+#: long (a build, kernels or subprocesses): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 PROJ_ROOT = config.project_root()
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 

@@ -38,9 +38,12 @@ CHROMIUM_ARGS = [
 ]
 HOSTILE = '<img src=x onerror="window.__pwned=1">Cazzato & co'
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.is_file(), reason="Debian's chromium is not installed (.ci/run installs it)"
-)
+pytestmark = [
+    pytest.mark.heavy,  # a long module: scheduled first (tests/conftest.py)
+    pytest.mark.skipif(
+        not CHROMIUM.is_file(), reason="Debian's chromium is not installed (.ci/run installs it)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
