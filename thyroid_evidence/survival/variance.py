@@ -129,7 +129,8 @@ def arcsine_interval(p: np.ndarray, var: np.ndarray, alpha: float
     Chosen over the log(-log) scale, whose lower limit with under a few expected events
     (early times) falls far below the simulated one (checked here: 55% against 97.5% at
     0.15 expected events in 40 patients), while the arcsine-square-root limits stay within
-    about two points of simulation there, and within a point with 300 patients. Both are standard transformations (Nair 1984;
+    about two points of simulation there, and within a point with 300 patients. Both are
+    standard transformations (Nair 1984;
     compared by Borgan & Liestol 1990, as cited in SAS's LIFETEST documentation,
     https://support.sas.com/documentation/cdl/en/statug/68162/HTML/default/statug_lifetest_details08.htm;
     R's survival offers them as ``conf.type`` "arcsin" and "log-log",
