@@ -15,18 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.jupyterlab import running_lab
 from thyroid_evidence import config
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,12 +36,6 @@ pytestmark = [
     pytest.mark.skipif(
         not CHROMIUM.is_file(), reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def smaller_ensemble(source: Path, target: Path, n_ensemble: int = 40) -> None:
@@ -71,13 +59,9 @@ def lab(tmp_path: Path):
     root.mkdir()
     smaller_ensemble(config.notebooks_dir() / NOTEBOOK, root / NOTEBOOK)
     scratch = tmp_path / "scratch"
-    port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k != config.STAGING_ENV}  # not a build
     env.update({
         config.SCRATCH_ENV: str(scratch),
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
     })
     # the user's settings of a fresh JupyterLab, but: render every cell (not only those in
@@ -93,41 +77,11 @@ def lab(tmp_path: Path):
         path = tmp_path / "settings" / "@jupyterlab" / folder / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values), encoding="utf-8")
-    log_path = tmp_path / "lab.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            request = urllib.request.Request(f"{base}/api/status",
-                                             headers={"Authorization": f"token {token}"})
-            try:
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            assert time.monotonic() < deadline, f"JupyterLab did not answer within " \
-                                                f"{START_TIMEOUT} s:\n{log_path.read_text()}"
-            time.sleep(0.5)
-        yield base, token, root, scratch
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with running_lab(root, tmp_path, start_timeout=START_TIMEOUT, env=env, cwd=root,
+                     args=["--LabApp.news_url=None",
+                           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                     ) as server:
+        yield server.base, server.token, root, scratch
 
 
 def test_survival_runs_all_cells_in_jupyterlab_and_shows_its_figure(lab) -> None:
