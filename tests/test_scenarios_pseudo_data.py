@@ -141,5 +141,5 @@ def test_caption_says_which_scenarios_sampling_covers(survival_set):
     assert "checked on its model" in caption
     assert "50 simulated data sets, pointwise 95%" in caption
     assert "every accepted scenario's model curve and its own pointwise 95% sampling" in caption
-    assert "median and restricted-mean intervals include the simulated sampling of the " \
-        "extreme scenarios only" in caption
+    assert "median and restricted-mean intervals hold every accepted scenario's own " \
+        "sampling as well (Brookmeyer-Crowley for the median)" in caption

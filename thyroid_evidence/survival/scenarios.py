@@ -47,15 +47,18 @@ multiplied by the design effect ``sum m_k^2 / n`` (``m_k`` lesions of patient ``
 death removes them all), and progression is taken as independent between the lesions of a
 patient (no design effect on the event term); the captions say so.
 
-The median and restricted-mean rows of :meth:`ScenarioSet.summary` are approximate in the
-older way: their sampling is simulated only for the scenarios with the lowest and highest
-model median (restricted mean); an inner scenario's own sampling is not included there.
+The median and restricted-mean rows of :meth:`ScenarioSet.summary` hold every accepted
+scenario's own sampling too: the Brookmeyer-Crowley interval of its median (where its
+pointwise interval holds 50%) and the asymptotic interval of its restricted mean
+(:mod:`thyroid_evidence.survival.variance`), with the simulated sampling of the scenarios
+with the lowest and highest model median (restricted mean).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -71,7 +74,11 @@ from thyroid_evidence.survival.models import (
     fit_survival_model,
 )
 from thyroid_evidence.survival.summary import SummarySpec, constraint_knots, monotone_constraints
-from thyroid_evidence.survival.variance import asymptotic_interval
+from thyroid_evidence.survival.variance import (
+    asymptotic_interval,
+    median_interval,
+    restricted_mean_variance,
+)
 from thyroid_evidence.validation import check_alpha, positive_int
 
 #: Hazard families of the grid, in order.
@@ -618,6 +625,25 @@ class ScenarioSet:
         return pd.DataFrame({"time": times, "low": np.floor(arr.min(axis=0) + 1e-9),
                              "high": np.floor(arr.max(axis=0) + 1e-9)})
 
+    def _restricted_mean_variance(self, i: int, tau: float) -> float:
+        """Asymptotic variance of scenario ``i``'s restricted mean to ``tau`` (NaN when its
+        data do not reach ``tau``)."""
+        s = self._items[i]
+        return restricted_mean_variance(tau, s.hazard, s.censoring, s.estimator, self.n,
+                                        self.competing_rate, self.design_effect)[1]
+
+    def _median_intervals(self, reported: bool) -> list[tuple[float, float]]:
+        """Each accepted Kaplan-Meier scenario's Brookmeyer-Crowley median interval (see
+        :func:`thyroid_evidence.survival.variance.median_interval`), on a grid to the last
+        time any accepted scenario expects one unit at risk."""
+        acc = [i for i in self.accepted if self._items[i].estimator == "kaplan-meier"]
+        if not acc:
+            return []
+        grid = np.linspace(0.0, max(self.last_at_risk_time(), 1e-6), 1201)
+        low, high = self.asymptotic_intervals(grid)
+        rows = [j for j, i in enumerate(self.accepted) if i in acc]
+        return [median_interval(grid, low[j], high[j], reached=reported) for j in rows]
+
     def last_at_risk_time(self) -> float:
         """Latest time at which some accepted scenario expects one unit still at risk."""
         if not self.accepted:
@@ -825,9 +851,12 @@ class ScenarioSet:
             accepted scenarios' model values with sampling. For the curve's rows every
             accepted scenario's own (asymptotic) sampling interval is included, and the
             simulated one of the scenarios at the envelope's edges (as :meth:`band`). The
-            ``median`` and ``rmst``/``rmtl`` rows are approximate: only the scenarios with
-            the lowest and the highest model median (restricted mean) are simulated, an
-            inner scenario's own sampling is not included (see the module doc).
+            ``median`` row holds every accepted scenario's Brookmeyer-Crowley interval (from
+            its asymptotic pointwise interval; an end it does not reach within its data is
+            "not reached", inf, or with a reported median its last time with data), the
+            ``rmst``/``rmtl`` row every accepted scenario's asymptotic interval of its
+            restricted mean; both with the simulated sampling of the scenarios with the
+            lowest and the highest model median (restricted mean).
             ``identified`` is True only when the quantity lies within the horizon and the
             reported numbers pin it: a curve value at or before the horizon, a median that
             every accepted scenario's model reaches by the horizon, an RMST (RMTL) with tau
@@ -872,10 +901,22 @@ class ScenarioSet:
                 m_lo = min(min(meds), float(np.quantile(drawn(lo_i), a, method="inverted_cdf")))
                 m_hi = max(max(meds), float(np.quantile(drawn(hi_i), 1 - a,
                                                         method="inverted_cdf")))
+                # every accepted scenario's own sampling: the Brookmeyer-Crowley interval of
+                # its median from its asymptotic pointwise interval
+                for lo_t, hi_t in self._median_intervals(reported_median):
+                    m_lo, m_hi = min(m_lo, lo_t), max(m_hi, hi_t)
                 rows.append(("median", math.nan, m_lo, m_hi, bool(max(meds) <= h)))
             lo_i, hi_i = acc[int(np.argmin(areas))], acc[int(np.argmax(areas))]
             r_lo = min(min(areas), float(np.quantile(self._draw_summaries(lo_i, tau)[1], a)))
             r_hi = max(max(areas), float(np.quantile(self._draw_summaries(hi_i, tau)[1], 1 - a)))
+            # every accepted scenario's own sampling: the asymptotic interval of its
+            # restricted mean (survival/variance.py), centred on its model value
+            z = NormalDist().inv_cdf(1 - a)
+            for j, i in enumerate(acc):
+                sd = math.sqrt(self._restricted_mean_variance(i, tau))
+                if math.isfinite(sd):
+                    r_lo = min(r_lo, max(0.0, areas[j] - z * sd))
+                    r_hi = max(r_hi, min(tau, areas[j] + z * sd))
             rows.append((area, tau, r_lo, r_hi, bool(tau <= h)))
         else:
             if self.kind == "survival":
@@ -917,8 +958,9 @@ class ScenarioSet:
                 f"censoring and numbers at risk), widened by the sampling of the scenarios "
                 f"whose curve is lowest or highest at some time ({self.n_draws} simulated data "
                 f"sets, pointwise {level}).{self._cluster_text()} The median and restricted-"
-                f"mean intervals include the simulated sampling of the extreme scenarios "
-                f"only (approximate). Across them varied: {varied}. Estimator: {ests}.")
+                f"mean intervals hold every accepted scenario's own sampling as well "
+                f"(Brookmeyer-Crowley for the median). Across them varied: {varied}. "
+                f"Estimator: {ests}.")
 
     def _cluster_text(self) -> str:
         """What the sampling intervals assume about the lesions of one patient."""
