@@ -13,6 +13,9 @@ from thyroid_evidence import config, load_evidence
 from thyroid_evidence.study import audit_evidence
 from thyroid_evidence.study.cache import results_dir
 
+#: long (six audits of the evidence): scheduled first (tests/conftest.py)
+pytestmark = pytest.mark.heavy
+
 
 @pytest.fixture()
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -23,6 +26,16 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="module")
 def evidence():
     return load_evidence()
+
+
+@pytest.fixture(scope="module")
+def proportions(evidence):
+    """The evidence with its proportion outcomes only: what a stored entry's key and a miss
+    do needs no full audit (about half the time of one); the round trip uses all of it."""
+    outcomes = evidence.outcomes
+    kept = outcomes[outcomes["statistic"] == "proportion"].reset_index(drop=True)
+    assert len(kept) > 0
+    return type(evidence)(**{**vars(evidence), "outcomes": kept})
 
 
 def _stored(cache: Path) -> list[Path]:
@@ -41,7 +54,8 @@ def test_a_stored_audit_reads_back_equal_to_the_computed_one(cache: Path, eviden
 
 
 def test_a_changed_outcome_is_audited_again_not_read_from_the_store(cache: Path,
-                                                                    evidence) -> None:
+                                                                    proportions) -> None:
+    evidence = proportions
     audit_evidence(evidence)
     changed = pd.DataFrame(evidence.outcomes).copy()
     row = changed.index[changed["value"].notna()][0]
@@ -51,7 +65,8 @@ def test_a_changed_outcome_is_audited_again_not_read_from_the_store(cache: Path,
     assert len(_stored(cache)) == 2  # a second key: the edited tables
 
 
-def test_a_foreign_or_truncated_entry_is_computed_again(cache: Path, evidence) -> None:
+def test_a_foreign_or_truncated_entry_is_computed_again(cache: Path, proportions) -> None:
+    evidence = proportions
     first = audit_evidence(evidence)
     (entry,) = _stored(cache)
     entry.write_text('{"columns": ["x"], "rows": []}', encoding="utf-8")
