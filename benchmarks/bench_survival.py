@@ -32,12 +32,13 @@ from thyroid_evidence.survival import (  # noqa: E402
 )
 
 
-def _best_of(fn, repeat: int) -> float:
+def _best_of(fn, repeat: int, clock=time.perf_counter) -> float:
+    """Best of ``repeat`` timings of ``fn`` on ``clock`` (wall time by default)."""
     best = np.inf
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best
 
 
@@ -102,12 +103,7 @@ def bench_band() -> tuple[int, float, float, float]:
     times = np.linspace(0, sset.horizon_months, 200)
 
     def cpu(fn, repeat):
-        best = np.inf
-        for _ in range(repeat):
-            start = time.process_time()
-            fn()
-            best = min(best, time.process_time() - start)
-        return best
+        return _best_of(fn, repeat, clock=time.process_time)
 
     asym = cpu(lambda: sset.asymptotic_intervals(times), 10)
     start = time.process_time()
