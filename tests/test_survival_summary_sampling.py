@@ -96,3 +96,13 @@ def test_summary_rows_hold_every_accepted_scenarios_own_interval(survival_set):
         sd = math.sqrt(survival_set._restricted_mean_variance(i, tau))
         assert table.loc["rmst", "low"] <= max(0.0, area - z * sd) + 1e-9
         assert table.loc["rmst", "high"] >= min(tau, area + z * sd) - 1e-9
+
+
+def test_the_caption_names_the_summary_rows_the_endpoint_has(survival_set):
+    assert "Brookmeyer-Crowley for the median" in survival_set.caption()
+    spec = summary_spec(200, cumulative_incidence_at={12: 0.10, 24: 0.18},
+                        competing_rate=math.log(2) / 40, follow_up_median=24,
+                        precision={"milestones": 0.01, "follow_up_median": 1})
+    caption = scenario_set(spec, n_draws=50, seed=4).caption()
+    assert "median" not in caption.split("Across them varied")[0].split("pointwise 95%)")[-1]
+    assert "restricted-mean-time-lost interval holds every accepted scenario's own" in caption

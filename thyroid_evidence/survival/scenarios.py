@@ -957,10 +957,17 @@ class ScenarioSet:
                 f"{level} sampling interval (asymptotic, from the scenario's own hazard, "
                 f"censoring and numbers at risk), widened by the sampling of the scenarios "
                 f"whose curve is lowest or highest at some time ({self.n_draws} simulated data "
-                f"sets, pointwise {level}).{self._cluster_text()} The median and restricted-"
-                f"mean intervals hold every accepted scenario's own sampling as well "
-                f"(Brookmeyer-Crowley for the median). Across them varied: {varied}. "
-                f"Estimator: {ests}.")
+                f"sets, pointwise {level}).{self._cluster_text()} {self._summary_text()} "
+                f"Across them varied: {varied}. Estimator: {ests}.")
+
+    def _summary_text(self) -> str:
+        """What the summary's median and restricted-mean rows hold (an incidence has none
+        of the first)."""
+        if self.kind == "survival":
+            return ("The median and restricted-mean intervals hold every accepted scenario's "
+                    "own sampling as well (Brookmeyer-Crowley for the median).")
+        return ("The restricted-mean-time-lost interval holds every accepted scenario's own "
+                "sampling as well.")
 
     def _cluster_text(self) -> str:
         """What the sampling intervals assume about the lesions of one patient."""
