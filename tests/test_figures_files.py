@@ -56,17 +56,20 @@ def test_svg_keeps_text_as_text():
 
 
 def test_two_processes_write_byte_identical_files(tmp_path: Path, monkeypatch):
-    """Ids, fonts and dates do not vary between runs (SOURCE_DATE_EPOCH sets the one date)."""
+    """Ids, fonts and dates do not vary between runs (SOURCE_DATE_EPOCH sets the one date),
+    and each process makes its own reduced PDF faces (plotting.pdf_fonts) in its own cache."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setenv("PYTHONHASHSEED", "random")
     outs = []
     for name in ("a", "b"):
         stem = tmp_path / name / "figure"
         stem.parent.mkdir()
+        monkeypatch.setenv("THYROID_EVIDENCE_CACHE", str(tmp_path / name / "cache"))
         subprocess.run([sys.executable, "-c", _DRAW, str(stem)], check=True)
         outs.append({fmt: stem.with_suffix(f".{fmt}").read_bytes() for fmt in ("png", "svg",
                                                                              "pdf")})
     assert outs[0] == outs[1]
+    assert all(any((tmp_path / name / "cache" / "fonts").glob("*.ttf")) for name in "ab")
     assert b"2023-11-14" in outs[0]["svg"]  # the date is SOURCE_DATE_EPOCH's
     assert b"D:20231114" in outs[0]["pdf"]
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from thyroid_evidence import config
 from thyroid_evidence.files import atomic_write_bytes
+from thyroid_evidence.plotting.pdf_fonts import pdf_rc
 from thyroid_evidence.vocab import FIGURE_FORMATS
 
 __all__ = ["FIGURE_FORMATS", "PNG_DPI", "PUBLICATION_RC", "SVG_HASHSALT", "render_figure",
@@ -110,8 +111,10 @@ def render_figure(fig: Any, formats: Sequence[str], *, dpi: int = PNG_DPI) -> di
         try:
             for fmt in formats:
                 buffer = io.BytesIO()
-                fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata[fmt],
-                            bbox_inches=bbox)
+                # a PDF from the reduced DejaVu Sans faces (the same glyphs, faster subsets)
+                with matplotlib.rc_context(pdf_rc(fig) if fmt == "pdf" else {}):
+                    fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata[fmt],
+                                bbox_inches=bbox)
                 out[fmt] = buffer.getvalue()
         finally:
             if bbox != "tight" and engine is not None:
