@@ -185,6 +185,25 @@ def test_a_kept_kernel_runs_notebook_after_notebook_and_closes_its_clients(
     assert not run_sync(manager.is_alive)()
 
 
+def test_a_kept_kernel_collects_each_runs_garbage_and_freezes_what_lives_on(
+    tmp_path: Path, notebook: Path
+) -> None:
+    """The reset before a run frees the previous run's objects, reference cycles included,
+    and what is still alive after it is frozen out of later collections (gc.freeze)."""
+    pool = KernelPool()
+    try:
+        manager = pool.acquire(task(tmp_path, "one"))
+        assert kernel_says(manager, "import gc; print(gc.get_freeze_count() > 0)") == "True"
+        # a cycle the user namespace keeps alive, watched from outside that namespace
+        kernel_says(manager, "import sys, weakref\nclass Cycle: pass\n"
+                             "c = Cycle(); c.me = c\nsys._te_probe = weakref.ref(c)")
+        assert pool.acquire(task(tmp_path, "two")) is manager
+        said = kernel_says(manager, "import sys; print(sys._te_probe() is None, 'c' in dir())")
+        assert said == "True False"
+    finally:
+        pool.close()
+
+
 def test_the_build_uses_no_private_name_of_the_kernel_libraries() -> None:
     """Kernels are started and handed over through public arguments only: none of the private
     methods the build once overrode (or papermill internals it copied) appears in it."""

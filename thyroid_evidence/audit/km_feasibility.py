@@ -376,7 +376,12 @@ def _search(
             floor = targets[stage].lo
             out = nxt[stage]
             for key, e in cells.items():
-                _merge(out, key, e)  # censoring: survival unchanged
+                # censoring: survival unchanged (an empty cell takes the entry as it is: what
+                # _merge does, without the call, which runs about a million times here)
+                if key in out:
+                    _merge(out, key, e)
+                else:
+                    out[key] = e
                 if r == 1:
                     lo = hi = 0.0
                 else:
@@ -385,7 +390,11 @@ def _search(
                         continue  # survival never rises again, so this branch cannot recover
                     lo = max(_down(e[0] * factor), 0.0)
                 reps = [(num * (r - 1), den * r, (r, link), a) for num, den, link, a in e[4]]
-                _merge(out, int(lo / grid), [lo, hi, e[2], e[3], reps])
+                new_key = int(lo / grid)
+                if new_key in out:
+                    _merge(out, new_key, [lo, hi, e[2], e[3], reps])
+                else:
+                    out[new_key] = [lo, hi, e[2], e[3], reps]
         states = nxt
     return _result(n, texts, targets, successes, complement, allowed, True), work
 
@@ -400,14 +409,13 @@ def _merge(states: dict[int, list], key: int, entry: list) -> None:
         # keep the paths with the lowest and highest survival in the cell, and those with the
         # fewest and the most at risk at each milestone passed so far
         # (each key computed once per path: the survival is a ratio of big integers; the
-        # first path of lowest / highest key wins, as with min() / max() over the paths)
+        # first path of lowest / highest key wins: list.index of the min / max)
         keep: dict[int, tuple] = {}
-        index = range(len(reps))
         columns = [[rep[0] / rep[1] for rep in reps]]
         columns += [[rep[3][m] for rep in reps] for m in range(len(reps[0][3]))]
         for column in columns:
-            for pick in (min, max):
-                rep = reps[pick(index, key=column.__getitem__)]
+            for i in (column.index(min(column)), column.index(max(column))):
+                rep = reps[i]
                 keep[id(rep)] = rep
         reps = list(keep.values())
     states[key] = [
