@@ -328,7 +328,10 @@ class KernelPool:
             except Exception:  # noqa: BLE001, S112 - the run that imports it reports the error
                 continue
         if warm_imports and not self._stopped.is_set():
-            _run_silently(manager, _AFTER_WARM_UP, timeout, what="warm up")
+            try:
+                _run_silently(manager, _AFTER_WARM_UP, timeout, what="warm up")
+            except Exception:  # noqa: BLE001, S110 - the reset before the run freezes too
+                pass
         return _KeptKernel(manager, kernel_name, dict(env))
 
     def _take_spare(self, kernel_name: str) -> _KeptKernel | None:
