@@ -132,12 +132,31 @@ def test_review_text_next_to_the_root(tmp_path: Path):
 def test_cache_dir(tmp_path: Path):
     assert cache_dir({CACHE_ENV: str(tmp_path / "c")}) == tmp_path / "c"
     assert cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "thyroid-evidence"
+    assert cache_dir({}) == Path.home() / ".cache" / "thyroid-evidence"
 
 
 def test_every_environment_variable_is_listed_once():
-    assert len(set(config.ENVIRONMENT_VARIABLES)) == len(config.ENVIRONMENT_VARIABLES) == 8
-    ours = [n for n in config.ENVIRONMENT_VARIABLES if n != config.SOURCE_DATE_EPOCH_ENV]
+    assert len(set(config.ENVIRONMENT_VARIABLES)) == len(config.ENVIRONMENT_VARIABLES) == 9
+    standard = (config.SOURCE_DATE_EPOCH_ENV, config.XDG_CACHE_ENV)
+    assert set(standard) <= set(config.ENVIRONMENT_VARIABLES)
+    ours = [n for n in config.ENVIRONMENT_VARIABLES if n not in standard]
     assert all(name.startswith("THYROID_EVIDENCE_") for name in ours)
+
+
+def test_every_environment_variable_read_is_listed():
+    """Each ``*_ENV`` constant of config names a variable of ENVIRONMENT_VARIABLES."""
+    named = {value for name, value in vars(config).items() if name.endswith("_ENV")}
+    assert named == set(config.ENVIRONMENT_VARIABLES)
+    assert "XDG_CACHE_HOME" in config.ENVIRONMENT_VARIABLES
+
+
+def test_the_package_folder_is_named_once():
+    from thyroid_evidence.notebook import matrix
+    from thyroid_evidence.study import cache
+
+    assert config.PACKAGE_DIR == Path(thyroid_evidence.__file__).resolve().parent
+    assert matrix.PACKAGE_DIR is config.PACKAGE_DIR
+    assert not hasattr(cache, "_PACKAGE")
 
 
 def test_only_config_reads_environment_variables():

@@ -42,6 +42,9 @@ SCRATCH_ENV = "THYROID_EVIDENCE_SCRATCH_DIR"
 #: The reproducible-builds date (https://reproducible-builds.org/specs/source-date-epoch/):
 #: figures carry a date only when it is set, and the manifest records it.
 SOURCE_DATE_EPOCH_ENV = "SOURCE_DATE_EPOCH"
+#: The user's cache folder (XDG Base Directory spec): the cache dir is under it when
+#: ``THYROID_EVIDENCE_CACHE`` is not set (default ``~/.cache``).
+XDG_CACHE_ENV = "XDG_CACHE_HOME"
 #: Every environment variable the kit reads, in this order.
 ENVIRONMENT_VARIABLES: tuple[str, ...] = (
     ROOT_ENV,
@@ -52,10 +55,14 @@ ENVIRONMENT_VARIABLES: tuple[str, ...] = (
     EVIDENCE_ENV,
     SOURCE_DATE_EPOCH_ENV,
     SCRATCH_ENV,
+    XDG_CACHE_ENV,
 )
 
+#: The package's own folder (``thyroid_evidence/``): its source files enter every run's hash
+#: and every cached result's key.
+PACKAGE_DIR = Path(__file__).resolve().parent
 #: The source checkout this package sits in (it may not be a project root).
-_PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+_PACKAGE_PARENT = PACKAGE_DIR.parent
 
 
 class ProjectRootError(ThyroidEvidenceError, LookupError):
@@ -180,12 +187,13 @@ def review_text_path(environ: Mapping[str, str] | None = None) -> Path | None:
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Folder for remembered schema validations (``THYROID_EVIDENCE_CACHE``, else XDG)."""
+    """Folder for remembered schema validations and cached results (``THYROID_EVIDENCE_CACHE``,
+    else ``thyroid-evidence`` under ``XDG_CACHE_HOME`` or ``~/.cache``)."""
     environ = os.environ if environ is None else environ
     named = environ.get(CACHE_ENV)
     if named:
         return Path(named)
-    base = environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = environ.get(XDG_CACHE_ENV) or Path.home() / ".cache"
     return Path(base) / "thyroid-evidence"
 
 

@@ -14,7 +14,8 @@ Nothing outside the package folder is read: ``datapackage.json`` and every table
 of any table is read. Numbers must be finite (``inf`` and ``nan`` are refused) and counts exact
 (at most 2**53); required text must not be blank; a UTF-8 byte-order mark is accepted. pandas
 is imported when tables are read, so that the path check costs a build with nothing to do
-nothing.
+nothing. :func:`evidence_index` (the series and outcome keys the run matrix needs) reads with
+the ``csv`` module only, unvalidated.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "EvidenceError",
     "Problem",
     "derived_label",
+    "evidence_index",
     "load_evidence",
     "package_path_problems",
     "validation_key",
@@ -394,6 +396,77 @@ def package_path_problems(root: str | Path) -> list[Problem]:
     if _descriptor_shape_problems(descriptor):
         return []
     return _resource_path_problems(root, descriptor)
+
+
+def evidence_index(
+    root: str | Path,
+) -> tuple[tuple[str, ...], frozenset[tuple[str, str, str]]]:
+    """The series ids and the (series_id, endpoint, statistic) triples of an evidence folder.
+
+    What the run matrix needs (``thyroid_evidence.notebook.EvidenceIndex``), read with the
+    ``csv`` module only, unvalidated (:func:`load_evidence` is where the evidence is validated),
+    so that a no-op build and a notebook's parameter check stay fast.
+
+    Parameters
+    ----------
+    root : str or Path
+        The evidence folder.
+
+    Returns
+    -------
+    series : tuple of str
+        ``series.csv``'s ``series_id`` column, in file order.
+    outcomes : frozenset of tuple of (str, str, str)
+        ``outcomes.csv``'s ``(series_id, endpoint, statistic)`` rows.
+
+    Raises
+    ------
+    ValueError
+        If a table's path leads out of ``root`` (refused, unread), a table does not exist or
+        lacks one of those columns.
+
+    Notes
+    -----
+    The tables' paths are those of ``datapackage.json`` (``series.csv`` and ``outcomes.csv``
+    without one, or when it does not name them); a UTF-8 byte-order mark is accepted.
+    """
+    root = Path(root)
+    series = tuple(row["series_id"]
+                   for row in _index_rows(_index_table_path(root, "series"), ("series_id",)))
+    outcomes = frozenset(
+        (row["series_id"], row["endpoint"], row["statistic"])
+        for row in _index_rows(_index_table_path(root, "outcomes"),
+                               ("series_id", "endpoint", "statistic"))
+    )
+    return series, outcomes
+
+
+def _index_table_path(root: Path, name: str) -> Path:
+    """Where the package in ``root`` keeps table ``name``; ValueError when outside ``root``."""
+    rel = f"{name}.csv"
+    descriptor = root / "datapackage.json"
+    if descriptor.is_file() and root.resolve() in descriptor.resolve().parents:
+        try:
+            resources = json.loads(descriptor.read_text(encoding="utf-8")).get("resources", [])
+            rel = next(r["path"] for r in resources if r.get("name") == name)
+        except (OSError, ValueError, AttributeError, KeyError, TypeError, StopIteration):
+            pass  # validation names what is wrong with the descriptor
+    path = root / str(rel)
+    if Path(rel).is_absolute() or root.resolve() not in path.resolve().parents:
+        raise ValueError(f"evidence table {rel} is not a file inside {root}")
+    return path
+
+
+def _index_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows of the CSV file ``path``; ValueError when it is absent or lacks a column."""
+    if not path.is_file():
+        raise ValueError(f"evidence file {path} does not exist")
+    with path.open(encoding=ENCODING, newline="") as fh:  # a byte-order mark is accepted
+        reader = csv.DictReader(fh)
+        missing = [name for name in required if name not in (reader.fieldnames or ())]
+        if missing:
+            raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}")
+        return list(reader)
 
 
 def _resource_names(descriptor: dict) -> list[str]:

@@ -35,8 +35,6 @@ stay fast.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -46,14 +44,13 @@ from typing import Any
 
 from thyroid_evidence import config
 from thyroid_evidence.curves import read_curve_ids
+from thyroid_evidence.evidence import evidence_index
 from thyroid_evidence.notebook.rules import Rule, vocabulary
 
-#: Parameters a run can be declared "for each" of.
-FOR_EACH_KEYS = ("series_id", "endpoint", "curve_id")
 #: File name of the project's matrix in the notebooks folder.
 MATRIX_FILE = "matrix.toml"
-#: The package whose source enters every run's hash.
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
+#: The package whose source enters every run's hash (:data:`thyroid_evidence.config.PACKAGE_DIR`).
+PACKAGE_DIR = config.PACKAGE_DIR
 _NAME = re.compile(r"[a-z0-9_]+")
 _RUN_ID_PART = re.compile(r"[A-Za-z0-9_.]+")
 
@@ -63,8 +60,9 @@ class EvidenceIndex:
     """What the run matrix needs from the evidence: series and their (endpoint, statistic)
     pairs, and the digitised curves of ``evidence/curves/``.
 
-    Read with the ``csv`` module; the evidence loader (``load_evidence``) remains the place
-    where the evidence is validated.
+    Read by :func:`thyroid_evidence.evidence.evidence_index` and
+    :func:`thyroid_evidence.curves.read_curve_ids` (``csv`` module only); the evidence loader
+    (``load_evidence``) remains the place where the evidence is validated.
     """
 
     series: tuple[str, ...]
@@ -78,43 +76,15 @@ class EvidenceIndex:
         Their paths are those of ``datapackage.json`` (``series.csv`` and ``outcomes.csv``
         without one); a path that leads out of the folder is refused, unread. The curve ids
         come from ``curves/points.csv`` when the package has curves.
+
+        Raises
+        ------
+        ValueError
+            See :func:`thyroid_evidence.evidence.evidence_index`.
         """
         root = Path(evidence_dir)
-        series = [row["series_id"]
-                  for row in _read_csv(_table_path(root, "series"), ("series_id",))]
-        outcomes = frozenset(
-            (row["series_id"], row["endpoint"], row["statistic"])
-            for row in _read_csv(_table_path(root, "outcomes"),
-                                 ("series_id", "endpoint", "statistic"))
-        )
-        return cls(series=tuple(series), outcomes=outcomes, curves=read_curve_ids(root))
-
-
-def _table_path(root: Path, name: str) -> Path:
-    """Where the package in ``root`` keeps table ``name``; ValueError when outside ``root``."""
-    rel = f"{name}.csv"
-    descriptor = root / "datapackage.json"
-    if descriptor.is_file() and root.resolve() in descriptor.resolve().parents:
-        try:
-            resources = json.loads(descriptor.read_text(encoding="utf-8")).get("resources", [])
-            rel = next(r["path"] for r in resources if r.get("name") == name)
-        except (OSError, ValueError, AttributeError, KeyError, TypeError, StopIteration):
-            pass  # validation names what is wrong with the descriptor
-    path = root / str(rel)
-    if Path(rel).is_absolute() or root.resolve() not in path.resolve().parents:
-        raise ValueError(f"evidence table {rel} is not a file inside {root}")
-    return path
-
-
-def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise ValueError(f"evidence file {path} does not exist")
-    with path.open(encoding="utf-8-sig", newline="") as fh:  # a byte-order mark is accepted
-        reader = csv.DictReader(fh)
-        missing = [name for name in required if name not in (reader.fieldnames or ())]
-        if missing:
-            raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}")
-        return list(reader)
+        series, outcomes = evidence_index(root)
+        return cls(series=series, outcomes=outcomes, curves=read_curve_ids(root))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TypeVar
 
-from thyroid_evidence.config import cache_dir
+from thyroid_evidence.config import PACKAGE_DIR, cache_dir
 from thyroid_evidence.files import atomic_write_text
 
 T = TypeVar("T")
@@ -36,7 +36,6 @@ RESULTS_FOLDER = "results"
 #: Most results kept: storing one more removes the least recently written (every edit of the
 #: package changes every key, so old entries are never read again).
 MAX_RESULTS = 64
-_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 @functools.cache
@@ -48,8 +47,8 @@ def code_fingerprint() -> str:
             digest.update(f"{name}=={version(name)}\0".encode())
         except PackageNotFoundError:  # a source tree on PYTHONPATH, not installed
             digest.update(f"{name} not installed\0".encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
