@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.optimize import isotonic_regression
 
 from thyroid_evidence.survival.ensemble import EnsembleResult
-from thyroid_evidence.survival.km import survival_on
+from thyroid_evidence.survival.km import km_factors, product_limit, survival_on, tie_order
 from thyroid_evidence.survival.summary import PseudoIPD
 from thyroid_evidence.validation import check_alpha, is_real, positive_int
 
@@ -328,7 +328,7 @@ def _run_interval(s: list, k0: int, k1: int, n_start: int, cens: np.ndarray,
         if d > 0:
             # reference = the rebuilt KM (not the digitised value at the last event, as in the
             # published code): rounding errors then correct themselves at the next step
-            last_s = last_s * (1.0 - d / n_hat)
+            last_s = last_s * km_factors(n_hat, d)
         n_hat -= d + c
         sse += (last_s - s[k]) ** 2
     return events, sse, n_hat, last_s
@@ -336,11 +336,15 @@ def _run_interval(s: list, k0: int, k1: int, n_start: int, cens: np.ndarray,
 
 def _levels(events: list, cens: np.ndarray, n_start: int, last_s: float) -> np.ndarray:
     """The rebuilt Kaplan-Meier survival after each point, from the events and censorings
-    per point, ``n_start`` at risk and survival ``last_s`` before the first."""
+    per point, ``n_start`` at risk and survival ``last_s`` before the first.
+
+    The kernel's :func:`~thyroid_evidence.survival.km.product_limit` over the points; a point
+    with none left at risk (and so no event) gets the factor 1 - 0/1 = 1.
+    """
     d = np.asarray(events, dtype=float)
     at_risk = n_start - np.concatenate(([0.0], np.cumsum(d + cens)[:-1]))
-    factor = np.where(at_risk > 0, 1.0 - d / np.where(at_risk > 0, at_risk, 1.0), 1.0)
-    return last_s * np.cumprod(factor)
+    left = at_risk > 0
+    return last_s * product_limit(np.where(left, at_risk, 1.0), np.where(left, d, 0.0))
 
 
 def _fit_events(s: list, k0: int, k1: int, n_start: int, cens: np.ndarray, last_s: float,
@@ -370,7 +374,7 @@ def _fit_events(s: list, k0: int, k1: int, n_start: int, cens: np.ndarray, last_
     for j in range(m):
         n_prev = (n_start - c_before) - prev_c  # at risk before the events at point j
         ok = valid & (n_prev - d - int(cens[j]) >= 0) & ((d == 0) | (n_prev > 0))
-        s_new = surv[prev_c] * (1.0 - d / np.where(n_prev > 0, n_prev, 1))
+        s_new = surv[prev_c] * km_factors(np.where(n_prev > 0, n_prev, 1), d)
         c = np.where(ok, cost[prev_c] + (s_new - s[k0 + j]) ** 2, np.inf)
         best = np.argmin(c, axis=0)
         cost = c[best, e]
@@ -426,7 +430,7 @@ def _step_informed_counts(s: list, k0: int, k1: int, n_start: int, last_s: float
                 budget -= m
             d = min(max(round(n * drop), 0), n)
             if d:
-                ref *= 1.0 - d / n
+                ref *= km_factors(n, d)
                 n -= d
     if target is not None:
         cens[-1] += max(min(n - target, budget), 0)
@@ -752,7 +756,7 @@ def _assemble(t: np.ndarray, d_all: np.ndarray, c_all: np.ndarray, rt: np.ndarra
         tail = np.full(n_left, float(t[-1]))
     time = np.concatenate((ev_times, cen, tail))
     event = np.concatenate((np.ones(ev_times.size, int), np.zeros(cen.size + tail.size, int)))
-    order = np.lexsort((-event, time))
+    order = tie_order(time, event == 1)
     return pd.DataFrame({"time": time[order], "event": event[order]})
 
 

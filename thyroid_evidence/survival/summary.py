@@ -28,7 +28,12 @@ import pandas as pd
 from scipy.integrate import cumulative_trapezoid, trapezoid
 
 from thyroid_evidence.survival.estimators import cumulative_incidence, kaplan_meier
-from thyroid_evidence.survival.km import km_factors, product_limit, sequential_at_risk
+from thyroid_evidence.survival.km import (
+    km_factors,
+    product_limit,
+    sequential_at_risk,
+    tie_order,
+)
 from thyroid_evidence.survival.models import (
     MODELS,
     CensoringModel,
@@ -654,7 +659,7 @@ def _allocate(spec: SummarySpec, hz: HazardModel, cens: CensoringModel
     time = np.concatenate([np.concatenate(p) for p in pieces])
     event = np.concatenate([np.concatenate((np.ones(p[0].size, int), np.full(p[1].size, 2),
                                             np.zeros(p[2].size, int))) for p in pieces])
-    order = np.lexsort((event == 0, time))
+    order = tie_order(time, event != 0)  # events (1 and 2) before censorings at equal times
     data = pd.DataFrame({"time": time[order], "event": event[order]})
     return data
 
@@ -945,7 +950,7 @@ def assign_patients(result: PseudoIPD, n_patients: int) -> PseudoIPD:
                 patient[partner[i]] = next_id
             next_id += 1
     grouped = pd.DataFrame({"time": t, "event": e, "patient": patient})
-    order = np.lexsort((grouped["event"].to_numpy() == 0, grouped["time"].to_numpy()))
+    order = tie_order(grouped["time"].to_numpy(), grouped["event"].to_numpy() != 0)
     grouped = grouped.iloc[order].reset_index(drop=True)
     table = _label_impossible(result.spec, _reproduction_table(result.spec, grouped))
     if made == need and table["within_rounding"].all():
