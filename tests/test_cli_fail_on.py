@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_audit_evidence import SERIES, _outcome, _write
+from tests.fixtures.evidence_rows import outcome_row, write_rows
+from tests.test_audit_evidence import SERIES
 from thyroid_evidence.cli import main
 from thyroid_evidence.config import evidence_dir
 from thyroid_evidence.vocab import STATUSES
 
 # 5/12 = 41.67% prints as 42% (consistent); as 43% it fits no rounding (inconsistent)
-GOOD = _outcome("good", "syn_liver", "tumor_response", "proportion", "patient", "percent", "42",
-                0, numerator="5", denominator="12", denominator_basis="implied")
-BAD = _outcome("bad", "syn_liver", "tumor_response", "proportion", "patient", "percent", "43",
-               0, numerator="5", denominator="12", denominator_basis="implied")
+GOOD = outcome_row("good", "syn_liver", "tumor_response", "proportion", "patient", "percent",
+                   "42", 0, numerator="5", denominator="12", denominator_basis="implied")
+BAD = outcome_row("bad", "syn_liver", "tumor_response", "proportion", "patient", "percent",
+                  "43", 0, numerator="5", denominator="12", denominator_basis="implied")
 
 
 def _evidence(root: Path, outcomes: list[dict[str, str]]) -> Path:
@@ -28,9 +29,9 @@ def _evidence(root: Path, outcomes: list[dict[str, str]]) -> Path:
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]]
               for r in descriptor["resources"]}
-    _write(root / "series.csv", fields["series"], [s for s in SERIES if s["series_id"] ==
-                                                    "syn_liver"])
-    _write(root / "outcomes.csv", fields["outcomes"], outcomes)
+    write_rows(root / "series.csv", fields["series"],
+               [s for s in SERIES if s["series_id"] == "syn_liver"])
+    write_rows(root / "outcomes.csv", fields["outcomes"], outcomes)
     return root
 
 

@@ -10,9 +10,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from lifelines.datasets import load_waltons
 from PIL import Image
 
-from tests.test_digitise_draw import STYLES, _data, draw
+from tests.test_digitise_draw import STYLES, draw
 from thyroid_evidence.cli import main
 from thyroid_evidence.digitise import digitise_figure, figure_image
 from thyroid_evidence.plotting.digitise import plot_digitised
@@ -51,8 +52,8 @@ def test_points_go_straight_into_reconstruct(figures, tmp_path, capsys):
     unsure = pd.read_csv(tmp_path / "points.unsure.csv")
     assert list(unsure["curve"]) == ["blue"]  # its start is hidden under the orange curve
     # numbers at risk of the control mice, from the data drawn
-    data, t, _ = _data("waltons")
-    control = data.loc[data["group"] == "control", t]
+    data = load_waltons()  # the data the colour-legend figure draws
+    control = data.loc[data["group"] == "control", "T"]
     risk = tmp_path / "risk.csv"
     risk.write_text("time,n_risk\n" + "".join(f"{x},{int((control >= x).sum())}\n"
                                              for x in range(0, 71, 10)))

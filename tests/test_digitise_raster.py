@@ -1,8 +1,8 @@
 """Raster digitisation against the true Kaplan-Meier estimate of the data drawn.
 
 Each figure is drawn here from a lifelines dataset (tests/test_digitise_draw.py) at 100 dpi,
-a modest resolution (a 6 x 4.5 inch figure, 600 x 450 pixels): the claim is the issue's
-accuracy, mean |ΔS| <= 0.01 per curve and RMSE <= 0.012 over all curves, each |ΔS| taken on
+a modest resolution (a 6 x 4.5 inch figure, 600 x 450 pixels): the accuracy bar is
+mean |ΔS| <= 0.01 per curve and RMSE <= 0.012 over all curves, each |ΔS| taken on
 an even time grid over the curve's span. The full style grid, JPEG and other resolutions are in
 benchmarks/bench_digitise.py.
 """

@@ -1,8 +1,8 @@
 """Vector PDF pages: the drawn step paths read exactly, named by their legend text.
 
 The figures are drawn here from lifelines datasets (tests/test_digitise_draw.py) and saved as
-PDF by matplotlib; the claim is the issue's: mean |ΔS| <= 0.002 per curve against the true
-Kaplan-Meier estimate, in fact float precision at every corner.
+PDF by matplotlib; the accuracy bar is mean |ΔS| <= 0.002 per curve against the true
+Kaplan-Meier estimate, and what is met is float precision at every corner.
 """
 
 from __future__ import annotations

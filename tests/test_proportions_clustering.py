@@ -46,7 +46,7 @@ def test_cluster_adjusted_interval_is_the_interval_at_the_effective_counts():
     # m = 3 lesions per patient, ICC up to 0.25: DE = 1.5, so 30/60 lesions count as 20/40.
     res = cluster_adjusted_ci(30, 60, 3.0, icc_range=(0.0, 0.25), method="wilson")
     assert res.design_effect == pytest.approx(1.5)
-    assert res.effective_total == pytest.approx(40.0)
+    assert res.effective_n == pytest.approx(40.0)
     # Wilson at 20 of 40 (whole effective counts here, so proportion_ci gives the reference)
     assert (res.ci_low, res.ci_high) == pytest.approx(proportion_ci(20, 40), rel=1e-12)
     assert (res.unadjusted_low, res.unadjusted_high) == pytest.approx(proportion_ci(30, 60))

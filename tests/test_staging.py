@@ -686,17 +686,49 @@ def test_module_examples_run_as_doctests(name):
 
 
 def test_science_functions_take_table_2_as_data(evidence, table):
+    from thyroid_evidence import study
     from thyroid_evidence.staging import risk
-    from thyroid_evidence.staging.rules import criteria_from_table
 
     p = patient(extrathyroidal_extension="microscopic")
-    rows = criteria_from_table(table)
-    assert risk.ata_risk(p, rows) == risk.ata_risk(p, table) == ata_risk(p, evidence)
-    with pytest.raises(TypeError, match="criteria must be the rows from criteria_from_table"):
-        risk.ata_risk(p, evidence)  # an Evidence is read by thyroid_evidence.study.staging
+    rows = study.criteria_from_table(table)
+    assert risk.ata_risk(p, rows) == ata_risk(p, table) == ata_risk(p, evidence)
+    for other in (evidence, table):  # an Evidence or a table is read by the study layer
+        with pytest.raises(TypeError, match="criteria must be the rows from criteria_from_table"):
+            risk.ata_risk(p, other)
     with pytest.raises(TypeError, match="patients must be a mapping"):
         risk.stratify([BASE], rows)
     assert risk.stratify({"A": BASE}, rows).equals(stratify({"A": BASE}, evidence))
+
+
+def test_the_table_is_read_by_the_study_layer_and_the_science_doctests_need_no_evidence():
+    import subprocess
+    import sys
+
+    from thyroid_evidence import study
+
+    assert staging.criteria_from_table is study.criteria_from_table
+    code = ("import doctest, importlib, sys\n"
+            "for name in ('thyroid_evidence.staging', 'thyroid_evidence.staging.rules',\n"
+            "             'thyroid_evidence.staging.risk'):\n"
+            "    assert doctest.testmod(importlib.import_module(name)).failed == 0, name\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('thyroid_evidence.evidence',\n"
+            "                                                     'thyroid_evidence.study'))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_row_given_as_values_compiles_as_the_table_row():
+    from thyroid_evidence.staging import compile_criterion
+
+    row = compile_criterion("x_high", "ata", "high", 1, "Distant metastases",
+                            " distant_metastases == True ", fields=["distant_metastases"])
+    assert (row.rule, row.fields, row.footnote) == ("distant_metastases == True",
+                                                    ("distant_metastases",), None)
+    with pytest.raises(ValueError, match="^criterion 'x': the rule is empty$"):
+        compile_criterion("x", "ata", "high", 1, "text", "  ")
+    with pytest.raises(TypeError, match="rule must be a str"):
+        compile_criterion("x", "ata", "high", 1, "text", None)
 
 
 # --------------------------------------------------------------------------- properties

@@ -160,10 +160,10 @@ from pathlib import Path  # noqa: E402
 R_REFERENCE = json.loads(
     (Path(__file__).parent / "reference" / "guyot_reference.json").read_text())
 R_ARMS = [(name, i) for name, ds in R_REFERENCE["datasets"].items() for i in range(2)]
-#: Issue 16's bars, all met (benchmarks/bench_guyot.py): exact corners with risk table and
-#: total events (worst 0.0000); noisy clicks, worst mean |dS| 0.00599 (lung arm 0, seed 1: at
-#: the bar with almost no margin); log hazard ratio between arms of >= 100 patients, step
-#: corners only, worst 0.022 (gbsg, seed 2).
+#: The reconstruction's accuracy bars, all met (benchmarks/bench_guyot.py): exact corners with
+#: risk table and total events (worst 0.0000); noisy clicks, worst mean |dS| 0.00599 (lung arm
+#: 0, seed 1: at the bar with almost no margin); log hazard ratio between arms of >= 100
+#: patients, step corners only, worst 0.022 (gbsg, seed 2).
 EXACT_MAX = 0.005
 NOISY_MEAN = 0.006
 HR_BAR = 0.03

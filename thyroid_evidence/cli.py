@@ -181,9 +181,10 @@ def _reconstruct(args: argparse.Namespace) -> int:
                                 n_risk=risk["n_risk"], total_events=args.total_events,
                                 label=f"{curve.name} (digitised from {Path(args.points).name})")
     except ValueError as exc:
-        where = ("--total-events" if "total_events" in str(exc)
-                 else f"{args.risk_table}:{int(risk['row'].iloc[0])}" if "risk" in str(exc)
-                 else args.points)
+        # the refused argument (ArgumentValueError.parameter) names the input it came from
+        risk_row = f"{args.risk_table}:{int(risk['row'].iloc[0])}"
+        where = {"total_events": "--total-events", "risk_times": risk_row, "n_risk": risk_row,
+                 "n_total": risk_row}.get(getattr(exc, "parameter", None), args.points)
         raise DigitisedInputError([f"{where}: {exc}"]) from None
     ipd, table, diag = result.data[["time", "event"]], result.reported_vs_reproduced, \
         result.diagnostics

@@ -1,9 +1,10 @@
 """The kit's exceptions and warnings: one root for each.
 
 - :class:`ThyroidEvidenceError` is the root of every error the kit raises on purpose;
-  :class:`EvidenceError` (the evidence package fails validation) and :class:`ParameterError`
-  (a notebook's parameters are refused) are under it. Both are also ``ValueError``: a wrong
-  value, as Python's own convention has it.
+  :class:`EvidenceError` (the evidence package fails validation), :class:`ParameterError`
+  (a notebook's parameters are refused) and :class:`ArgumentValueError` (a function's
+  argument, named by ``parameter``, is refused) are under it. All are also ``ValueError``: a
+  wrong value, as Python's own convention has it.
 - A wrong *type* of argument raises the built-in ``TypeError``, an unknown id ``LookupError``.
 - :class:`ThyroidEvidenceWarning` is the root of the kit's warnings (filter them with
   ``warnings.simplefilter("ignore", ThyroidEvidenceWarning)``).
@@ -49,6 +50,24 @@ class ParameterError(ThyroidEvidenceError, ValueError):
         lines = [f"invalid parameters for notebook {notebook!r}:"]
         lines += [f"  - {problem}" for problem in self.problems]
         super().__init__("\n".join(lines))
+
+
+class ArgumentValueError(ThyroidEvidenceError, ValueError):
+    """A function refused the value of one argument; ``parameter`` names that argument.
+
+    For a caller that maps arguments to its own inputs (the command line names the option or
+    the file an argument came from), so that no caller reads the message to find out which.
+
+    Parameters
+    ----------
+    message : str
+    parameter : str
+        The argument's name, e.g. ``"total_events"``.
+    """
+
+    def __init__(self, message: str, parameter: str) -> None:
+        self.parameter = parameter
+        super().__init__(message)
 
 
 class ThyroidEvidenceWarning(UserWarning):

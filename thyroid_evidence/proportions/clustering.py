@@ -161,7 +161,7 @@ class ClusterAdjustedInterval:
         :data:`ICC_GRID_POINTS` ICCs across it, both ends included).
     design_effect : float
         The design effect at ``icc_high`` (the largest over the range).
-    effective_total : float
+    effective_n : float
         ``total / design_effect`` at ``icc_high``.
     unadjusted_low, unadjusted_high : float
         The interval with the lesions taken as independent (ICC = 0).
@@ -177,7 +177,7 @@ class ClusterAdjustedInterval:
     ci_low: float
     ci_high: float
     design_effect: float
-    effective_total: float
+    effective_n: float
     unadjusted_low: float
     unadjusted_high: float
     method: str
@@ -188,7 +188,7 @@ class ClusterAdjustedInterval:
         """The assumption in words, for a table cell or a figure note."""
         return (f"design effect 1 + (m - 1) x ICC with m = {self.mean_cluster_size:.2f} per "
                 f"cluster, ICC {self.icc_low:g}-{self.icc_high:g} (assumed; not reported): "
-                f"DE up to {self.design_effect:.2f}, effective n {self.effective_total:.1f} "
+                f"DE up to {self.design_effect:.2f}, effective n {self.effective_n:.1f} "
                 f"of {self.total}")
 
 
@@ -230,7 +230,7 @@ def cluster_adjusted_ci(
 
     Notes
     -----
-    The interval widens as the effective total falls, so in practice the widest is the one
+    The interval widens as the effective n falls, so in practice the widest is the one
     at the top of the range; the envelope over a grid is taken so that no method's end-point
     behaviour can hide a wider one. With ``ICC = 0`` the interval is
     :func:`~thyroid_evidence.proportions.proportion_ci`'s. The point estimate ``k / n`` is
@@ -260,7 +260,7 @@ def cluster_adjusted_ci(
         ci_low=min(lows),
         ci_high=max(highs),
         design_effect=de_max,
-        effective_total=n / de_max,
+        effective_n=n / de_max,
         unadjusted_low=base_low,
         unadjusted_high=base_high,
         method=method,

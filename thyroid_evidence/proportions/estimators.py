@@ -1,6 +1,26 @@
 """Transforms and between-study variance estimators of the inverse-variance methods.
 
 The same computations as metafor's ``escalc`` and ``rma.uni``.
+
+Why not a library
+-----------------
+The kit claims metafor's numbers (``tests/reference/metafor_reference.json``, ``rtol`` 1e-6),
+and the one meta-analysis routine among its dependencies, statsmodels'
+``statsmodels.stats.meta_analysis.combine_effects`` (checked against statsmodels 0.15.0), does
+not give them:
+
+* its ``method_re`` offers Paule-Mandel (``"iterated"`` / ``"pm"``) and DerSimonian-Laird
+  (``"chi2"`` / ``"dl"``) only: no REML and no ML, metafor's default and its alternative;
+* its DerSimonian-Laird tau2 is ``(Q - df) / c`` without truncation at 0, so it is negative
+  when Q < k - 1 (metafor: 0), and its I2 = 1 - 1 / H2 from Q is negative there too
+  (metafor's is ``tau2 / (tau2 + s2)`` with the typical within-study variance
+  ``s2 = (k - 1) / tr(P)``, never negative);
+* it has no prediction interval (``predict.rma``) and no single-proportion measures: no
+  logit, arcsine, log or raw proportion with escalc's 1/2 added to studies with 0 or n events
+  (its ``effectsize_2proportions`` compares two groups).
+
+Its Hartung-Knapp interval (``use_t=True`` with the WLS scale) would match ``test = "knha"``;
+with the rest written here it is a few lines, and one code path keeps every method alike.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""pool_proportions: random-effects pooling of single proportions, as R metafor."""
+"""pool_proportions: random-effects pooling of single proportions, as R metafor.
+
+Written here rather than on statsmodels' ``combine_effects``, which lacks REML, ML, the
+prediction interval and the single-proportion measures (see
+:mod:`thyroid_evidence.proportions.estimators`, "Why not a library"); the GLMM is
+:mod:`thyroid_evidence.proportions.glmm`.
+"""
 
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ a made-up patient and why. They are not a validated implementation of the ATA gu
 the AJCC/UICC staging manual and must not be used to make decisions about real patients.
 
 The table lives in ``evidence/risk_stratification.csv`` (one row per line of Table 2, with its
-verbatim quote); this module only knows how to read and combine the rows. Each row carries a
-``rule`` column, a small boolean expression over the fields of :class:`PatientFeatures`.
+verbatim quote); this package only knows how to compile and combine the rows, which the study
+layer reads from the evidence. Each row carries a rule, a small boolean expression over the
+fields of :class:`PatientFeatures`.
 
 Rule language
 -------------
@@ -19,7 +20,8 @@ A rule is a Python-style expression, parsed with :mod:`ast` (never ``eval``) and
 * ``and``, ``or``, ``not`` and parentheses.
 
 Names must be :class:`PatientFeatures` fields and constants must be allowed values of the field
-they are compared with. The ``fields`` column lists the names the rule reads, in field order.
+they are compared with. A row's declared fields (the table's ``fields`` column) must be the
+names the rule reads.
 
 Rules are evaluated in three-valued (Kleene) logic, because every feature may be unknown
 (None): a comparison with an unknown field is *unknown*; ``False and unknown`` is False,
@@ -120,16 +122,27 @@ Readings of Table 2 (interpretation choices)
 
 Where things are
 ----------------
-The rules are applied by :mod:`thyroid_evidence.staging.risk`, whose functions take Table 2's
-rows as data. ``ata_risk``, ``tnm_risk_group`` and ``stratify`` here are the forms of
-:mod:`thyroid_evidence.study.staging` that read the rows from the evidence package when no
-``evidence`` is given (imported on first use: the science does not load evidence).
+The rules are compiled by :func:`compile_criterion` (:mod:`thyroid_evidence.staging.rules`)
+and applied by :mod:`thyroid_evidence.staging.risk`, whose functions take Table 2's rows as
+data. ``ata_risk``, ``tnm_risk_group``, ``stratify`` and ``criteria_from_table`` here are the
+functions of :mod:`thyroid_evidence.study.staging`, which read the rows from the evidence
+package (when no ``evidence`` is given) or from a ``risk_stratification`` table; they are
+imported on first use: the science neither loads the evidence nor knows its columns. With
+Table 2 from the evidence, ``ata_risk(PatientFeatures(distant_metastases=True)).level`` is
+``'high'``.
 
 Examples
 --------
->>> from thyroid_evidence.staging import PatientFeatures, ata_risk
->>> p = PatientFeatures(histology="papillary", distant_metastases=True)
->>> ata_risk(p).level
+Rows given as data (three made-up lines, one per ATA level):
+
+>>> from thyroid_evidence.staging import PatientFeatures, compile_criterion, risk
+>>> rows = tuple(
+...     compile_criterion(f"ata_{level}", "ata", level, 1, f"{extension} extension",
+...                       f"extrathyroidal_extension == {extension!r}")
+...     for level, extension in [("low", "none"), ("intermediate", "microscopic"),
+...                              ("high", "gross")])
+>>> risk.ata_risk(PatientFeatures(histology="papillary", extrathyroidal_extension="gross"),
+...               rows).level
 'high'
 """
 
@@ -148,12 +161,13 @@ from thyroid_evidence.staging.features import (
     PatientFeatures,
 )
 from thyroid_evidence.staging.results import CriterionCheck, RiskResult
-from thyroid_evidence.staging.rules import Criterion, criteria_from_table
+from thyroid_evidence.staging.rules import Criterion, compile_criterion
 from thyroid_evidence.vocab import DISCLAIMER
 
 #: The convenience forms that read Table 2 from the evidence (study layer), on first use.
 _EXPORTS = {
     "ata_risk": "thyroid_evidence.study.staging",
+    "criteria_from_table": "thyroid_evidence.study.staging",
     "stratify": "thyroid_evidence.study.staging",
     "tnm_risk_group": "thyroid_evidence.study.staging",
 }
@@ -175,6 +189,7 @@ __all__ = [
     "PatientFeatures",
     "RiskResult",
     "ata_risk",
+    "compile_criterion",
     "criteria_from_table",
     "stratify",
     "tnm_risk_group",

@@ -1,9 +1,9 @@
 """ata_risk, tnm_risk_group and stratify: Table 2 applied with three-valued logic.
 
 The functions take Table 2's rows as data (compiled :class:`~thyroid_evidence.staging.rules.
-Criterion` rows or the ``risk_stratification`` table); ``thyroid_evidence.staging.ata_risk``
-and its siblings are the convenience forms of :mod:`thyroid_evidence.study.staging` that read
-them from the evidence package.
+Criterion` rows); ``thyroid_evidence.staging.ata_risk`` and its siblings are the convenience
+forms of :mod:`thyroid_evidence.study.staging` that read them from the evidence package or
+from a ``risk_stratification`` table.
 
 Research and teaching material, not clinical decision support.
 """
@@ -204,8 +204,8 @@ def _checks(rows: tuple[Criterion, ...], values: Mapping[str, Any]) -> tuple[Cri
     )
 
 
-#: What the functions accept as Table 2: compiled rows or the ``risk_stratification`` table.
-Criteria = tuple[Criterion, ...] | pd.DataFrame
+#: What the functions accept as Table 2: its compiled rows.
+Criteria = tuple[Criterion, ...]
 
 
 def _run(system: str, p: Any, criteria: Criteria
@@ -238,9 +238,10 @@ def ata_risk(p: PatientFeatures | Mapping[str, Any], criteria: Criteria) -> Risk
     ----------
     p : PatientFeatures or mapping
         The patient; a mapping is passed to :meth:`PatientFeatures.from_dict`.
-    criteria : tuple of Criterion or DataFrame
-        Table 2: the rows from :func:`~thyroid_evidence.staging.rules.criteria_from_table`
-        (compiled once) or a ``risk_stratification`` table.
+    criteria : tuple of Criterion
+        Table 2: its rows, compiled once (by
+        :func:`~thyroid_evidence.study.staging.criteria_from_table` from the evidence, or
+        :func:`~thyroid_evidence.staging.rules.compile_criterion` each).
 
     Returns
     -------
@@ -263,9 +264,17 @@ def ata_risk(p: PatientFeatures | Mapping[str, Any], criteria: Criteria) -> Risk
 
     Examples
     --------
-    >>> from thyroid_evidence import load_evidence
-    >>> from thyroid_evidence.staging.rules import criteria_from_table
-    >>> rows = criteria_from_table(load_evidence().risk_stratification)
+    Three made-up rows, one per level:
+
+    >>> from thyroid_evidence.staging.rules import compile_criterion
+    >>> rows = (
+    ...     compile_criterion("ata_low_intrathyroidal", "ata", "low", 1, "Intrathyroidal",
+    ...                       "extrathyroidal_extension == 'none'"),
+    ...     compile_criterion("ata_intermediate_microscopic_invasion", "ata", "intermediate", 1,
+    ...                       "Microscopic invasion", "extrathyroidal_extension == 'microscopic'"),
+    ...     compile_criterion("ata_high_macroscopic_invasion", "ata", "high", 1,
+    ...                       "Macroscopic invasion", "extrathyroidal_extension == 'gross'"),
+    ... )
     >>> r = ata_risk(PatientFeatures(extrathyroidal_extension="gross"), rows)
     >>> r.level, r.criteria
     ('high', ('ata_high_macroscopic_invasion',))
@@ -332,7 +341,7 @@ def tnm_risk_group(p: PatientFeatures | Mapping[str, Any], criteria: Criteria) -
     ----------
     p : PatientFeatures or mapping
         Reads ``t_category``, ``n_category`` and ``m_category`` (and ``histology`` for scope).
-    criteria : tuple of Criterion or DataFrame
+    criteria : tuple of Criterion
         Table 2, as for :func:`ata_risk`.
 
     Returns
@@ -344,11 +353,19 @@ def tnm_risk_group(p: PatientFeatures | Mapping[str, Any], criteria: Criteria) -
 
     Examples
     --------
-    >>> from thyroid_evidence import load_evidence
-    >>> table = load_evidence().risk_stratification
-    >>> p = PatientFeatures(t_category="T2", n_category="N0", m_category="M0")
-    >>> tnm_risk_group(p, table).level
-    'low'
+    Three made-up rows, one per group:
+
+    >>> from thyroid_evidence.staging.rules import compile_criterion
+    >>> rows = (
+    ...     compile_criterion("tnm_very_low", "tnm", "very_low", 1, "pT1a", "t_category == 'T1a'"),
+    ...     compile_criterion("tnm_low", "tnm", "low", 1, "pT1b, pT2",
+    ...                       "t_category in ('T1b', 'T2')", footnote="**, RIT is indicated"),
+    ...     compile_criterion("tnm_high", "tnm", "high", 1, "pT3, pT4",
+    ...                       "t_category in ('T3a', 'T3b', 'T4a', 'T4b')"),
+    ... )
+    >>> r = tnm_risk_group(PatientFeatures(histology="papillary", t_category="T2"), rows)
+    >>> r.level, r.notes
+    ('low', ('Footnote **, RIT is indicated',))
     """
     result, p, outcome, rows = _run("tnm", p, criteria)
     if outcome is None:
@@ -377,7 +394,7 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
     ----------
     patients : mapping of str to PatientFeatures or mapping
         Patient label -> features (plain dicts as in a notebook's parameters cell).
-    criteria : tuple of Criterion or DataFrame
+    criteria : tuple of Criterion
         Table 2, as for :func:`ata_risk`.
 
     Returns
@@ -398,9 +415,13 @@ def stratify(patients: Mapping[str, PatientFeatures | Mapping[str, Any]],
 
     Examples
     --------
-    >>> from thyroid_evidence import load_evidence
-    >>> table = load_evidence().risk_stratification
-    >>> frame = stratify({"A": {"histology": "medullary"}}, table)
+    A made-up row per level of each system (a medullary cancer is outside all of them):
+
+    >>> from thyroid_evidence.staging.rules import LEVELS_OF, compile_criterion
+    >>> rows = tuple(compile_criterion(f"{system}_{level}", system, level, 1, level,
+    ...                                "distant_metastases == True")
+    ...              for system, levels in LEVELS_OF.items() for level in levels)
+    >>> frame = stratify({"A": {"histology": "medullary"}}, rows)
     >>> frame.loc[0, "ata_level"], bool(frame.loc[0, "ata_out_of_scope"])
     ('indeterminate', True)
     """

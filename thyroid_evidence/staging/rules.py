@@ -1,16 +1,17 @@
 """Table 2's criteria and the small rule language they are written in (parsed with ast, never eval).
 
+A row is given as values (:func:`compile_criterion`); reading them from the evidence's
+``risk_stratification`` table is :func:`thyroid_evidence.study.staging.criteria_from_table`.
+
 Research and teaching material, not clinical decision support.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from thyroid_evidence.staging.features import (
     ATA_LEVELS,
@@ -18,7 +19,6 @@ from thyroid_evidence.staging.features import (
     FIELD_CHOICES,
     FIELD_NAMES,
     TNM_LEVELS,
-    is_missing,
 )
 
 _COMPARISONS = {
@@ -51,7 +51,7 @@ class Criterion:
 
 
 def _rule_error(criterion_id: str, rule: str, problem: str) -> ValueError:
-    return ValueError(f"risk_stratification: criterion {criterion_id!r}: rule {rule!r}: {problem}")
+    return ValueError(f"criterion {criterion_id!r}: rule {rule!r}: {problem}")
 
 
 def _compile_rule(criterion_id: str, rule: str) -> tuple[ast.Expression, tuple[str, ...]]:
@@ -158,108 +158,113 @@ def evaluate(node: ast.AST, p: Mapping[str, Any]) -> bool | None:
     }[op]
 
 
-_TABLE_COLUMNS = ("criterion_id", "system", "level", "position", "criterion", "fields", "rule",
-                  "footnote")
 #: The levels of each system, from least to most severe.
 LEVELS_OF = {"ata": ATA_LEVELS, "tnm": TNM_LEVELS}
 
 
-def _text(value: Any) -> str | None:
-    if is_missing(value):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def criteria_from_table(table: pd.DataFrame) -> tuple[Criterion, ...]:
-    """Compile the rows of a ``risk_stratification`` table.
+def compile_criterion(
+    criterion_id: str,
+    system: str,
+    level: str,
+    position: int,
+    text: str,
+    rule: str,
+    *,
+    fields: Sequence[str] | None = None,
+    footnote: str | None = None,
+) -> Criterion:
+    """One line of Table 2 with its rule checked and compiled.
 
     Parameters
     ----------
-    table : DataFrame
-        With the columns of ``evidence/risk_stratification.csv``.
+    criterion_id : str
+        The line's id; a description's rows share a prefix (see "How rows combine" in
+        :mod:`thyroid_evidence.staging`).
+    system : {"ata", "tnm"}
+    level : str
+        One of :data:`LEVELS_OF` ``[system]``.
+    position : int
+        Order of the line within its level.
+    text : str
+        The line as printed.
+    rule : str
+        The line in the rule language (see :mod:`thyroid_evidence.staging`).
+    fields : sequence of str, optional
+        The fields the rule is declared to read, checked against those it does read.
+    footnote : str, optional
 
     Returns
     -------
-    tuple of Criterion
-        In table order.
+    Criterion
+        With ``fields`` the fields the rule reads, in field order.
 
     Raises
     ------
+    TypeError
+        If ``rule`` is not a str.
     ValueError
-        If a column is missing, a system or level is unknown, a rule does not follow the rule
-        language, or the ``fields`` column differs from the fields the rule reads.
+        If the system or level is unknown, the rule is empty or does not follow the rule
+        language, or ``fields`` differs from the fields the rule reads; the message starts
+        ``criterion 'ID': ``.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> table = pd.DataFrame({
-    ...     "criterion_id": ["x_high"], "system": ["ata"], "level": ["high"], "position": [1],
-    ...     "criterion": ["Distant metastases"], "fields": ["distant_metastases"],
-    ...     "rule": ["distant_metastases == True"], "footnote": [None]})
-    >>> (row,) = criteria_from_table(table)
+    >>> row = compile_criterion("x_high", "ata", "high", 1, "Distant metastases",
+    ...                         "distant_metastases == True")
     >>> row.fields
     ('distant_metastases',)
     >>> evaluate(row.tree.body, {"distant_metastases": None}) is None  # unknown stays unknown
     True
     """
-    missing = [col for col in _TABLE_COLUMNS if col not in table.columns]
-    if missing:
-        raise ValueError(f"risk_stratification: missing column(s): {', '.join(missing)}")
-    criteria = []
-    for row in table.to_dict("records"):
-        cid = str(row["criterion_id"])
-        system, level = row["system"], row["level"]
-        if system not in LEVELS_OF:
-            raise ValueError(f"risk_stratification: criterion {cid!r}: system={system!r}; "
-                             f"allowed: {', '.join(LEVELS_OF)}")
-        if level not in LEVELS_OF[system]:
-            raise ValueError(f"risk_stratification: criterion {cid!r}: level={level!r}; "
-                             f"allowed for {system}: {', '.join(LEVELS_OF[system])}")
-        rule = _text(row["rule"])
-        if rule is None:
-            raise ValueError(f"risk_stratification: criterion {cid!r}: the rule is empty")
-        tree, names = _compile_rule(cid, rule)
-        declared = tuple((_text(row["fields"]) or "").split())
+    if system not in LEVELS_OF:
+        raise ValueError(f"criterion {criterion_id!r}: system={system!r}; "
+                         f"allowed: {', '.join(LEVELS_OF)}")
+    if level not in LEVELS_OF[system]:
+        raise ValueError(f"criterion {criterion_id!r}: level={level!r}; "
+                         f"allowed for {system}: {', '.join(LEVELS_OF[system])}")
+    if not isinstance(rule, str):
+        raise TypeError(f"criterion {criterion_id!r}: rule must be a str; got "
+                        f"{type(rule).__name__}")
+    rule = rule.strip()
+    if not rule:
+        raise ValueError(f"criterion {criterion_id!r}: the rule is empty")
+    tree, names = _compile_rule(criterion_id, rule)
+    if fields is not None:
+        declared = tuple(fields)
         if sorted(declared) != sorted(names):
             raise ValueError(
-                f"risk_stratification: criterion {cid!r}: fields={' '.join(declared)!r} but "
-                f"the rule reads {' '.join(names)!r}"
+                f"criterion {criterion_id!r}: fields={' '.join(declared)!r} but the rule "
+                f"reads {' '.join(names)!r}"
             )
-        criteria.append(Criterion(
-            criterion_id=cid, system=system, level=level, position=int(row["position"]),
-            text=str(row["criterion"]), fields=names, rule=rule,
-            footnote=_text(row["footnote"]), tree=tree,
-        ))
-    return tuple(criteria)
+    return Criterion(criterion_id=criterion_id, system=system, level=level,
+                     position=int(position), text=text, fields=names, rule=rule,
+                     footnote=footnote, tree=tree)
 
 
-def system_criteria(criteria: tuple[Criterion, ...] | pd.DataFrame, system: str
-                    ) -> tuple[Criterion, ...]:
+def system_criteria(criteria: tuple[Criterion, ...], system: str) -> tuple[Criterion, ...]:
     """The rows of one system, checked to have a row for every level.
 
     Parameters
     ----------
-    criteria : tuple of Criterion or DataFrame
-        Compiled rows (:func:`criteria_from_table`) or a ``risk_stratification`` table.
+    criteria : tuple of Criterion
+        Table 2's compiled rows (:func:`compile_criterion`; read from the evidence by
+        :func:`thyroid_evidence.study.staging.criteria_from_table`).
     system : {"ata", "tnm"}
 
     Raises
     ------
     TypeError
-        If ``criteria`` is neither.
+        If ``criteria`` is not a tuple of Criterion.
     ValueError
-        If the table does not compile or a level of the system has no row.
+        If a level of the system has no row.
     """
-    if isinstance(criteria, pd.DataFrame):
-        rows = criteria_from_table(criteria)
-    elif isinstance(criteria, tuple) and all(isinstance(c, Criterion) for c in criteria):
-        rows = criteria
-    else:
-        raise TypeError("criteria must be the rows from criteria_from_table() or a "
-                        f"risk_stratification DataFrame; got {type(criteria).__name__}")
-    chosen = tuple(c for c in rows if c.system == system)
+    if not (isinstance(criteria, tuple) and all(isinstance(c, Criterion) for c in criteria)):
+        raise TypeError("criteria must be the rows from criteria_from_table() or "
+                        "compile_criterion(), a tuple of Criterion; got "
+                        f"{type(criteria).__name__} (Table 2 as a DataFrame is read by "
+                        "thyroid_evidence.staging.ata_risk, tnm_risk_group and stratify)")
+    chosen = tuple(c for c in criteria if c.system == system)
     for level in LEVELS_OF[system]:
         if not any(c.level == level for c in chosen):
-            raise ValueError(f"risk_stratification: no {system} row for level {level!r}")
+            raise ValueError(f"criteria: no {system} row for level {level!r}")
     return chosen

@@ -13,6 +13,8 @@ Each module has one job, and reads the evidence tables to feed the science and t
   :func:`series_styles`, :func:`local_control_table`, :func:`key_numbers`,
   :func:`pooling_rows`);
 - :mod:`~thyroid_evidence.study.clinical`: Table 1, context facts and the series overview;
+- :mod:`~thyroid_evidence.study.staging`: Table 2's rows read from the evidence
+  (:func:`criteria_from_table`) for :mod:`thyroid_evidence.staging`;
 - :mod:`~thyroid_evidence.study.stratification`: Table 2 applied to example patients;
 - :mod:`~thyroid_evidence.study.audit` and :mod:`~thyroid_evidence.study.audit_text`: the
   consistency audit of every reported number, and its text forms;
@@ -54,6 +56,7 @@ _EXPORTS = {
     "feasible_at_risk": "scenarios",
     "reconstruct_scenarios": "scenarios",
     "scenario_curves": "scenarios",
+    "criteria_from_table": "staging",
     "STRATIFICATION_COLUMNS": "stratification",
     "patients_by_label": "stratification",
     "stratification_table": "stratification",

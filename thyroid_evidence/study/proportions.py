@@ -265,14 +265,14 @@ def _cluster(
         "icc_low": adj.icc_low,
         "icc_high": adj.icc_high,
         "design_effect": adj.design_effect,
-        "effective_n": adj.effective_total,
+        "effective_n": adj.effective_n,
         "cluster_ci_low": adj.ci_low,
         "cluster_ci_high": adj.ci_high,
     }
     note = (f"{independent}; cluster-adjusted [{100 * adj.ci_low:.1f}, "
             f"{100 * adj.ci_high:.1f}]% assumes ICC {adj.icc_low:g}-{adj.icc_high:g} "
             f"(not reported) with {m:.2f} {units} per patient (series.csv): design effect up "
-            f"to {adj.design_effect:.2f}, effective n {adj.effective_total:.1f}")
+            f"to {adj.design_effect:.2f}, effective n {adj.effective_n:.1f}")
     return values, note
 
 

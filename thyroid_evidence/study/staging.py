@@ -1,10 +1,10 @@
 """Table 2 read from the evidence package, for the staging functions.
 
 :mod:`thyroid_evidence.staging` applies Table 2 to a patient given the table's rows as data;
-this module supplies the rows from ``evidence/risk_stratification.csv``.
-``thyroid_evidence.staging.ata_risk``, ``tnm_risk_group`` and ``stratify`` are the functions
-here (re-exported on first use): the evidence is an optional argument, loaded once when not
-given.
+this module supplies the rows from ``evidence/risk_stratification.csv``
+(:func:`criteria_from_table` knows its columns). ``thyroid_evidence.staging.ata_risk``,
+``tnm_risk_group``, ``stratify`` and ``criteria_from_table`` are the functions here
+(re-exported on first use): the evidence is an optional argument, loaded once when not given.
 
 Research and teaching material, not clinical decision support.
 """
@@ -19,11 +19,86 @@ import pandas as pd
 
 from thyroid_evidence.evidence import Evidence, Problem, load_evidence
 from thyroid_evidence.staging import risk
-from thyroid_evidence.staging.features import PatientFeatures
+from thyroid_evidence.staging.features import PatientFeatures, is_missing
 from thyroid_evidence.staging.results import RiskResult
-from thyroid_evidence.staging.rules import Criterion, criteria_from_table
+from thyroid_evidence.staging.rules import Criterion, compile_criterion
 
-__all__ = ["ata_risk", "criteria", "rule_problems", "stratify", "tnm_risk_group"]
+__all__ = [
+    "RULE_COLUMNS",
+    "ata_risk",
+    "criteria",
+    "criteria_from_table",
+    "rule_problems",
+    "stratify",
+    "tnm_risk_group",
+]
+
+#: The columns of ``evidence/risk_stratification.csv`` that Table 2's rows are read from.
+RULE_COLUMNS = ("criterion_id", "system", "level", "position", "criterion", "fields", "rule",
+                "footnote")
+
+
+def _text(value: Any) -> str | None:
+    if is_missing(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def criteria_from_table(table: pd.DataFrame) -> tuple[Criterion, ...]:
+    """Compile the rows of a ``risk_stratification`` table.
+
+    Each row is :func:`~thyroid_evidence.staging.rules.compile_criterion` of its columns
+    (``criterion`` is the text, ``fields`` the space-separated fields the rule reads).
+
+    Parameters
+    ----------
+    table : DataFrame
+        With the columns :data:`RULE_COLUMNS` of ``evidence/risk_stratification.csv``.
+
+    Returns
+    -------
+    tuple of Criterion
+        In table order.
+
+    Raises
+    ------
+    TypeError
+        If ``table`` is not a DataFrame.
+    ValueError
+        If a column is missing, a system or level is unknown, a rule does not follow the rule
+        language, or the ``fields`` column differs from the fields the rule reads; the message
+        starts ``risk_stratification: criterion 'ID': ``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({
+    ...     "criterion_id": ["x_high"], "system": ["ata"], "level": ["high"], "position": [1],
+    ...     "criterion": ["Distant metastases"], "fields": ["distant_metastases"],
+    ...     "rule": ["distant_metastases == True"], "footnote": [None]})
+    >>> (row,) = criteria_from_table(table)
+    >>> row.text, row.fields
+    ('Distant metastases', ('distant_metastases',))
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a risk_stratification DataFrame; got "
+                        f"{type(table).__name__}")
+    missing = [col for col in RULE_COLUMNS if col not in table.columns]
+    if missing:
+        raise ValueError(f"risk_stratification: missing column(s): {', '.join(missing)}")
+    criteria = []
+    for row in table.to_dict("records"):
+        try:
+            criteria.append(compile_criterion(
+                str(row["criterion_id"]), row["system"], row["level"], row["position"],
+                str(row["criterion"]), _text(row["rule"]) or "",
+                fields=tuple((_text(row["fields"]) or "").split()),
+                footnote=_text(row["footnote"]),
+            ))
+        except ValueError as exc:
+            raise ValueError(f"risk_stratification: {exc}") from None
+    return tuple(criteria)
 
 
 @lru_cache(maxsize=1)

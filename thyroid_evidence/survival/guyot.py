@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import isotonic_regression
 
+from thyroid_evidence.exceptions import ArgumentValueError
 from thyroid_evidence.survival.ensemble import EnsembleResult
 from thyroid_evidence.survival.km import km_factors, product_limit, survival_on, tie_order
 from thyroid_evidence.survival.summary import PseudoIPD
@@ -255,45 +256,51 @@ def _check_risk_table(
     risk_times: object, n_risk: object, n_total: int | None, t_max: float
 ) -> tuple[np.ndarray, np.ndarray]:
     if (risk_times is None) != (n_risk is None):
-        raise ValueError("risk_times and n_risk must be given together (or both omitted)")
+        raise ArgumentValueError(
+            "risk_times and n_risk must be given together (or both omitted)", "risk_times")
     if risk_times is None:
         if n_total is None:
-            raise ValueError("give either a risk table (risk_times, n_risk) or n_total")
+            raise ArgumentValueError("give either a risk table (risk_times, n_risk) or n_total",
+                                     "risk_times")
         return np.array([0.0]), np.array([int(n_total)])
     rt = _numbers(risk_times, "risk_times")
     nr_raw = _numbers(n_risk, "n_risk")
     if rt.size != nr_raw.size or rt.size == 0:
-        raise ValueError(
+        raise ArgumentValueError(
             f"risk_times and n_risk must have the same non-zero length; got {rt.size} and "
-            f"{nr_raw.size}"
+            f"{nr_raw.size}", "risk_times"
         )
     if not np.all(np.isfinite(rt)) or not np.all(np.isfinite(nr_raw)):
-        raise ValueError("risk_times and n_risk must be finite")
+        raise ArgumentValueError("risk_times and n_risk must be finite", "risk_times")
     if np.any(nr_raw != np.round(nr_raw)) or np.any(nr_raw < 0):
         bad = nr_raw[(nr_raw != np.round(nr_raw)) | (nr_raw < 0)][0]
-        raise ValueError(f"n_risk must hold whole numbers >= 0; found {bad!r}")
+        raise ArgumentValueError(f"n_risk must hold whole numbers >= 0; found {bad!r}", "n_risk")
     nr = nr_raw.astype(int)
     if np.any(np.diff(rt) <= 0):
         i = int(np.flatnonzero(np.diff(rt) <= 0)[0])
-        raise ValueError(f"risk_times must increase strictly; {rt[i + 1]!r} follows {rt[i]!r}")
+        raise ArgumentValueError(
+            f"risk_times must increase strictly; {rt[i + 1]!r} follows {rt[i]!r}", "risk_times")
     if np.any(np.diff(nr) > 0):
         i = int(np.flatnonzero(np.diff(nr) > 0)[0])
-        raise ValueError(
+        raise ArgumentValueError(
             f"n_risk must not increase; {nr[i + 1]} at risk_times={rt[i + 1]!r} exceeds "
-            f"{nr[i]} at {rt[i]!r}"
+            f"{nr[i]} at {rt[i]!r}", "n_risk"
         )
     if rt[0] < 0:
-        raise ValueError(f"risk_times must be >= 0; found {rt[0]!r}")
+        raise ArgumentValueError(f"risk_times must be >= 0; found {rt[0]!r}", "risk_times")
     if rt[0] > 0:
         if n_total is None:
-            raise ValueError(
-                f"risk_times starts at {rt[0]!r}; give the number at risk at time 0 or n_total"
+            raise ArgumentValueError(
+                f"risk_times starts at {rt[0]!r}; give the number at risk at time 0 or n_total",
+                "risk_times",
             )
         rt, nr = np.concatenate(([0.0], rt)), np.concatenate(([int(n_total)], nr))
     if n_total is not None and nr[0] != n_total:
-        raise ValueError(f"n_total={n_total} disagrees with n_risk at time 0 ({nr[0]})")
+        raise ArgumentValueError(
+            f"n_total={n_total} disagrees with n_risk at time 0 ({nr[0]})", "n_total")
     if nr[0] <= 0:
-        raise ValueError(f"the number at risk at time 0 must be > 0; got {nr[0]}")
+        raise ArgumentValueError(f"the number at risk at time 0 must be > 0; got {nr[0]}",
+                                 "n_risk")
     return rt, nr
 
 
@@ -527,8 +534,8 @@ def reconstruct_km(
             raise TypeError(f"total_events must be a whole number in [0, {n0}]; "
                             f"got {total_events!r}")
         if not float(total_events).is_integer() or not 0 <= total_events <= n0:
-            raise ValueError(f"total_events must be a whole number in [0, {n0}]; "
-                             f"got {total_events!r}")
+            raise ArgumentValueError(f"total_events must be a whole number in [0, {n0}]; "
+                                     f"got {total_events!r}", "total_events")
         total_events = int(total_events)
 
     n_pts = t.size
