@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-from thyroid_evidence.build.execute import _expected_order
+from thyroid_evidence.build.execute import expected_order
 from thyroid_evidence.notebook.matrix import Run
 
 
@@ -34,7 +34,7 @@ def _run(run_id: str, path: Path) -> Run:
 def _order(runs: list[Run], timed: dict[str, float] | None = None) -> list[str]:
     manifest = SimpleNamespace(runs={k: {"seconds": v} for k, v in (timed or {}).items()})
     sizes: dict = {}
-    return [r.run_id for r in sorted(runs, key=lambda r: _expected_order(r, manifest, sizes))]
+    return [r.run_id for r in sorted(runs, key=lambda r: expected_order(r, manifest, sizes))]
 
 
 def test_untimed_runs_start_by_their_notebooks_stored_execution_time(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from thyroid_evidence import config
-from thyroid_evidence.build.execute import _keep_failed_notebook, build
+from thyroid_evidence.build.execute import build, keep_failed_notebook
 from thyroid_evidence.evidence import load_evidence
 from thyroid_evidence.exceptions import EvidenceError
 from thyroid_evidence.notebook import load_matrix
@@ -98,7 +98,7 @@ def test_a_cut_short_notebook_is_not_kept(tmp_path: Path) -> None:
     (staging / "notebooks").mkdir(parents=True)
     whole = nbformat.writes(new_notebook(cells=[new_code_cell("1 + 1")]))
     (staging / "notebooks" / "cut.ipynb").write_text(whole[: len(whole) // 2], encoding="utf-8")
-    kept, why = _keep_failed_notebook(tmp_path / "out", "cut", staging)
+    kept, why = keep_failed_notebook(tmp_path / "out", "cut", staging)
     assert kept is None
     assert why.startswith("the executed notebook was not kept: it was not written whole (")
     assert not (tmp_path / "out" / ".build" / "failed").exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from thyroid_evidence.build.manifest import tree_digest
-from thyroid_evidence.build.report import _evidence, inside
+from thyroid_evidence.build.report import copy_evidence_tables, inside
 from thyroid_evidence.notebook import escape_markdown, markdown_list, markdown_text
 
 SECRET = "root:x:0:0:secret line\n"
@@ -52,7 +52,7 @@ def test_the_report_publishes_no_file_from_outside(how: str, evidence_copy: Path
                                                    outside: Path, tmp_path: Path) -> None:
     rel = _point_at(evidence_copy, outside, how)
     assert inside(evidence_copy, rel) is None
-    tables = _evidence(tmp_path / "out", evidence_copy)
+    tables = copy_evidence_tables(tmp_path / "out", evidence_copy)
     assert {"path": rel, "rows": None} in tables
     published = tmp_path / "out" / "report" / "evidence"
     assert sorted(p.name for p in published.iterdir()) == sorted(
@@ -68,7 +68,7 @@ def test_a_symlinked_descriptor_is_not_read(evidence_copy: Path, tmp_path: Path)
     (evidence_copy / "datapackage.json").unlink()
     (evidence_copy / "datapackage.json").symlink_to(real)
     assert inside(evidence_copy, "datapackage.json") is None
-    assert _evidence(tmp_path / "out", evidence_copy) == []
+    assert copy_evidence_tables(tmp_path / "out", evidence_copy) == []
     assert list((tmp_path / "out" / "report" / "evidence").iterdir()) == []
 
 

@@ -398,7 +398,7 @@ def _execute(
         # Longest runs first, so that no long run is left alone at the end: as last timed;
         # runs never timed before the others, longest code first (a rough guess of time).
         code_sizes: dict[Path, tuple] = {}
-        todo.sort(key=lambda r: _expected_order(r, manifest, code_sizes))
+        todo.sort(key=lambda r: expected_order(r, manifest, code_sizes))
         jobs = min(jobs, len(todo))
         from thyroid_evidence.build.worker import KernelPool
 
@@ -439,7 +439,7 @@ def _execute(
     return summary
 
 
-def _expected_order(run: Run, manifest: Manifest, code_sizes: dict[Path, tuple]) -> tuple:
+def expected_order(run: Run, manifest: Manifest, code_sizes: dict[Path, tuple]) -> tuple:
     """Sort key: untimed runs first, then timed ones, slowest first.
 
     A run this build has timed before is placed by that time. An untimed one is placed by
@@ -608,7 +608,7 @@ def _run_all(
             executed.append(run.run_id)
             progress.line("ok", run.run_id, f"{result.seconds:.1f} s")
         else:
-            saved, why = _keep_failed_notebook(out, run.run_id, staging)
+            saved, why = keep_failed_notebook(out, run.run_id, staging)
             failed.append(FailedRun(run_id=run.run_id, notebook=run.notebook,
                                     description=result.failure.describe(),
                                     saved_notebook=saved, notebook_problem=why))
@@ -731,7 +731,7 @@ def remove_stale_runs(out: Path, manifest: Manifest, keep: set[str]) -> list[str
     return stale
 
 
-def _keep_failed_notebook(out: Path, run_id: str, staging: Path) -> tuple[Path | None,
+def keep_failed_notebook(out: Path, run_id: str, staging: Path) -> tuple[Path | None,
                                                                            str | None]:
     """Move a failed run's executed notebook to ``.build/failed/`` when it is whole.
 

@@ -120,7 +120,7 @@ def inside(root: Path, rel: str) -> Path | None:
     return None
 
 
-def _evidence(out: Path, evidence_dir: Path) -> list[dict]:
+def copy_evidence_tables(out: Path, evidence_dir: Path) -> list[dict]:
     """The evidence tables, each copied next to the page; a missing one says so.
 
     Only files inside the evidence folder are read (see :func:`inside`); the build refuses
@@ -212,7 +212,7 @@ def write_report(
         built=len(manifest.runs),
         disclaimer=DISCLAIMER,
         sections=sections,
-        evidence=_evidence(out, matrix.evidence_dir),
+        evidence=copy_evidence_tables(out, matrix.evidence_dir),
         audit=audit,
         versions=", ".join(f"{k} {v}" for k, v in library_versions().items()),
     )
