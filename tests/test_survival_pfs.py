@@ -95,14 +95,20 @@ def test_pfs_milestones_and_median_are_reconstructed(evidence_copy, private_cach
     assert pseudo.all_reproduced, pseudo.reported_vs_reproduced
 
 
-def test_a_pfs_median_alone_identifies_survival_only_up_to_it(evidence_copy, private_cache):
+def test_a_pfs_median_alone_identifies_the_median_not_the_curve(evidence_copy, private_cache):
     _add_study(evidence_copy, 50, {}, "9")
     evidence = load_evidence(evidence_copy)
     sset = reconstruct_scenarios(evidence, SERIES, ENDPOINT, n_draws=40)
     assert sset.horizon_months == 9.5  # the upper end of the median's rounding
     summary = sset.summary(times=[6.0, 12.0]).set_index("quantity")
-    surv = summary.loc["survival"].set_index("time_months")["identified"].to_dict()
-    assert surv == {6.0: True, 12.0: False}
+    median = summary.loc["median"]
+    assert median["identified"] and (median["bound_low"], median["bound_high"]) == (8.5, 9.5)
+    surv = summary.loc["survival"].set_index("time_months")
+    # before the median, a median alone bounds survival only by 50% and 100%: the narrower
+    # interval shown comes from the scenarios' models, not from the data
+    assert (surv.loc[6.0, "bound_low"], surv.loc[6.0, "bound_high"]) == (0.5, 1.0)
+    assert surv.loc[6.0, "high"] - surv.loc[6.0, "low"] < 0.5
+    assert surv["identified"].to_dict() == {6.0: False, 12.0: False}
     assert sset.accepted
     pseudo = reconstruct_series(evidence, SERIES, ENDPOINT)
     assert pseudo.all_reproduced, pseudo.reported_vs_reproduced

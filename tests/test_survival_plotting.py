@@ -115,6 +115,22 @@ def test_audit_numbers_at_risk_get_their_own_row(milestones_set):
     assert any("compatible with the reported values" in t for t in texts)
 
 
+def test_numbers_at_risk_the_models_expect_beyond_what_integer_data_allow_are_named(
+        milestones_set):
+    """40 patients at 80% by 12 months: the models expect about 32 at risk there (no
+    censoring is reported); audit ranges that exclude that are named in the caption."""
+    expected = milestones_set.at_risk([12.0]).iloc[0]
+    clash = pd.DataFrame({"time_months": [12.0], "low": [1], "high": [2]})
+    ax = plot_scenarios(milestones_set, at_risk=clash)
+    caption = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
+    assert "expect other numbers at risk" in caption
+    assert f"12 months: {int(expected.low)}–{int(expected.high)} expected, 1–2 possible" in caption
+    agree = pd.DataFrame({"time_months": [12.0], "low": [int(expected.low)],
+                          "high": [int(expected.high)]})
+    ax = plot_scenarios(milestones_set, at_risk=agree)
+    assert not any("expect other numbers at risk" in t.get_text() for t in ax.texts)
+
+
 def test_each_incidence_reading_is_its_own_figure(incidence_set):
     for est in incidence_set.estimators:
         ax = plot_scenarios(incidence_set, estimator=est)

@@ -279,3 +279,54 @@ def test_single_reconstruction_groups_lesions_into_patients():
     assert "300 lesions grouped into 200 patients" in grouped.assumptions[-1]
     with pytest.raises(ValueError, match="at most two lesions per patient"):
         assign_patients(res, 100)
+
+
+def test_identified_only_where_the_reported_numbers_alone_pin_the_quantity(one_median):
+    """A 40-month median alone bounds survival at 12 months only by 50% and 100% (no model):
+    the scenarios' narrower interval is theirs, so it is not identified; the median is."""
+    table = one_median.summary(times=[12, 30]).set_index("quantity")
+    surv = table.loc["survival"].set_index("time_months")
+    assert (surv.loc[12.0, "bound_low"], surv.loc[12.0, "bound_high"]) == (0.5, 1.0)
+    assert surv.loc[12.0, "high"] - surv.loc[12.0, "low"] < 0.5
+    assert not surv["identified"].any()
+    assert table.loc["median", "identified"]
+    # the rule on every row: identified only within the horizon and with the no-model
+    # bounds inside the interval shown
+    for row in one_median.summary(times=[6, 12, 24, 39, 60]).itertuples():
+        inside = row.bound_low >= row.low - 1e-9 and row.bound_high <= row.high + 1e-9
+        if row.identified:
+            assert inside
+            assert math.isnan(row.time_months) or row.time_months <= one_median.horizon_months
+
+
+def test_reported_milestones_are_identified_where_they_pin_the_curve(milestones_only):
+    surv = milestones_only.summary(times=[12, 24, 36]).query("quantity == 'survival'")
+    assert surv["identified"].all()
+    assert (surv["bound_high"] - surv["bound_low"] <= 0.01 + 1e-9).all()
+
+
+@pytest.mark.parametrize(("events", "shown", "rejected"), [
+    (45, "1 - kaplan-meier", "aalen-johansen"), (60, "aalen-johansen", "1 - kaplan-meier")])
+def test_a_reading_with_no_accepted_scenario_is_named_in_the_caption(events, shown, rejected):
+    """Deaths at a high constant hazard: fewer events are observed when the reported
+    incidence is 1 - Kaplan-Meier (deaths censored) than when it is Aalen-Johansen, so a
+    reported event count selects one reading; the caption of the one shown names the other."""
+    spec = summary_spec(400, cumulative_incidence_at={12: 0.10, 24: 0.15},
+                        competing_rate=math.log(2) / 20, follow_up_median=30, events=events,
+                        precision={"milestones": 0.01, "follow_up_median": 1})
+    sset = scenario_set(spec, competing_note="made-up death hazard", n_draws=10, seed=3)
+    assert set(sset.scenarios["estimator"]) == {"aalen-johansen", "1 - kaplan-meier"}
+    assert sset.estimators == (shown,) and sset.rejected_readings == (rejected,)
+    reading = sset.for_estimator(shown)
+    assert reading.rejected_readings == (rejected,)
+    words = {"aalen-johansen": "Aalen–Johansen", "1 - kaplan-meier": "1 − Kaplan–Meier"}
+    for caption in (sset.caption(), reading.caption()):
+        assert f"No scenario read as {words[rejected]}" in caption
+        assert "that reading is not shown" in caption
+    quiet = scenario_set(summary_spec(40, survival_at={12: 0.80}, precision=0.01), n_draws=20)
+    assert quiet.rejected_readings == () and "No scenario read as" not in quiet.caption()
+
+
+def test_a_per_lesion_set_states_its_unit_assumption(incidence, milestones_only):
+    assert "400 lesions of 250 patients" in incidence.unit_assumption
+    assert milestones_only.unit_assumption == ""

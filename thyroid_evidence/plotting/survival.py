@@ -424,6 +424,25 @@ def plot_survival_comparison(
     return ax
 
 
+def _at_risk_conflict(scenarios: ScenarioSet, at_risk: pd.DataFrame | None) -> str:
+    """A caption sentence where the scenarios' expected numbers at risk and the audit's
+    feasible ones (``time_months, low, high``) do not overlap; "" where they do."""
+    if at_risk is None or not len(at_risk) or not scenarios.accepted:
+        return ""
+    times = at_risk["time_months"].to_numpy(float)
+    expected = scenarios.at_risk(times)
+    clashes = [f"{t:g} months: {int(e.low)}–{int(e.high)} expected, {int(a.low)}–{int(a.high)} "
+               "possible" for t, e, a in zip(times, expected.itertuples(), at_risk.itertuples(),
+                                            strict=True)
+               if e.low > a.high or e.high < a.low]
+    if not clashes:
+        return ""
+    return (" The accepted scenarios' models expect other numbers at risk than any integer "
+            "data printing the reported values can have (" + "; ".join(clashes) + "): the "
+            "models are continuous readings, and data drawn from them need not print the "
+            "reported values (see pseudo_data_reproduces in the scenarios table).")
+
+
 def _rows_at_risk(ax: Axes, rows: list[tuple[str, list[tuple[float, str]]]]) -> float:
     from matplotlib.transforms import blended_transform_factory
 
@@ -567,9 +586,9 @@ def plot_scenarios(
         rows.append((f"Number at risk ({unit}s), pseudo-data (assumed censoring), "
                      "over the accepted scenarios", cells))
     y = _rows_at_risk(ax, rows)
-    caption = scenarios.caption() + (" Pseudo-data rebuilt from published summary figures, "
-                                     "not individual patient data; for research and teaching, "
-                                     "not for clinical decisions.")
+    caption = scenarios.caption() + _at_risk_conflict(scenarios, at_risk) + (
+        " Pseudo-data rebuilt from published summary figures, not individual patient data; "
+        "for research and teaching, not for clinical decisions.")
     ax.text(0.0, y - 0.02, textwrap.fill(caption, 125), transform=ax.transAxes, fontsize=6.5,
             color="#555555", ha="left", va="top")
     ax.figure.subplots_adjust(bottom=0.2 + 0.07 * len(rows) + 0.1)
@@ -621,7 +640,15 @@ def _complement_of_set(sset: ScenarioSet, table: pd.DataFrame, ax: Axes, title: 
         ax.plot(grid, 100 * (1 - sset.curve(ref, grid)), color="#08519c",
                 label="100% - reference scenario's cumulative progression")
         low = float(100 * (1 - band["high"].max()))
-    ax.axvline(sset.horizon_months, color="0.35", linewidth=1, linestyle=":")
+    h = sset.horizon_months
+    ax.axvline(h, color="0.35", linewidth=1, linestyle=":")
+    ax.annotate(f"reported numbers end\n({h:g} months)", (h, 0.98),
+                xycoords=("data", "axes fraction"), xytext=(-4, 0), textcoords="offset points",
+                ha="right", va="top", fontsize=7.5, color="0.3")
+    if sset.unit_assumption:  # a per-lesion reading says what it assumes of one patient's
+        ax.text(0.0, -0.16, textwrap.fill(sset.unit_assumption, 125), transform=ax.transAxes,
+                fontsize=6.5, color="#555555", ha="left", va="top")
+        ax.figure.subplots_adjust(bottom=0.24)
     if len(table):
         ax.plot(table["time_months"], table["reported_percent"], "D", color="#a50f15",
                 markersize=7, label="Reported local efficacy", zorder=5)

@@ -432,6 +432,9 @@ class ScenarioSet:
     seed: int = 0
     _items: tuple[Scenario, ...] = field(default=(), repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    #: Estimators of the set this one was restricted from (:meth:`for_estimator`) whose
+    #: scenarios were all rejected: the readings a caption says are not shown.
+    _rejected_readings: tuple[str, ...] = field(default=(), repr=False)
 
     def __repr__(self) -> str:
         return (f"ScenarioSet({self.label!r}: {len(self._items)} scenarios tried, "
@@ -552,6 +555,14 @@ class ScenarioSet:
         return tuple(e for e in ESTIMATORS if e in found)
 
     @property
+    def rejected_readings(self) -> tuple[str, ...]:
+        """Estimators tried (here, or in the set this one was restricted from) with no
+        accepted scenario, in declaration order: readings that reproduce the reported
+        numbers nowhere on the grid."""
+        tried = {s.estimator for s in self._items} | set(self._rejected_readings)
+        return tuple(e for e in ESTIMATORS if e in tried and e not in self.estimators)
+
+    @property
     def varied(self) -> tuple[str, ...]:
         """The factors that take more than one value among the accepted scenarios."""
         acc = self.grid[self.grid["accepted"]]
@@ -587,7 +598,9 @@ class ScenarioSet:
         if len(keep) == len(self._items):  # the same set: keep its simulations
             return self
         return replace(self, grid=self.grid.iloc[keep].reset_index(drop=True),
-                       _items=tuple(self._items[i] for i in keep), _cache={})
+                       _items=tuple(self._items[i] for i in keep), _cache={},
+                       _rejected_readings=tuple(e for e in self.rejected_readings
+                                                if e != estimator))
 
     @property
     def estimator_axis(self) -> str:
@@ -857,10 +870,13 @@ class ScenarioSet:
             ``rmst``/``rmtl`` row every accepted scenario's asymptotic interval of its
             restricted mean; both with the simulated sampling of the scenarios with the
             lowest and the highest model median (restricted mean).
-            ``identified`` is True only when the quantity lies within the horizon and the
-            reported numbers pin it: a curve value at or before the horizon, a median that
-            every accepted scenario's model reaches by the horizon, an RMST (RMTL) with tau
-            at or before the horizon. ``bound_low``-
+            ``identified`` is True only when the quantity lies within the horizon (a curve
+            value at or before it, a median that every accepted scenario's model reaches by
+            it, an RMST (RMTL) with tau at or before it) and the reported numbers pin it:
+            what they alone allow, with no model (``bound_low``-``bound_high``), lies within
+            ``low``-``high``, so that no assumption narrows it. A survival at 12 months from a
+            reported median alone (bounded only by 50% and 100%) is not identified; survival
+            between two reported milestones, or at one, usually is. ``bound_low``-
             ``bound_high``: what the reported numbers alone imply, by monotonicity, without
             any model (see :meth:`bounds`); the distance between these and ``low``-``high``
             is what the declared scenarios add (narrower) and what sampling adds (wider).
@@ -938,7 +954,13 @@ class ScenarioSet:
                 lo, hi = float(bd["low"].iloc[0]), float(bd["high"].iloc[0])
             b_low.append(lo)
             b_high.append(hi)
-        return table.assign(bound_low=b_low, bound_high=b_high)
+        table = table.assign(bound_low=b_low, bound_high=b_high)
+        # pinned by the data: what the reported numbers alone allow (no model) lies within the
+        # interval shown, so no assumption narrows it (NaN compares False: not identified)
+        tol = 1e-9
+        pinned = ((table["bound_low"] >= table["low"] - tol)
+                  & (table["bound_high"] <= table["high"] + tol))
+        return table.assign(identified=table["identified"] & pinned)
 
     def caption(self) -> str:
         """A plain-language summary for a figure caption."""
@@ -951,14 +973,23 @@ class ScenarioSet:
         ests = " and ".join(ESTIMATOR_WORDS[e] for e in self.estimators)
         level = f"{1 - self.alpha:.0%}"
         return (f"{acc} of {tried} scenarios reproduce every reported number (each checked on "
-                f"its model). The reported numbers speak up to {self.horizon_months:g} months; "
-                f"beyond that the {what} is extrapolated under assumptions. The band is the "
+                f"its model).{self._rejected_text()} The reported numbers speak up to "
+                f"{self.horizon_months:g} months; any {what} beyond that is an extrapolation "
+                f"under assumptions. The band is the "
                 f"envelope over every accepted scenario's model curve and its own pointwise "
                 f"{level} sampling interval (asymptotic, from the scenario's own hazard, "
                 f"censoring and numbers at risk), widened by the sampling of the scenarios "
                 f"whose curve is lowest or highest at some time ({self.n_draws} simulated data "
                 f"sets, pointwise {level}).{self._cluster_text()} {self._summary_text()} "
                 f"Across them varied: {varied}. Estimator: {ests}.")
+
+    def _rejected_text(self) -> str:
+        """The readings tried whose every scenario was rejected (they are not shown)."""
+        if not self.rejected_readings:
+            return ""
+        words = " or ".join(ESTIMATOR_WORDS[e] for e in self.rejected_readings)
+        return (f" No scenario read as {words} reproduces every reported number (the "
+                "scenarios table says what each misses): that reading is not shown.")
 
     def _summary_text(self) -> str:
         """What the summary's median and restricted-mean rows hold (an incidence has none
@@ -968,6 +999,12 @@ class ScenarioSet:
                     "own sampling as well (Brookmeyer-Crowley for the median).")
         return ("The restricted-mean-time-lost interval holds every accepted scenario's own "
                 "sampling as well.")
+
+    @property
+    def unit_assumption(self) -> str:
+        """What the reconstruction assumes about the lesions of one patient ("" for a
+        per-patient endpoint), for the caption of any figure drawn from this set."""
+        return self._cluster_text().strip()
 
     def _cluster_text(self) -> str:
         """What the sampling intervals assume about the lesions of one patient."""
