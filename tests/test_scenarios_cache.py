@@ -15,6 +15,7 @@ import pytest
 
 from thyroid_evidence.study import cache as results_cache
 from thyroid_evidence.survival import ScenarioSet, scenario_set, summary_spec
+from thyroid_evidence.survival.scenarios import DATA_FORMAT
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +56,9 @@ def test_sampling_settings_are_not_part_of_the_stored_grid(incidence_set):
 
 def test_foreign_data_is_refused():
     with pytest.raises(ValueError, match="data format"):
-        ScenarioSet.from_data({"format": 999})
+        ScenarioSet.from_data({"format": DATA_FORMAT + 1})
     with pytest.raises(ValueError, match="lacks or mistypes"):
-        ScenarioSet.from_data({"format": 1, "scenarios": {"columns": []}})
+        ScenarioSet.from_data({"format": DATA_FORMAT, "scenarios": {"columns": []}})
 
 
 def test_cached_computes_once_then_reads_and_recovers_from_a_bad_file(tmp_path, monkeypatch):

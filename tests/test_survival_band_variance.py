@@ -211,3 +211,21 @@ def test_caption_states_what_the_per_lesion_sampling_assumes(incidence_set, surv
     assert "shared deaths are censorings (no design effect)" in one_minus_km
     assert "design effect of" not in one_minus_km
     assert "lesions" not in survival_set.caption()
+
+
+def test_a_shared_death_part_carries_the_design_effect_in_greenwoods_variance():
+    """Event hazard lam, of which d is death shared by a patient's lesions: by hand,
+    Var(log S) = (lam + (DE - 1) d) (e^{lam t} - 1) / (lam n); with DE = 1, Greenwood's."""
+    lam, d, de, n = 0.03, 0.01, 1.6, 200
+    hz = HazardModel("exponential", rates=(lam,))
+    times = np.array([1.0, 6.0, 12.0, 24.0])
+    var = log_survival_variance(times, hz, NO_CENSORING, n, shared_death_rate=d,
+                                death_design_effect=de)
+    by_hand = (lam + (de - 1) * d) * np.expm1(lam * times) / (lam * n)
+    np.testing.assert_allclose(var, by_hand, rtol=1e-3)
+    plain = log_survival_variance(times, hz, NO_CENSORING, n, shared_death_rate=d)
+    np.testing.assert_allclose(plain, np.expm1(lam * times) / n, rtol=1e-3)
+    # a death part larger than the event hazard is capped at it: the whole event is shared
+    capped = log_survival_variance(times, hz, NO_CENSORING, n, shared_death_rate=1.0,
+                                   death_design_effect=de)
+    np.testing.assert_allclose(capped, de * np.expm1(lam * times) / n, rtol=1e-3)

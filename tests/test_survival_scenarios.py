@@ -330,3 +330,86 @@ def test_a_reading_with_no_accepted_scenario_is_named_in_the_caption(events, sho
 def test_a_per_lesion_set_states_its_unit_assumption(incidence, milestones_only):
     assert "400 lesions of 250 patients" in incidence.unit_assumption
     assert milestones_only.unit_assumption == ""
+
+
+@pytest.fixture(scope="module")
+def lesion_pfs():
+    """Per-lesion progression-free survival, 600 lesions in 400 patients; deaths (part of
+    the event) at 0.01 per month, shared by a patient's lesions."""
+    spec = summary_spec(600, survival_at={12: 0.70, 24: 0.50}, follow_up_median=30,
+                        precision={"milestones": 0.01, "follow_up_median": 1},
+                        unit_of_analysis="lesion")
+    return scenario_set(spec, n_patients=400, shared_death_rate=0.01,
+                        competing_note="made-up death hazard", n_draws=40, seed=4)
+
+
+def test_lesions_of_one_patient_share_the_death_part_of_a_survival_event(lesion_pfs):
+    assert lesion_pfs.shared_death_rate == 0.01 and lesion_pfs.accepted
+    i = lesion_pfs.accepted[0]
+    data = lesion_pfs.pseudo_data(i, seed=11)
+    assert set(data["event"]) <= {0, 1}
+    two = data.groupby("patient").filter(lambda g: len(g) == 2)
+    same = two[two["event"] == 1].groupby("patient")["time"].nunique()
+    # without sharing, two continuous event times never coincide; deaths make some equal
+    assert (same == 1).sum() >= 10
+    assert "share its follow-up time and its death" in lesion_pfs.scenarios["assumption"][i]
+    assert "share each patient's follow-up and death" in lesion_pfs.caption()
+
+
+def test_the_shared_deaths_keep_each_scenarios_survival_and_widen_its_band(lesion_pfs):
+    from dataclasses import replace
+
+    from thyroid_evidence.survival.ensemble import batch_curves
+    from thyroid_evidence.survival.scenarios import shared_death_split
+
+    times = np.array([6.0, 12.0, 24.0])
+    for i in lesion_pfs.accepted[:3]:
+        t, e, _ = lesion_pfs._simulate(i, 300, 9)
+        simulated = batch_curves(t, e, times, "survival")[0].mean(axis=0)
+        np.testing.assert_allclose(simulated, lesion_pfs.curve(i, times), atol=0.01)
+        s = lesion_pfs._items[i]
+        u, death, progression = shared_death_split(s.hazard, 0.01, s.censoring.high)
+        np.testing.assert_allclose(death + progression, s.hazard.cumulative_hazard(u),
+                                   atol=1e-9)
+        assert np.all(np.diff(death) <= 0.01 * np.diff(u) + 1e-12)
+    independent = replace(lesion_pfs, shared_death_rate=0.0, _cache={})
+    low, high = lesion_pfs.asymptotic_intervals(times)
+    low0, high0 = independent.asymptotic_intervals(times)
+    assert np.all(high - low >= high0 - low0 - 1e-12)
+    assert np.any(high - low > high0 - low0 + 1e-4)
+
+
+def test_a_shared_death_rate_is_checked_and_ignored_where_it_has_no_meaning(milestones_only):
+    spec = summary_spec(40, survival_at={12: 0.80}, precision=0.01)
+    with pytest.raises(ValueError, match="shared_death_rate"):
+        scenario_set(spec, shared_death_rate=-1.0)
+    with pytest.raises(TypeError, match="shared_death_rate"):
+        scenario_set(spec, shared_death_rate="0.01")
+    assert scenario_set(spec, shared_death_rate=0.01, n_draws=10).shared_death_rate == 0.0
+
+
+def test_per_lesion_survival_that_counts_death_shares_the_series_death_hazard(evidence):
+    """Every per-lesion survival endpoint whose event includes death, in a series with known
+    patients and a reported overall survival, shares that death hazard between lesions."""
+    from thyroid_evidence.study.series import competing_rate
+    from thyroid_evidence.vocab import DEATH_IN_EVENT_ENDPOINTS
+
+    for series_id, endpoint in _time_to_event_cases(evidence):
+        if endpoint not in DEATH_IN_EVENT_ENDPOINTS:
+            continue
+        sset = reconstruct_scenarios(evidence, series_id, endpoint, n_draws=10)
+        rate, _ = competing_rate(evidence, series_id)
+        shared = sset.unit_of_analysis == "lesion" and sset.n_patients < sset.n and rate > 0
+        assert sset.shared_death_rate == (rate if shared else 0.0)
+        if shared:
+            assert "death" in sset.unit_assumption
+
+
+def test_the_shared_death_rate_survives_the_plain_data_round_trip(lesion_pfs):
+    import json
+
+    text = json.dumps(lesion_pfs.to_data(), allow_nan=False)
+    back = ScenarioSet.from_data(json.loads(text), n_draws=40, seed=4)
+    assert back.shared_death_rate == lesion_pfs.shared_death_rate == 0.01
+    pd.testing.assert_frame_equal(back.band([6.0, 12.0, 24.0]),
+                                  lesion_pfs.band([6.0, 12.0, 24.0]), check_exact=True)

@@ -33,6 +33,12 @@ SURVIVAL_ENDPOINTS: tuple[str, ...] = (
     "progression_free_survival",
     "local_tumor_progression_free_survival",
 )
+#: Survival endpoints whose event includes death (progression or death, whichever first): for
+#: lesions of one patient the death part is shared.
+DEATH_IN_EVENT_ENDPOINTS: tuple[str, ...] = (
+    "progression_free_survival",
+    "local_tumor_progression_free_survival",
+)
 #: Time-to-event endpoints whose reported rates are cumulative incidences (competing deaths).
 INCIDENCE_ENDPOINTS: tuple[str, ...] = ("local_tumor_progression",)
 #: THE list of time-to-event endpoints: every one can be reconstructed from reported numbers.

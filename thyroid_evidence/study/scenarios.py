@@ -18,6 +18,7 @@ from thyroid_evidence.evidence import Evidence
 from thyroid_evidence.study.cache import cached
 from thyroid_evidence.study.series import competing_rate, reported_rows
 from thyroid_evidence.survival import ScenarioSet, scenario_set, summary_spec
+from thyroid_evidence.vocab import DEATH_IN_EVENT_ENDPOINTS
 
 #: Largest number of units for which the audit's at-risk ranges are computed (the exact
 #: search grows with n; beyond it figures show the scenarios' expected numbers instead).
@@ -46,7 +47,11 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
     ScenarioSet
         See :mod:`thyroid_evidence.survival.scenarios` for the grid and what "accepted"
         means. For per-lesion endpoints of a series with known patients the lesions of one
-        patient share one death time and one follow-up time.
+        patient share one death time and one follow-up time: the competing deaths of an
+        incidence, or, for a survival endpoint that counts death as an event
+        (:data:`thyroid_evidence.vocab.DEATH_IN_EVENT_ENDPOINTS`), the death part of its
+        hazard, at the constant hazard of the series' overall survival (none when the series
+        reports none: the events are then independent between lesions, as the texts say).
 
     Raises
     ------
@@ -61,6 +66,10 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
     if got["kind_stat"] == "survival":
         spec = summary_spec(n, survival_at=got["milestones"] or None, median=got["median"],
                             **common)
+        if unit == "lesion" and endpoint in DEATH_IN_EVENT_ENDPOINTS:
+            # deaths are events of the endpoint: their part of the hazard (from the series'
+            # overall survival) is what the lesions of one patient share
+            rate, why = competing_rate(evidence, series_id)
     else:
         rate, why = competing_rate(evidence, series_id)
         spec = summary_spec(n, cumulative_incidence_at=got["milestones"], competing_rate=rate,
@@ -70,6 +79,8 @@ def reconstruct_scenarios(evidence: Evidence, series_id: str, endpoint: str, *,
     if unit == "lesion" and patients is not None and not pd.isna(patients) and int(patients) < n:
         n_patients = int(patients)
     grid = dict(n_patients=n_patients, competing_note=why, label=got["label"])
+    if got["kind_stat"] == "survival" and rate > 0:
+        grid["shared_death_rate"] = rate
     # The grid is deterministic and the same for every alpha, n_draws and seed: read it back
     # when another notebook of the build computed it (study.cache, keyed by spec and code).
     return cached(

@@ -45,7 +45,11 @@ ones (so it only widens over the asymptotic envelope). For per-lesion endpoints 
 lesions are grouped into fewer patients, the variance of the Aalen-Johansen death term is
 multiplied by the design effect ``sum m_k^2 / n`` (``m_k`` lesions of patient ``k``: one
 death removes them all), and progression is taken as independent between the lesions of a
-patient (no design effect on the event term); the captions say so.
+patient (no design effect on the event term); the captions say so. A per-lesion survival
+endpoint that counts death as an event (progression-free survival; ``shared_death_rate``) has
+its event hazard split into a death part (the series' overall-survival death hazard, at most
+the event hazard) and progression (:func:`shared_death_split`): the simulations draw one death
+per patient, and Greenwood's variance carries the design effect on the death part.
 
 The median and restricted-mean rows of :meth:`ScenarioSet.summary` hold every accepted
 scenario's own sampling too: the Brookmeyer-Crowley interval of its median (where its
@@ -79,7 +83,7 @@ from thyroid_evidence.survival.variance import (
     median_interval,
     restricted_mean_variance,
 )
-from thyroid_evidence.validation import check_alpha, positive_int
+from thyroid_evidence.validation import check_alpha, is_real, positive_int
 
 #: Hazard families of the grid, in order.
 FAMILIES = ("piecewise-exponential", "exponential", "weibull", "log-normal", "log-logistic")
@@ -415,6 +419,11 @@ class ScenarioSet:
     label : str
     alpha, n_draws, seed
         Coverage and size of the sampling part; simulations are seeded per scenario.
+    shared_death_rate : float
+        Per-lesion survival endpoint that counts death as an event (progression-free
+        survival) with patients known: the constant death part of the event hazard (per
+        month, from the series' overall survival), shared by a patient's lesions in the
+        simulations and in the variance; 0 otherwise.
     """
 
     grid: pd.DataFrame
@@ -430,6 +439,7 @@ class ScenarioSet:
     alpha: float = 0.05
     n_draws: int = 200
     seed: int = 0
+    shared_death_rate: float = 0.0
     _items: tuple[Scenario, ...] = field(default=(), repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
     #: Estimators of the set this one was restricted from (:meth:`for_estimator`) whose
@@ -454,6 +464,7 @@ class ScenarioSet:
             "unit_of_analysis": self.unit_of_analysis,
             "competing_rate": _float_out(self.competing_rate),
             "competing_note": self.competing_note, "label": self.label,
+            "shared_death_rate": _float_out(self.shared_death_rate),
             "items": [_scenario_to_data(item) for item in self._items],
         }
 
@@ -480,6 +491,7 @@ class ScenarioSet:
                        competing_rate=_float_in(data["competing_rate"]),
                        competing_note=data["competing_note"], label=data["label"],
                        alpha=alpha, n_draws=n_draws, seed=int(seed),
+                       shared_death_rate=_float_in(data["shared_death_rate"]),
                        _items=tuple(_scenario_from_data(d) for d in data["items"]))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"scenario set data lacks or mistypes a field: {exc!r}") from exc
@@ -643,7 +655,8 @@ class ScenarioSet:
         data do not reach ``tau``)."""
         s = self._items[i]
         return restricted_mean_variance(tau, s.hazard, s.censoring, s.estimator, self.n,
-                                        self.competing_rate, self.design_effect)[1]
+                                        self.competing_rate, self.design_effect,
+                                        self.shared_death_rate)[1]
 
     def _median_intervals(self, reported: bool) -> list[tuple[float, float]]:
         """Each accepted Kaplan-Meier scenario's Brookmeyer-Crowley median interval (see
@@ -686,6 +699,8 @@ class ScenarioSet:
         rng = np.random.default_rng(seed)
         patient = self._clusters()
         p = self.n_patients
+        if self.kind == "survival" and self.shared_death_rate > 0:
+            return self._simulate_shared_deaths(s, rng, draws, patient)
         t1 = s.hazard.time_at_cumulative_hazard(rng.exponential(size=(draws, self.n)))
         death = (rng.exponential(size=(draws, p)) / self.competing_rate
                  if self.competing_rate > 0 else np.full((draws, p), np.inf))
@@ -694,6 +709,26 @@ class ScenarioSet:
         obs = np.minimum(np.minimum(t1, d), c)
         code = np.where(t1 <= np.minimum(d, c), 1, np.where(d <= c, 2, 0))
         return obs, code, patient
+
+    def _simulate_shared_deaths(self, s: Scenario, rng: np.random.Generator, draws: int,
+                                patient: np.ndarray
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A per-lesion survival endpoint that counts death: each lesion's progression, at
+        the event hazard less its death part, and one death per patient at the death part
+        (:func:`shared_death_split`), both coded as the event (1)."""
+        u, h_death, h_prog = shared_death_split(s.hazard, self.shared_death_rate,
+                                                s.censoring.high)
+
+        def draw(cumulative: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+            e = rng.exponential(size=size)  # beyond the window's end: censored anyway
+            return np.where(e <= cumulative[-1], np.interp(e, cumulative, u), np.inf)
+
+        t_prog = draw(h_prog, (draws, self.n))
+        death = draw(h_death, (draws, self.n_patients))
+        c = rng.uniform(s.censoring.low, s.censoring.high, size=(draws, self.n_patients))
+        t_event = np.minimum(t_prog, death[:, patient])
+        c = c[:, patient]
+        return np.minimum(t_event, c), np.where(t_event <= c, 1, 0), patient
 
     def _sampled(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         key = ("sim", i)
@@ -768,7 +803,8 @@ class ScenarioSet:
             s = self._items[i]
             value = self.curve(i, times) if curves is None else curves[j]
             lo, hi = asymptotic_interval(times, s.hazard, s.censoring, s.estimator, self.n,
-                                         self.competing_rate, self.alpha, de, value=value)
+                                         self.competing_rate, self.alpha, de, value=value,
+                                         shared_death_rate=self.shared_death_rate)
             lows.append(lo)
             highs.append(hi)
         if not lows:
@@ -1013,6 +1049,14 @@ class ScenarioSet:
         if self.n_patients >= self.n:
             return (" Each lesion is treated as its own patient (patients not known): its "
                     "sampling treats the lesions as independent.")
+        if self.kind == "survival" and self.shared_death_rate > 0:
+            return (f" The {self.n} lesions of {self.n_patients} patients share each "
+                    "patient's follow-up and death (part of the event, at the overall-survival "
+                    f"death hazard {self.shared_death_rate:.4g} per month, at most the event's "
+                    "own); progression is taken as independent between a patient's lesions; "
+                    "the death part of "
+                    f"Greenwood's variance carries a design effect of {self.design_effect:.2f} "
+                    "(Σm²/n).")
         if self.kind == "survival":
             return (f" The {self.n} lesions of {self.n_patients} patients share each "
                     "patient's follow-up; their events are taken as independent.")
@@ -1028,7 +1072,7 @@ class ScenarioSet:
 
 
 #: Version of :meth:`ScenarioSet.to_data`'s layout; a reader refuses any other.
-DATA_FORMAT = 1
+DATA_FORMAT = 2
 
 
 def _float_out(x: float | None) -> float | str | None:
@@ -1094,9 +1138,31 @@ def _scenario_from_data(data: dict) -> Scenario:
                     data["estimator"], tuple(data["misses"]))
 
 
+def shared_death_split(hazard: HazardModel, death_rate: float, t_max: float
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An endpoint's event hazard split into a death part and the rest, on a grid.
+
+    The death part is the constant ``death_rate`` wherever the event hazard is at least
+    that, else the whole event hazard (a death part cannot exceed the event it is part of);
+    the rest is progression. Both cumulative hazards are on :data:`_GRID_POINTS` times from
+    0 to ``t_max`` and add up to the model's, so the simulated lesions keep the model's
+    survival exactly; the death part is shared by the lesions of one patient.
+
+    Returns
+    -------
+    (times, death cumulative hazard, progression cumulative hazard) : arrays
+    """
+    u = np.linspace(0.0, max(float(t_max), 1e-6), _GRID_POINTS)
+    d_h = np.maximum(np.diff(hazard.cumulative_hazard(u)), 0.0)
+    d_death = np.minimum(d_h, death_rate * np.diff(u))
+    death = np.concatenate(([0.0], np.cumsum(d_death)))
+    return u, death, np.concatenate(([0.0], np.cumsum(d_h - d_death)))
+
+
 def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
                  competing_note: str = "", label: str = "", alpha: float = 0.05,
-                 n_draws: int = 200, seed: int = 0) -> ScenarioSet:
+                 n_draws: int = 200, seed: int = 0, shared_death_rate: float = 0.0
+                 ) -> ScenarioSet:
     """The declared grid of scenarios for one normalised specification.
 
     Parameters
@@ -1108,13 +1174,20 @@ def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
         Patients of a per-lesion endpoint (``spec.n`` lesions are spread over them as evenly
         as possible; lesions of one patient share death and follow-up). Default: ``spec.n``.
     competing_note : str
-        Where the death hazard (``spec.competing_rate``) comes from, for the texts.
+        Where the death hazard (``spec.competing_rate``, or ``shared_death_rate``) comes
+        from, for the texts.
     label : str
     alpha : float in (0, 1)
     n_draws : int > 0
         Simulated data sets per extreme scenario.
     seed : int
         Scenario ``i`` is simulated with seed ``seed + i``.
+    shared_death_rate : float >= 0
+        For a per-lesion survival endpoint that counts death as an event (progression-free
+        survival) and ``n_patients`` below ``spec.n``: the constant death hazard per month
+        within the event hazard, which the lesions of one patient share (one death time per
+        patient in the simulations; a design effect on its part of the variance). Ignored
+        for incidences (their deaths are ``spec.competing_rate``) and per-patient endpoints.
 
     Returns
     -------
@@ -1127,6 +1200,15 @@ def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
     n_patients = spec.n if n_patients is None else positive_int(n_patients, "n_patients")
     if n_patients > spec.n:
         raise ValueError(f"n_patients={n_patients} exceeds the {spec.n} units of analysis")
+    if not is_real(shared_death_rate):
+        raise TypeError(f"shared_death_rate must be a number >= 0 (per month); got "
+                        f"{shared_death_rate!r}")
+    if not (math.isfinite(shared_death_rate) and shared_death_rate >= 0):
+        raise ValueError(f"shared_death_rate must be a finite number >= 0 (per month); got "
+                         f"{shared_death_rate!r}")
+    shared_death_rate = float(shared_death_rate)
+    if spec.kind != "survival" or n_patients >= spec.n:
+        shared_death_rate = 0.0
     knots = constraint_knots(spec)
     horizon = max([t for t, _, _ in spec.milestones]
                   + ([spec.median[0] + spec.median[1] / 2] if spec.median else []))
@@ -1174,13 +1256,14 @@ def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
         "estimator": [s.estimator for s in items],
         "accepted": [s.accepted for s in items],
         "misses": ["; ".join(s.misses) for s in items],
-        "assumption": [_assumption(s, spec, n_patients, competing_note) for s in items],
+        "assumption": [_assumption(s, spec, n_patients, competing_note, shared_death_rate)
+                       for s in items],
     })
     return ScenarioSet(grid=table, horizon_months=float(horizon), kind=spec.kind,
                        n=spec.n, n_patients=n_patients, unit_of_analysis=spec.unit_of_analysis,
                        reported=reported, competing_rate=rate, competing_note=competing_note,
                        label=label, alpha=alpha, n_draws=n_draws, seed=int(seed),
-                       _items=tuple(items))
+                       shared_death_rate=shared_death_rate, _items=tuple(items))
 
 
 def _tail(s: Scenario) -> str:
@@ -1231,7 +1314,8 @@ def _censoring_misses(spec, hz, est, rate, cens, cnote, all_cause, reported, n_p
     return misses
 
 
-def _assumption(s: Scenario, spec: SummarySpec, n_patients: int, competing_note: str) -> str:
+def _assumption(s: Scenario, spec: SummarySpec, n_patients: int, competing_note: str,
+                shared_death_rate: float = 0.0) -> str:
     parts = [f"{s.family} hazard of the event ({s.shape_note})"]
     parts.append(s.censoring_note)
     if s.estimator == "kaplan-meier":
@@ -1245,9 +1329,14 @@ def _assumption(s: Scenario, spec: SummarySpec, n_patients: int, competing_note:
     if spec.unit_of_analysis == "lesion" and n_patients < spec.n:
         k = spec.n // n_patients
         extra = spec.n - k * n_patients
-        shared = ("share its death and follow-up times, progression independent between them"
-                  if spec.kind != "survival" else
-                  "share its follow-up time, events independent between them")
+        if spec.kind != "survival":
+            shared = "share its death and follow-up times, progression independent between them"
+        elif shared_death_rate > 0:
+            shared = ("share its follow-up time and its death (part of the event: a hazard "
+                      f"{shared_death_rate:.4g} per month, at most the event's own, "
+                      f"{competing_note or 'stated'}), progression independent between them")
+        else:
+            shared = "share its follow-up time, events independent between them"
         parts.append(f"{spec.n} lesions in {n_patients} patients ({extra} patients with "
                      f"{k + 1} lesions and {n_patients - extra} with {k}, assumed); lesions of "
                      f"one patient {shared}")

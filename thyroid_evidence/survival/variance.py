@@ -25,7 +25,12 @@ Clustering: where the lesions of one patient share a death (per-lesion incidence
 a death removes all of them at once, so the death term is multiplied by the design effect
 ``sum_k m_k^2 / n`` (``m_k`` lesions of patient ``k``); progression is taken as independent
 between the lesions of a patient (no design effect on the event term), and the shared
-follow-up enters only through ``y``. Both are assumptions, stated in the captions.
+follow-up enters only through ``y``. Both are assumptions, stated in the captions. Where a
+per-lesion *survival* endpoint counts death as an event (progression-free survival), the
+death part ``d`` (a constant hazard per month, from the series' overall survival) of the
+event hazard (at most the event hazard itself) is the shared one: Greenwood's integrand becomes
+``[dLambda(u) + (DE - 1) min(d du, dLambda(u))] / (n y(u))``, the design effect ``DE`` on the
+death part only.
 
 Intervals are built on the arcsine-square-root scale (:func:`arcsine_interval`), which keeps
 them inside [0, 1] and, checked against simulation (tests/test_survival_band_variance.py),
@@ -63,17 +68,29 @@ def expected_at_risk(times: np.ndarray, hazard: HazardModel, censoring: Censorin
     return n * np.exp(-hazard.cumulative_hazard(t) - competing_rate * t) * censoring.survival(t)
 
 
+def _death_part(d_lambda: np.ndarray, death_rate: float, u: np.ndarray) -> np.ndarray:
+    """The death part of each step of an event's cumulative hazard: ``death_rate`` per month,
+    at most the step itself (as :func:`thyroid_evidence.survival.scenarios.shared_death_split`
+    simulates it)."""
+    return np.minimum(np.maximum(d_lambda, 0.0), death_rate * np.diff(u))
+
+
 def log_survival_variance(times: np.ndarray, hazard: HazardModel, censoring: CensoringModel,
-                          n: int, competing_rate: float = 0.0) -> np.ndarray:
+                          n: int, competing_rate: float = 0.0, shared_death_rate: float = 0.0,
+                          death_design_effect: float = 1.0) -> np.ndarray:
     """Asymptotic ``Var(log S_KM(t))`` of a Kaplan-Meier estimate of ``exp(-H(t))``.
 
     Deaths at ``competing_rate`` (per month) are censorings here (1 - Kaplan-Meier with
-    deaths censored); 0 for a survival endpoint. NaN where fewer than one unit is expected
-    at risk.
+    deaths censored); 0 for a survival endpoint. ``shared_death_rate``: the part of the
+    event hazard that is death shared by the lesions of one patient (module doc), whose
+    term carries ``death_design_effect``. NaN where fewer than one unit is expected at risk.
     """
     times = np.asarray(times, dtype=float)
     u, mid = _grid(times)
     d_lambda = np.diff(hazard.cumulative_hazard(u))
+    if shared_death_rate > 0 and death_design_effect != 1.0:
+        d_lambda = d_lambda + (death_design_effect - 1.0) * _death_part(d_lambda,
+                                                                        shared_death_rate, u)
     at_risk = expected_at_risk(mid, hazard, censoring, n, competing_rate)
     # beyond the data (under one unit at risk) the integrand is capped; those times are NaN
     cum = np.concatenate(([0.0], np.cumsum(d_lambda / np.maximum(at_risk, 1.0))))
@@ -153,8 +170,8 @@ def arcsine_interval(p: np.ndarray, var: np.ndarray, alpha: float
 
 def asymptotic_interval(times: np.ndarray, hazard: HazardModel, censoring: CensoringModel,
                         estimator: str, n: int, competing_rate: float, alpha: float,
-                        death_design_effect: float = 1.0, value: np.ndarray | None = None
-                        ) -> tuple[np.ndarray, np.ndarray]:
+                        death_design_effect: float = 1.0, value: np.ndarray | None = None,
+                        shared_death_rate: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise ``1 - alpha`` interval of one scenario's estimate at ``times``.
 
     Parameters
@@ -166,8 +183,12 @@ def asymptotic_interval(times: np.ndarray, hazard: HazardModel, censoring: Censo
         Constant death hazard per month (0 for a survival endpoint).
     death_design_effect : float
         Applied to the death term of the Aalen-Johansen variance (lesions of one patient
-        sharing one death); ignored by the Kaplan-Meier readings, where deaths are
-        censorings or there are none.
+        sharing one death), and to the shared death part of a Kaplan-Meier survival
+        endpoint's hazard (``shared_death_rate``); ignored by 1 - Kaplan-Meier, where deaths
+        are censorings.
+    shared_death_rate : float
+        Kaplan-Meier of a per-lesion survival endpoint that counts death as an event: the
+        constant death part of its hazard (per month), shared by a patient's lesions.
 
     Returns
     -------
@@ -186,7 +207,9 @@ def asymptotic_interval(times: np.ndarray, hazard: HazardModel, censoring: Censo
         s = np.exp(-hazard.cumulative_hazard(times))
     else:
         s = np.asarray(value, dtype=float) if estimator == "kaplan-meier" else 1.0 - value
-    var_log = log_survival_variance(times, hazard, censoring, n, rate)
+    shared = shared_death_rate if estimator == "kaplan-meier" else 0.0
+    var_log = log_survival_variance(times, hazard, censoring, n, rate, shared,
+                                    death_design_effect)
     low, high = arcsine_interval(s, s * s * var_log, alpha)
     if estimator == "kaplan-meier":
         return low, high
@@ -195,7 +218,8 @@ def asymptotic_interval(times: np.ndarray, hazard: HazardModel, censoring: Censo
 
 def restricted_mean_variance(tau: float, hazard: HazardModel, censoring: CensoringModel,
                              estimator: str, n: int, competing_rate: float,
-                             death_design_effect: float = 1.0) -> tuple[float, float]:
+                             death_design_effect: float = 1.0, shared_death_rate: float = 0.0
+                             ) -> tuple[float, float]:
     """A scenario's restricted mean to ``tau`` and its asymptotic variance.
 
     The restricted mean is the integral of the estimate over ``[0, tau]``, so its influence
@@ -245,6 +269,9 @@ def restricted_mean_variance(tau: float, hazard: HazardModel, censoring: Censori
                       - np.concatenate(([0.0], np.cumsum(event_free * du))))
         c = 0.5 * (area_after[1:] + area_after[:-1])
         ny = np.maximum(n * event_free * np.exp(-rate * mid) * censoring.survival(mid), 1.0)
+        if estimator == "kaplan-meier" and shared_death_rate > 0:  # the shared death part
+            d_lambda1 = d_lambda1 + (death_design_effect - 1.0) * _death_part(
+                d_lambda1, shared_death_rate, u)
         var = float(np.sum(c * c * d_lambda1 / ny))
         area = float(np.sum(event_free * du))
         mean = area if estimator == "kaplan-meier" else tau - area
