@@ -131,13 +131,14 @@ def test_an_unwritable_cache_writes_the_pdf_from_the_full_faces(tmp_path, monkey
 
 
 def test_reduced_faces_are_the_same_bytes_in_any_cache_and_keep_every_kept_block(
-        tmp_path, monkeypatch):
+        shared_cache, tmp_path, monkeypatch):
+    # the module's cache (faces made by the tests above, or now) against a new one
     digests = []
-    for name in ("one", "two"):
-        monkeypatch.setenv("THYROID_EVIDENCE_CACHE", str(tmp_path / name))
+    for folder in (shared_cache, tmp_path / "two"):
+        monkeypatch.setenv("THYROID_EVIDENCE_CACHE", str(folder))
         for face in pdf_fonts.SOURCE_FACES:
-            assert pdf_fonts.reduced_face(face).parent == tmp_path / name / "fonts"
-        files = sorted((tmp_path / name / "fonts").glob("*.ttf"))
+            assert pdf_fonts.reduced_face(face).parent == folder / "fonts"
+        files = sorted((folder / "fonts").glob("*.ttf"))
         assert len(files) == len(pdf_fonts.SOURCE_FACES)
         digests.append([(f.name, hashlib.sha256(f.read_bytes()).hexdigest()) for f in files])
     assert digests[0] == digests[1]
@@ -145,7 +146,7 @@ def test_reduced_faces_are_the_same_bytes_in_any_cache_and_keep_every_kept_block
     wanted = {u for low, high in pdf_fonts.BLOCKS for u in range(low, high + 1)}
     for face in pdf_fonts.SOURCE_FACES:
         full = ft2font.FT2Font(str(source / face))
-        (reduced_path,) = [path for path in (tmp_path / "one" / "fonts").glob("*.ttf")
+        (reduced_path,) = [path for path in (tmp_path / "two" / "fonts").glob("*.ttf")
                            if path.stem.rsplit("-", 1)[0] == Path(face).stem]
         reduced = ft2font.FT2Font(str(reduced_path))
         full_map, reduced_map = full.get_charmap(), reduced.get_charmap()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,10 @@ def _reduced(source: Path, folder: Path) -> Path:
     path = folder / f"{source.stem}-{key}.ttf"
     if path.is_file():
         return path
+    # a folder that cannot take the file fails here, before the half second of subsetting
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"{folder} is not writable")
     atomic_write_bytes(path, _reduce(data))
     return path
 
