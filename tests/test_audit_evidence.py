@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import shutil
@@ -11,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.fixtures.evidence_rows import outcome_row, write_rows
 from thyroid_evidence import load_evidence
 from thyroid_evidence.audit import AUDIT_COLUMNS, STATUSES, audit_evidence, format_audit
 from thyroid_evidence.config import evidence_dir
@@ -40,38 +40,26 @@ SERIES = [
 ]
 
 
-def _outcome(oid: str, series_id: str, endpoint: str, statistic: str, unit_of_analysis: str,
-             unit: str, value: str, decimals: int, **extra: str) -> dict[str, str]:
-    row = {
-        "outcome_id": oid, "series_id": series_id, "source_id": "review",
-        "endpoint": endpoint, "statistic": statistic, "unit_of_analysis": unit_of_analysis,
-        "unit": unit, "value": value, "decimals": str(decimals), "quote": "synthetic",
-        "location": "test",
-    }
-    row.update(extra)
-    return row
-
-
 def _mix(oid: str, category: str, value: str) -> dict[str, str]:
-    return _outcome(oid, "syn_bone", "technique", "proportion", "lesion", "percent", value, 2,
+    return outcome_row(oid, "syn_bone", "technique", "proportion", "lesion", "percent", value, 2,
                     category=category, denominator="54", denominator_basis="implied",
                     group="mix", group_kind="partition")
 
 
 def _response(oid: str, value: str, k: str) -> dict[str, str]:
-    return _outcome(oid, "syn_liver", "tumor_response", "proportion", "patient", "percent",
+    return outcome_row(oid, "syn_liver", "tumor_response", "proportion", "patient", "percent",
                     value, 0, category=oid, numerator=k, denominator="12",
                     denominator_basis="implied", group="resp", group_kind="partition")
 
 
 def _context(oid: str, value: str) -> dict[str, str]:
-    return _outcome(oid, "syn_bone", "symptomatic", "proportion", "lesion", "percent", value,
+    return outcome_row(oid, "syn_bone", "symptomatic", "proportion", "lesion", "percent", value,
                     1, denominator="54", denominator_basis="implied", group="ctx",
                     group_kind="shared_denominator")
 
 
 def _survival(oid: str, months: str, value: str) -> dict[str, str]:
-    return _outcome(oid, "syn_bone", "overall_survival", "survival", "patient", "percent",
+    return outcome_row(oid, "syn_bone", "overall_survival", "survival", "patient", "percent",
                     value, 0, time_months=months)
 
 
@@ -81,81 +69,73 @@ OUTCOMES = [
     _mix("mix_c", "c", "8.16"),
     _context("ctx_a", "31.5"),
     _context("ctx_b", "42.6"),
-    _outcome("anaesthesia", "syn_bone", "anesthesia", "proportion", "procedure", "percent",
+    outcome_row("anaesthesia", "syn_bone", "anesthesia", "proportion", "procedure", "percent",
              "71.4", 1),
     _survival("os_12", "12", "75"),
     _survival("os_24", "24", "50"),
     _survival("os_36", "36", "25"),
-    _outcome("pfs_12", "syn_bone", "progression_free_survival", "survival", "patient",
+    outcome_row("pfs_12", "syn_bone", "progression_free_survival", "survival", "patient",
              "percent", "80", 0, time_months="12"),
-    _outcome("efficacy_48", "syn_bone", "local_efficacy", "proportion", "lesion", "percent",
+    outcome_row("efficacy_48", "syn_bone", "local_efficacy", "proportion", "lesion", "percent",
              "89", 0, time_months="48"),
-    _outcome("ltp_48", "syn_bone", "local_tumor_progression", "cumulative_incidence", "lesion",
+    outcome_row("ltp_48", "syn_bone", "local_tumor_progression", "cumulative_incidence", "lesion",
              "percent", "11.0", 1, time_months="48"),
     _response("pr", "42", "5"),
     _response("sd", "42", "5"),
     _response("pd", "16", "2"),
-    _outcome("pd_count", "syn_liver", "tumor_response", "count", "patient", "patients", "2", 0,
+    outcome_row("pd_count", "syn_liver", "tumor_response", "count", "patient", "patients", "2", 0,
              numerator="2", denominator="12", denominator_basis="implied", group="resp_n",
              group_kind="partition"),
-    _outcome("rest_count", "syn_liver", "tumor_response", "count", "patient", "patients", "9",
+    outcome_row("rest_count", "syn_liver", "tumor_response", "count", "patient", "patients", "9",
              0, numerator="9", denominator="12", denominator_basis="implied", group="resp_n",
              group_kind="partition"),
-    _outcome("liver_anaesthesia", "syn_liver", "anesthesia", "proportion", "patient",
+    outcome_row("liver_anaesthesia", "syn_liver", "anesthesia", "proportion", "patient",
              "percent", "71.4", 1),
     # syn_src: the review's rows (source "review") and the primary paper's (source "ref16")
-    *[_outcome(f"src_{c}", "syn_src", "technique", "proportion", "lesion", "percent", v, 2,
+    *[outcome_row(f"src_{c}", "syn_src", "technique", "proportion", "lesion", "percent", v, 2,
                category=c, denominator="54", denominator_basis="implied", group="src_mix",
                group_kind="partition")
       for c, v in (("a", "77.55"), ("b", "14.29"), ("c", "8.16"))],
-    *[_outcome(f"abs_{c}", "syn_src", "technique", "proportion", "procedure", "percent", v, 1,
+    *[outcome_row(f"abs_{c}", "syn_src", "technique", "proportion", "procedure", "percent", v, 1,
                category=c, denominator="49", denominator_basis="stated", group="abs_mix",
                group_kind="partition", source_id="ref16", location="abstract")
       for c, v in (("a", "77.5"), ("b", "14.3"), ("c", "8.2"))],
-    _outcome("src_anaesthesia", "syn_src", "anesthesia", "proportion", "procedure", "percent",
+    outcome_row("src_anaesthesia", "syn_src", "anesthesia", "proportion", "procedure", "percent",
              "71.4", 1),
-    _outcome("abs_sessions", "syn_src", "procedure_count", "count", "procedure", "sessions",
+    outcome_row("abs_sessions", "syn_src", "procedure_count", "count", "procedure", "sessions",
              "49", 0, source_id="ref16", location="abstract"),
-    _outcome("src_symptomatic", "syn_src", "symptomatic", "proportion", "lesion", "percent",
+    outcome_row("src_symptomatic", "syn_src", "symptomatic", "proportion", "lesion", "percent",
              "92.6", 1, category="symptomatic", numerator="50", denominator="54",
              denominator_basis="implied"),
-    _outcome("abs_symptomatic", "syn_src", "symptomatic", "proportion", "lesion", "percent",
+    outcome_row("abs_symptomatic", "syn_src", "symptomatic", "proportion", "lesion", "percent",
              "92.6", 1, category="symptomatic", numerator="50", denominator="54",
              denominator_basis="stated", source_id="ref16", location="abstract"),
-    _outcome("src_remission", "syn_src", "complete_treatment", "proportion", "lesion",
+    outcome_row("src_remission", "syn_src", "complete_treatment", "proportion", "lesion",
              "percent", "55.6", 1, denominator="54", denominator_basis="implied"),
-    _outcome("abs_remission", "syn_src", "complete_treatment", "proportion", "lesion",
+    outcome_row("abs_remission", "syn_src", "complete_treatment", "proportion", "lesion",
              "percent", "57.4", 1, source_id="ref16", location="abstract"),
-    _outcome("stay_mean", "syn_src", "hospital_stay", "mean", "procedure", "days", "2.0", 1),
-    _outcome("stay_sd", "syn_src", "hospital_stay", "sd", "procedure", "days", "1.9", 1),
-    _outcome("stay_median", "syn_src", "hospital_stay", "median", "procedure", "days", "2.0",
+    outcome_row("stay_mean", "syn_src", "hospital_stay", "mean", "procedure", "days", "2.0", 1),
+    outcome_row("stay_sd", "syn_src", "hospital_stay", "sd", "procedure", "days", "1.9", 1),
+    outcome_row("stay_median", "syn_src", "hospital_stay", "median", "procedure", "days", "2.0",
              1),
-    _outcome("dose_mean", "syn_src", "radioiodine_dose", "mean", "patient", "mCi", "10.0", 1),
-    _outcome("dose_sd", "syn_src", "radioiodine_dose", "sd", "patient", "mCi", "80.0", 1),
-    *[_outcome(f"src_os_{m}", "syn_src", "overall_survival", "survival", "patient", "percent",
+    outcome_row("dose_mean", "syn_src", "radioiodine_dose", "mean", "patient", "mCi", "10.0", 1),
+    outcome_row("dose_sd", "syn_src", "radioiodine_dose", "sd", "patient", "mCi", "80.0", 1),
+    *[outcome_row(f"src_os_{m}", "syn_src", "overall_survival", "survival", "patient", "percent",
                v, 1, time_months=m) for m, v in (("12", "71.6"), ("24", "66.8"), ("36", "60.1"))],
-    _outcome("src_followup", "syn_src", "follow_up", "median", "patient", "years", "4.6", 1),
-    _outcome("dose_fixed", "syn_src", "radioiodine_dose", "value", "patient", "mCi", "100", 0,
+    outcome_row("src_followup", "syn_src", "follow_up", "median", "patient", "years", "4.6", 1),
+    outcome_row("dose_fixed", "syn_src", "radioiodine_dose", "value", "patient", "mCi", "100", 0,
              category="initial_ablation"),
-    _outcome("abs_dose_fixed", "syn_src", "radioiodine_dose", "value", "patient", "GBq", "3.7",
+    outcome_row("abs_dose_fixed", "syn_src", "radioiodine_dose", "value", "patient", "GBq", "3.7",
              1, category="initial_ablation", source_id="ref16", location="abstract"),
-    _outcome("dose_other", "syn_src", "radioiodine_dose", "value", "patient", "mCi", "150", 0,
+    outcome_row("dose_other", "syn_src", "radioiodine_dose", "value", "patient", "mCi", "150", 0,
              category="other_activity"),
-    _outcome("abs_dose_other", "syn_src", "radioiodine_dose", "value", "patient", "GBq", "3.7",
+    outcome_row("abs_dose_other", "syn_src", "radioiodine_dose", "value", "patient", "GBq", "3.7",
              1, category="other_activity", source_id="ref16", location="abstract"),
-    _outcome("ltp_12", "syn_src", "local_tumor_progression", "cumulative_incidence", "lesion",
+    outcome_row("ltp_12", "syn_src", "local_tumor_progression", "cumulative_incidence", "lesion",
              "percent", "5.6", 1, time_months="12"),
-    _outcome("ltp_count", "syn_src", "local_tumor_progression", "count", "lesion", "events",
+    outcome_row("ltp_count", "syn_src", "local_tumor_progression", "count", "lesion", "events",
              "3", 0, numerator="3", denominator="54", denominator_basis="stated"),
 ]
-
-
-def _write(path: Path, fields: list[str], rows: list[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({f: row.get(f, "") for f in fields})
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +150,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     fields = {
         r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]
     }
-    _write(root / "series.csv", fields["series"], SERIES)
-    _write(root / "outcomes.csv", fields["outcomes"], OUTCOMES)
+    write_rows(root / "series.csv", fields["series"], SERIES)
+    write_rows(root / "outcomes.csv", fields["outcomes"], OUTCOMES)
     return root
 
 

@@ -7,6 +7,7 @@ what is allowed and what was given. Allowed choices are listed in the order they
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -55,6 +56,24 @@ def check_alpha(alpha: Any, name: str = "alpha") -> float:
     if not 0.0 < value < 1.0:
         raise ValueError(f"{name} must lie in the open interval (0, 1); got {alpha!r}")
     return value
+
+
+def nonnegative_rate(value: Any, name: str) -> float:
+    """Return ``value`` as a finite float >= 0: a hazard per month.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If it is negative, infinite or NaN.
+    """
+    if not is_real(value):
+        raise TypeError(f"{name} must be a number >= 0 per month; got {value!r}")
+    rate = float(value)
+    if not (math.isfinite(rate) and rate >= 0):
+        raise ValueError(f"{name} must be a number >= 0 per month; got {value!r}")
+    return rate
 
 
 def positive_int(value: Any, name: str) -> int:

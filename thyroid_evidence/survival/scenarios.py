@@ -83,7 +83,7 @@ from thyroid_evidence.survival.variance import (
     median_interval,
     restricted_mean_variance,
 )
-from thyroid_evidence.validation import check_alpha, is_real, positive_int
+from thyroid_evidence.validation import check_alpha, nonnegative_rate, positive_int
 
 #: Hazard families of the grid, in order.
 FAMILIES = ("piecewise-exponential", "exponential", "weibull", "log-normal", "log-logistic")
@@ -1200,13 +1200,7 @@ def scenario_set(spec: SummarySpec, *, n_patients: int | None = None,
     n_patients = spec.n if n_patients is None else positive_int(n_patients, "n_patients")
     if n_patients > spec.n:
         raise ValueError(f"n_patients={n_patients} exceeds the {spec.n} units of analysis")
-    if not is_real(shared_death_rate):
-        raise TypeError(f"shared_death_rate must be a number >= 0 (per month); got "
-                        f"{shared_death_rate!r}")
-    if not (math.isfinite(shared_death_rate) and shared_death_rate >= 0):
-        raise ValueError(f"shared_death_rate must be a finite number >= 0 (per month); got "
-                         f"{shared_death_rate!r}")
-    shared_death_rate = float(shared_death_rate)
+    shared_death_rate = nonnegative_rate(shared_death_rate, "shared_death_rate")
     if spec.kind != "survival" or n_patients >= spec.n:
         shared_death_rate = 0.0
     knots = constraint_knots(spec)

@@ -42,7 +42,7 @@ from thyroid_evidence.survival.models import (
     fit_incidence_model,
     fit_survival_model,
 )
-from thyroid_evidence.validation import is_real, positive_int
+from thyroid_evidence.validation import is_real, nonnegative_rate, positive_int
 from thyroid_evidence.vocab import UNITS_OF_ANALYSIS
 
 if TYPE_CHECKING:  # guyot imports this module for PseudoIPD
@@ -247,12 +247,7 @@ def summary_spec(
         raise TypeError(f"follow_up_spread must be a number in (0, 1]; got {follow_up_spread!r}")
     if not 0 < follow_up_spread <= 1:
         raise ValueError(f"follow_up_spread must be in (0, 1]; got {follow_up_spread!r}")
-    if not is_real(competing_rate):
-        raise TypeError(f"competing_rate must be a number >= 0 per month; got "
-                        f"{competing_rate!r}")
-    if not (math.isfinite(competing_rate) and competing_rate >= 0):
-        raise ValueError(f"competing_rate must be a number >= 0 per month; got "
-                         f"{competing_rate!r}")
+    nonnegative_rate(competing_rate, "competing_rate")
     if incidence_estimator not in ("aalen-johansen", "kaplan-meier"):
         raise ValueError(f"incidence_estimator={incidence_estimator!r}; allowed: "
                          "aalen-johansen, kaplan-meier")
